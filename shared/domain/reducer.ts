@@ -1,0 +1,387 @@
+/**
+ * The account reducer: apply(state, event, program) returns the next state and what happened.
+ * Pure and deterministic: time comes only from events, nothing is read from a clock, and the input
+ * state is never modified. Terminal states stay terminal; a duplicate or stale event changes nothing.
+ *
+ * Order of work for one event: firm days and holding cutoffs the event's time has passed are settled
+ * first, in time order; then the event is booked and the rules judge it, maximum loss before daily loss.
+ */
+import { dayLabel } from './calendar.js';
+import { phaseOf, type CompiledPhase } from './compile.js';
+import type { BalanceEvent, DealEvent, SnapshotEvent, TradeEvent } from './events.js';
+import type { ClosedTrade, Effect } from './effects.js';
+import { NO_NEWS, type NewsIndex } from './news.js';
+import type { Program } from './program.js';
+import { refOf } from './rules/verdicts.js';
+import type { AccountState, OpenPosition } from './state.js';
+
+export interface Applied {
+  readonly state: AccountState;
+  readonly effects: Effect[];
+}
+
+function ignore(state: AccountState, event: TradeEvent, reason: 'duplicate' | 'terminal' | 'otherAccount'): Applied {
+  return { state, effects: [{ type: 'ignored', reason, event: refOf(event) }] };
+}
+
+export function apply(state: AccountState, event: TradeEvent, program: Program, news: NewsIndex = NO_NEWS): Applied {
+  if (event.accountId !== state.accountId || event.tenant !== state.tenant) return ignore(state, event, 'otherAccount');
+  if (state.status !== 'active') return ignore(state, event, 'terminal');
+  if (event.type === 'clock' ? event.time <= state.clock : event.seq <= state.lastSeq) return ignore(state, event, 'duplicate');
+  if (program.id !== state.programId || program.version !== state.programVersion) {
+    throw new Error(`account ${state.accountId} runs ${state.programId} v${state.programVersion}, not ${program.id} v${program.version}`);
+  }
+  const phase = phaseOf(program, state.phaseId);
+  const s: AccountState = { ...state };
+  const effects: Effect[] = [];
+  // The account's clock never runs backwards: a late event is judged at the clock (events/README.md).
+  const time = event.time > s.clock ? event.time : s.clock;
+  s.clock = time;
+  if (event.type !== 'clock') s.lastSeq = event.seq;
+
+  if (
+    time >= s.dayEndsAt ||
+    (phase.weekendHolding !== null && time >= s.weekendCutoffAt) ||
+    (phase.overnightHolding !== null && time >= s.overnightCutoffAt)
+  ) {
+    advanceTime(s, phase, event, time, effects);
+  }
+  if (s.status !== 'active') return { state: s, effects };
+
+  switch (event.type) {
+    case 'snapshot':
+      applySnapshot(s, phase, event, time, effects);
+      break;
+    case 'deal':
+      applyDeal(s, phase, event, time, news, effects);
+      break;
+    case 'balance':
+      applyBalanceOperation(s, phase, event, time, effects);
+      break;
+    case 'dayClose':
+      // The platform's own end-of-day record is a broker observation of balance and equity.
+      s.balance = event.balance;
+      s.equity = event.equity;
+      s.equityEstimated = false;
+      afterEquityChange(s, phase, event, time, effects);
+      break;
+    case 'order':
+    case 'clock':
+      break;
+  }
+  return { state: s, effects };
+}
+
+/** Settles every firm-day close and holding cutoff at or before `time`, earliest first. */
+function advanceTime(s: AccountState, phase: CompiledPhase, event: TradeEvent, time: number, out: Effect[]): void {
+  while (s.status === 'active') {
+    const weekend = phase.weekendHolding !== null ? s.weekendCutoffAt : Number.POSITIVE_INFINITY;
+    const overnight = phase.overnightHolding !== null ? s.overnightCutoffAt : Number.POSITIVE_INFINITY;
+    const cutoff = Math.min(weekend, overnight);
+    if (s.dayEndsAt <= time && s.dayEndsAt <= cutoff) {
+      rollover(s, phase, event, out);
+    } else if (cutoff <= time) {
+      const holding = cutoff === weekend ? phase.weekendHolding! : phase.overnightHolding!;
+      holding.atCutoff(s, cutoff, event, out);
+      const next = holding.cutoffs.next(cutoff);
+      if (holding.kind === 'weekendHolding') s.weekendCutoffAt = next;
+      else s.overnightCutoffAt = next;
+    } else {
+      return;
+    }
+  }
+}
+
+/** Closes the current firm day and opens the next at the boundary instant. */
+function rollover(s: AccountState, phase: CompiledPhase, event: TradeEvent, out: Effect[]): void {
+  const at = s.dayEndsAt;
+  const closingDay = s.day;
+  const tradingDay = phase.minTradingDays !== null ? phase.minTradingDays.qualifies(s) : s.dayDeals > 0;
+  const profitableDay = phase.minProfitableDays !== null ? phase.minProfitableDays.profitableToday(s) : s.dayClosedPnl > 0;
+  out.push({
+    type: 'dayClosed',
+    time: at,
+    stats: {
+      day: dayLabel(closingDay),
+      startBalance: s.dayStartBalance,
+      startEquity: s.dayStartEquity,
+      endBalance: s.balance,
+      endEquity: s.equity,
+      peakEquity: s.dayPeakEquity,
+      lowEquity: s.dayLowEquity,
+      closedPnl: s.dayClosedPnl,
+      deals: s.dayDeals,
+      volume: s.dayVolume,
+      tradingDay,
+      profitableDay,
+      dailyFloor: s.dailyFloor,
+      maxLossFloor: s.maxLossFloor,
+    },
+  });
+  phase.maxLoss?.closeDay(s);
+  if (tradingDay && phase.minTradingDays !== null) s.tradingDays += 1;
+  if (profitableDay && phase.minProfitableDays !== null) s.profitableDays += 1;
+  if (s.windowDayPnl > s.windowBestDayPnl) s.windowBestDayPnl = s.windowDayPnl;
+
+  s.day = closingDay + 1;
+  s.dayStartsAt = at;
+  s.dayEndsAt = phase.calendar.dayStart(closingDay + 2);
+  s.dayStartBalance = s.balance;
+  s.dayStartEquity = s.equity;
+  s.dayPeakEquity = s.equity;
+  s.dayLowEquity = s.equity;
+  s.dayClosedPnl = 0;
+  s.dayDeals = 0;
+  s.dayVolume = 0;
+  s.dayQualifies = false;
+  s.windowDayPnl = 0;
+  s.lockedUntil = 0;
+  if (s.ruleMarks.some((marks) => marks !== 0)) s.ruleMarks = s.ruleMarks.map(() => 0);
+
+  if (phase.passCheck === 'atRollover' && settleObjectives(s, phase, at, out)) {
+    pass(s, phase, at, event, out);
+    return;
+  }
+  phase.maxPeriod?.closeDay(s, closingDay, event, at, out);
+  if (s.status !== 'active') return;
+  phase.inactivity?.closeDay(s, closingDay, event, at, out);
+  if (s.status !== 'active') return;
+  if (phase.dailyLoss !== null) s.dailyFloor = phase.dailyLoss.floorAtDayStart(s);
+  // The new floors are judged at once against the equity of positions still open.
+  afterEquityChange(s, phase, event, at, out);
+}
+
+function afterEquityChange(s: AccountState, phase: CompiledPhase, event: TradeEvent, time: number, out: Effect[]): void {
+  if (!s.equityEstimated && s.equity > s.dayPeakEquity) s.dayPeakEquity = s.equity;
+  if (s.equity < s.dayLowEquity) s.dayLowEquity = s.equity;
+  if (phase.maxLoss !== null) {
+    phase.maxLoss.check(s, event, time, out);
+    if (s.status !== 'active') return;
+  }
+  phase.dailyLoss?.check(s, event, time, out);
+}
+
+function applySnapshot(s: AccountState, phase: CompiledPhase, snapshot: SnapshotEvent, time: number, out: Effect[]): void {
+  s.balance = snapshot.balance;
+  s.equity = snapshot.equity;
+  s.margin = snapshot.margin;
+  s.equityEstimated = snapshot.source === 'estimated';
+  afterEquityChange(s, phase, snapshot, time, out);
+  if (s.status === 'active') phase.maxMarginUsage?.onSnapshot(s, snapshot, time, out);
+}
+
+/**
+ * Cash flows are not trading: the day's references move with them so a payout is not a daily loss.
+ * A payout also applies the maximum-loss payout rule and may restart the consistency window.
+ */
+function applyBalanceOperation(s: AccountState, phase: CompiledPhase, operation: BalanceEvent, time: number, out: Effect[]): void {
+  s.balance += operation.amount;
+  s.equity += operation.amount;
+  s.dayStartBalance += operation.amount;
+  s.dayStartEquity += operation.amount;
+  s.dayPeakEquity += operation.amount;
+  if (phase.dailyLoss !== null) s.dailyFloor = phase.dailyLoss.floorAtDayStart(s);
+  if (operation.kind === 'payout') {
+    s.payouts += 1;
+    phase.maxLoss?.afterPayout(s);
+    if (phase.bestDayConsistency?.rule.window === 'sinceLastPayout') {
+      s.windowPnl = 0;
+      s.windowBestDayPnl = 0;
+      s.windowDayPnl = 0;
+    }
+  }
+  afterEquityChange(s, phase, operation, time, out);
+  if (s.status === 'active') settleObjectives(s, phase, time, out);
+}
+
+function newPosition(deal: DealEvent, side: 'buy' | 'sell', volume: number, time: number, netPnl: number): OpenPosition {
+  return {
+    positionId: deal.positionId,
+    symbol: deal.symbol,
+    side,
+    volume,
+    peakVolume: volume,
+    openedAt: time,
+    hasStopLoss: deal.stopLoss !== null,
+    netPnl,
+    newsExcluded: false,
+  };
+}
+
+/** `position` carries the net P&L of all its deals, the closing one included. */
+function closedTradeOf(position: OpenPosition, time: number, excluded: boolean): ClosedTrade {
+  return {
+    positionId: position.positionId,
+    symbol: position.symbol,
+    side: position.side,
+    volume: position.peakVolume,
+    openedAt: position.openedAt,
+    closedAt: time,
+    netPnl: position.netPnl,
+    hadStopLoss: position.hasStopLoss,
+    excludedFromProfit: excluded,
+  };
+}
+
+function applyDeal(s: AccountState, phase: CompiledPhase, deal: DealEvent, time: number, news: NewsIndex, out: Effect[]): void {
+  const net = deal.profit + deal.commission + deal.swap;
+  s.balance += net;
+  s.dayClosedPnl += net;
+  s.windowDayPnl += net;
+  s.windowPnl += net;
+  s.dayDeals += 1;
+  s.dayVolume += deal.volume;
+  s.lastTradeDay = s.day;
+
+  // Book the deal against its position (copy on write: the input state keeps its positions).
+  const positions = s.positions.slice();
+  let at = -1;
+  for (let i = 0; i < positions.length; i++) {
+    if (positions[i]!.positionId === deal.positionId) {
+      at = i;
+      break;
+    }
+  }
+  const existing = at >= 0 ? positions[at]! : null;
+  let opened: OpenPosition | null = null;
+  let closing: OpenPosition | null = null;
+  let closedFully = false;
+  if (existing === null) {
+    // An out for a position opened before tracking began books its P&L only.
+    if (deal.entry !== 'out') {
+      opened = newPosition(deal, deal.side, deal.volume, time, net);
+      positions.push(opened);
+    }
+  } else if (deal.entry === 'in') {
+    const volume = existing.volume + deal.volume;
+    opened = {
+      ...existing,
+      volume,
+      peakVolume: Math.max(existing.peakVolume, volume),
+      netPnl: existing.netPnl + net,
+      hasStopLoss: existing.hasStopLoss || deal.stopLoss !== null,
+    };
+    positions[at] = opened;
+  } else if (deal.entry === 'out' && deal.volume < existing.volume) {
+    positions[at] = { ...existing, volume: existing.volume - deal.volume, netPnl: existing.netPnl + net };
+    closing = existing;
+  } else {
+    positions.splice(at, 1);
+    closing = { ...existing, netPnl: existing.netPnl + net };
+    closedFully = true;
+    const reversed = deal.volume - existing.volume;
+    if (deal.entry === 'reverse' && reversed > 0) {
+      opened = newPosition(deal, deal.side, reversed, time, 0);
+      positions.push(opened);
+    }
+  }
+  s.positions = positions;
+  let openVolume = 0;
+  for (let i = 0; i < positions.length; i++) openVolume += positions[i]!.volume;
+  s.openVolume = openVolume;
+  // Flat means equity is the balance, exactly. Otherwise fees move equity and the rest is unknown
+  // until the broker's next snapshot.
+  if (positions.length === 0) {
+    s.equity = s.balance;
+    s.equityEstimated = false;
+  } else {
+    s.equity += deal.commission + deal.swap;
+    s.equityEstimated = true;
+  }
+
+  if (opened !== null && !judgeOpening(s, phase, deal, opened, time, news, out)) return;
+  if (closing !== null && !judgeClosing(s, phase, deal, closing, closedFully, time, news, out)) return;
+  if (phase.minTradingDays?.onDeal(s, deal)) {
+    out.push({ ...phase.minTradingDays.status(s), type: 'objective', time });
+  }
+  afterEquityChange(s, phase, deal, time, out);
+  if (s.status !== 'active') return;
+  const allMet = settleObjectives(s, phase, time, out);
+  if (allMet && closedFully && phase.passCheck === 'onTradeClose') pass(s, phase, time, deal, out);
+}
+
+/** Rules on a deal that opens or adds to a position. Returns false once the account has failed. */
+function judgeOpening(
+  s: AccountState,
+  phase: CompiledPhase,
+  deal: DealEvent,
+  opened: OpenPosition,
+  time: number,
+  news: NewsIndex,
+  out: Effect[],
+): boolean {
+  phase.dailyLoss?.checkOpen(s, deal, time, out);
+  phase.allowedInstruments?.onOpen(s, deal, time, out);
+  if (s.status !== 'active') return false;
+  phase.stopLossRequired?.onOpen(s, deal, time, out);
+  if (s.status !== 'active') return false;
+  if (phase.newsWindow?.onDeal(s, deal, true, null, time, news, out)) markNewsExcluded(s, opened.positionId);
+  if (s.status !== 'active') return false;
+  phase.maxVolume?.onOpen(s, deal, time, out);
+  if (s.status !== 'active') return false;
+  phase.maxOpenPositions?.onOpen(s, deal, time, out);
+  return s.status === 'active';
+}
+
+function markNewsExcluded(s: AccountState, positionId: string): void {
+  s.positions = s.positions.map((position) => (position.positionId === positionId ? { ...position, newsExcluded: true } : position));
+}
+
+/** Rules on a deal that reduces or closes a position (with its P&L to date). Returns false once the account has failed. */
+function judgeClosing(
+  s: AccountState,
+  phase: CompiledPhase,
+  deal: DealEvent,
+  position: OpenPosition,
+  closedFully: boolean,
+  time: number,
+  news: NewsIndex,
+  out: Effect[],
+): boolean {
+  const excludedNow = phase.newsWindow?.onDeal(s, deal, false, position, time, news, out) ?? false;
+  if (s.status !== 'active') return false;
+  if (!closedFully) {
+    if (excludedNow) markNewsExcluded(s, position.positionId);
+    return true;
+  }
+  const excluded = excludedNow || position.newsExcluded;
+  if (excluded && position.netPnl > 0) s.excludedProfit += position.netPnl;
+  const trade = closedTradeOf(position, time, excluded);
+  out.push({ type: 'tradeClosed', time, trade });
+  phase.maxLossPerTrade?.onTradeClosed(s, trade, deal, time, out);
+  if (s.status !== 'active') return false;
+  phase.lotConsistency?.onTradeClosed(s, trade, deal, time, out);
+  if (s.status !== 'active') return false;
+  s.closedTrades += 1;
+  s.closedVolume += trade.volume;
+  return true;
+}
+
+/** Reports objectives whose status flipped; returns whether every objective is met. */
+function settleObjectives(s: AccountState, phase: CompiledPhase, time: number, out: Effect[]): boolean {
+  const objectives = phase.objectives;
+  if (objectives.length === 0) return false;
+  let mask = 0;
+  for (let i = 0; i < objectives.length; i++) if (objectives[i]!.met(s)) mask |= 1 << i;
+  if (mask !== s.objectivesMet) {
+    for (let i = 0; i < objectives.length; i++) {
+      if (((mask ^ s.objectivesMet) & (1 << i)) !== 0) out.push({ ...objectives[i]!.status(s), type: 'objective', time });
+    }
+    s.objectivesMet = mask;
+  }
+  return mask === (1 << objectives.length) - 1;
+}
+
+function pass(s: AccountState, phase: CompiledPhase, time: number, event: TradeEvent, out: Effect[]): void {
+  s.status = 'passed';
+  s.endedAt = time;
+  s.endReason = 'objectivesMet';
+  out.push({
+    type: 'phasePassed',
+    phaseId: phase.id,
+    nextPhaseId: phase.nextPhaseId,
+    time,
+    objectives: phase.objectives.map((objective) => objective.status(s)),
+    event: refOf(event),
+  });
+}

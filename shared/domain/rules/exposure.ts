@@ -1,0 +1,96 @@
+/**
+ * Size and exposure limits. maxVolume: total open volume across positions. maxOpenPositions: number
+ * of open positions. Both are judged on the opening deal. maxMarginUsage: margin used over equity from
+ * broker snapshots, the leverage or exposure cap; a standing condition reported once per firm day.
+ */
+import type { DealEvent, SnapshotEvent } from '../events.js';
+import type { Effect, Evidence } from '../effects.js';
+import { BPS } from '../money.js';
+import type { RuleOf } from '../program.js';
+import type { AccountState } from '../state.js';
+import { aboveLimit, breach, refOf, warnApproaching, type RuleIdentity } from './verdicts.js';
+
+abstract class OpenLimit implements RuleIdentity {
+  abstract readonly kind: 'maxVolume' | 'maxOpenPositions';
+  readonly severity: 'hard' | 'soft';
+
+  constructor(
+    private readonly limit: number,
+    private readonly warnAtBps: readonly number[],
+    private readonly toleranceMinor: number,
+    severity: 'hard' | 'soft',
+    readonly index: number,
+  ) {
+    this.severity = severity;
+  }
+
+  protected abstract measure(s: AccountState): number;
+
+  /** After an opening deal was booked. */
+  onOpen(s: AccountState, deal: DealEvent, time: number, out: Effect[]): void {
+    const value = this.measure(s);
+    const evidence = (): Evidence => ({
+      value,
+      threshold: this.limit,
+      inputs: { positions: s.positions.length, openVolume: s.openVolume, symbol: deal.symbol, positionId: deal.positionId },
+      event: refOf(deal),
+    });
+    if (aboveLimit(value, this.limit, 'cross', this.toleranceMinor)) {
+      breach(s, this, time, `${this.kind} ${value} exceeds ${this.limit}`, evidence(), { onEquity: false, standing: false }, out);
+      return;
+    }
+    warnApproaching(s, this, this.warnAtBps, value, this.limit, time, evidence, out);
+  }
+}
+
+export class MaxVolume extends OpenLimit {
+  readonly kind = 'maxVolume';
+
+  constructor(rule: RuleOf<'maxVolume'>, index: number) {
+    super(rule.maxVolume, rule.warnAtBps, rule.toleranceMinor, rule.severity, index);
+  }
+
+  protected measure(s: AccountState): number {
+    return s.openVolume;
+  }
+}
+
+export class MaxOpenPositions extends OpenLimit {
+  readonly kind = 'maxOpenPositions';
+
+  constructor(rule: RuleOf<'maxOpenPositions'>, index: number) {
+    super(rule.max, rule.warnAtBps, rule.toleranceMinor, rule.severity, index);
+  }
+
+  protected measure(s: AccountState): number {
+    return s.positions.length;
+  }
+}
+
+export class MaxMarginUsage implements RuleIdentity {
+  readonly kind = 'maxMarginUsage';
+  readonly severity: 'hard' | 'soft';
+
+  constructor(
+    readonly rule: RuleOf<'maxMarginUsage'>,
+    readonly index: number,
+  ) {
+    this.severity = rule.severity;
+  }
+
+  onSnapshot(s: AccountState, snapshot: SnapshotEvent, time: number, out: Effect[]): void {
+    if (s.margin === 0) return;
+    const allowed = s.equity > 0 ? this.rule.maxShareBps * s.equity : 0;
+    const evidence = (): Evidence => ({
+      value: s.equity > 0 ? Math.floor((s.margin * BPS) / s.equity) : Number.MAX_SAFE_INTEGER,
+      threshold: this.rule.maxShareBps,
+      inputs: { margin: s.margin, equity: s.equity, tolerance: this.rule.toleranceMinor },
+      event: refOf(snapshot),
+    });
+    if ((s.margin - this.rule.toleranceMinor) * BPS > allowed) {
+      breach(s, this, time, `margin ${s.margin} is more than ${this.rule.maxShareBps} bps of equity ${s.equity}`, evidence(), { onEquity: true, standing: true }, out);
+      return;
+    }
+    warnApproaching(s, this, this.rule.warnAtBps, s.margin * BPS, allowed, time, evidence, out);
+  }
+}

@@ -1,0 +1,73 @@
+/**
+ * Time limits, judged when a firm day closes. maxPeriod: the phase must pass within N firm days
+ * counted from its first day. inactivity: N whole firm days in a row without a deal.
+ */
+import type { TradeEvent } from '../events.js';
+import type { Effect } from '../effects.js';
+import { dayLabel } from '../calendar.js';
+import type { RuleOf } from '../program.js';
+import type { AccountState } from '../state.js';
+import { breach, refOf, type RuleIdentity } from './verdicts.js';
+
+export class MaxPeriod implements RuleIdentity {
+  readonly kind = 'maxPeriod';
+  readonly severity: 'hard' | 'soft';
+
+  constructor(
+    readonly rule: RuleOf<'maxPeriod'>,
+    readonly index: number,
+  ) {
+    this.severity = rule.severity;
+  }
+
+  /** As firm day closingDay closes, after a pass at rollover was considered. */
+  closeDay(s: AccountState, closingDay: number, event: TradeEvent, time: number, out: Effect[]): void {
+    const elapsed = closingDay - s.startDay + 1;
+    if (elapsed < this.rule.days) return;
+    breach(
+      s,
+      this,
+      time,
+      `phase not passed within ${this.rule.days} firm days`,
+      {
+        value: elapsed,
+        threshold: this.rule.days,
+        inputs: { firstDay: dayLabel(s.startDay), lastDay: dayLabel(closingDay) },
+        event: refOf(event),
+      },
+      { onEquity: false, standing: true },
+      out,
+    );
+  }
+}
+
+export class Inactivity implements RuleIdentity {
+  readonly kind = 'inactivity';
+  readonly severity: 'hard' | 'soft';
+
+  constructor(
+    readonly rule: RuleOf<'inactivity'>,
+    readonly index: number,
+  ) {
+    this.severity = rule.severity;
+  }
+
+  closeDay(s: AccountState, closingDay: number, event: TradeEvent, time: number, out: Effect[]): void {
+    const idleDays = closingDay - s.lastTradeDay;
+    if (idleDays < this.rule.days) return;
+    breach(
+      s,
+      this,
+      time,
+      `no deal for ${idleDays} firm days`,
+      {
+        value: idleDays,
+        threshold: this.rule.days,
+        inputs: { lastTradeDay: dayLabel(s.lastTradeDay), closingDay: dayLabel(closingDay) },
+        event: refOf(event),
+      },
+      { onEquity: false, standing: true },
+      out,
+    );
+  }
+}

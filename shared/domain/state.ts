@@ -1,0 +1,167 @@
+/**
+ * The state of one trading account in one phase of its program. A flat, JSON-safe record: it is what
+ * the store persists, and serializing and restoring it between any two events changes no verdict.
+ */
+import { compilePhase } from './compile.js';
+import type { Program } from './program.js';
+
+export interface OpenPosition {
+  readonly positionId: string;
+  readonly symbol: string;
+  readonly side: 'buy' | 'sell';
+  readonly volume: number;
+  /** Largest volume the position reached: its size for lot consistency. */
+  readonly peakVolume: number;
+  readonly openedAt: number;
+  readonly hasStopLoss: boolean;
+  /** Net realised P&L of its deals so far, fees included. */
+  readonly netPnl: number;
+  /** Opened or closed inside a news window whose consequence is profit exclusion. */
+  readonly newsExcluded: boolean;
+}
+
+export type AccountStatus = 'active' | 'passed' | 'failed';
+
+export interface AccountState {
+  readonly schema: 1;
+  readonly tenant: string;
+  readonly accountId: string;
+  readonly programId: string;
+  readonly programVersion: number;
+  readonly phaseId: string;
+  status: AccountStatus;
+  endedAt: number | null;
+  /** The rule that failed the account, or 'objectivesMet'. */
+  endReason: string | null;
+  /** Highest bridge seq applied; -1 before the first. */
+  lastSeq: number;
+  /** Event time of the latest applied event; the account's clock never runs backwards. */
+  clock: number;
+  readonly openedAt: number;
+  readonly startDay: number;
+  readonly initialBalance: number;
+
+  balance: number;
+  equity: number;
+  margin: number;
+  /** Equity not confirmed by the broker since the last deal: may warn, never fails. */
+  equityEstimated: boolean;
+
+  /** The current firm day (days since 1970-01-01 of its label date) and its running statistics. */
+  day: number;
+  dayStartsAt: number;
+  dayEndsAt: number;
+  dayStartBalance: number;
+  dayStartEquity: number;
+  dayPeakEquity: number;
+  dayLowEquity: number;
+  dayClosedPnl: number;
+  dayDeals: number;
+  dayVolume: number;
+  /** The current day already counts as a trading day under the minTradingDays rule. */
+  dayQualifies: boolean;
+  /** Soft daily-loss lock: no new positions until this instant; 0 when unlocked. */
+  lockedUntil: number;
+
+  dailyFloor: number | null;
+  highWater: number;
+  maxLossFloor: number | null;
+  /** A payout locked the floor: it no longer trails. */
+  maxLossFrozen: boolean;
+
+  /** Completed firm days that counted. The current day is added while it qualifies. */
+  tradingDays: number;
+  profitableDays: number;
+  lastTradeDay: number;
+  /** Best-day consistency window: closed P&L total, best completed day, and today's share of it. */
+  windowPnl: number;
+  windowBestDayPnl: number;
+  windowDayPnl: number;
+  /** Profit that news rules exclude from the target. */
+  excludedProfit: number;
+  closedTrades: number;
+  closedVolume: number;
+  payouts: number;
+  /** Bit per objective rule: met at the last check. */
+  objectivesMet: number;
+  weekendCutoffAt: number;
+  overnightCutoffAt: number;
+  /** Per rule of the phase: bit 0 = soft breach reported today, bit n = warning level n raised today. */
+  ruleMarks: number[];
+  positions: OpenPosition[];
+  openVolume: number;
+}
+
+export interface OpenAccount {
+  tenant: string;
+  accountId: string;
+  phaseId?: string;
+  /** When the account starts trading in this phase (epoch ms). */
+  openedAt: number;
+  /** Overrides the program's initial balance, for a scaled account. */
+  initialBalance?: number;
+}
+
+/** The state of a freshly provisioned account at the start of a phase. */
+export function openAccount(program: Program, open: OpenAccount): AccountState {
+  const phaseIndex = open.phaseId === undefined ? 0 : program.phases.findIndex((phase) => phase.id === open.phaseId);
+  if (phaseIndex < 0) throw new Error(`program ${program.id} v${program.version} has no phase "${open.phaseId}"`);
+  const phase = compilePhase(program, phaseIndex);
+  const balance = open.initialBalance ?? program.initialBalance;
+  const firmDay = phase.calendar.dayAt(open.openedAt);
+  const state: AccountState = {
+    schema: 1,
+    tenant: open.tenant,
+    accountId: open.accountId,
+    programId: program.id,
+    programVersion: program.version,
+    phaseId: phase.id,
+    status: 'active',
+    endedAt: null,
+    endReason: null,
+    lastSeq: -1,
+    clock: open.openedAt,
+    openedAt: open.openedAt,
+    startDay: firmDay.day,
+    initialBalance: balance,
+    balance,
+    equity: balance,
+    margin: 0,
+    equityEstimated: false,
+    day: firmDay.day,
+    dayStartsAt: firmDay.startsAt,
+    dayEndsAt: firmDay.endsAt,
+    dayStartBalance: balance,
+    dayStartEquity: balance,
+    dayPeakEquity: balance,
+    dayLowEquity: balance,
+    dayClosedPnl: 0,
+    dayDeals: 0,
+    dayVolume: 0,
+    dayQualifies: false,
+    lockedUntil: 0,
+    dailyFloor: null,
+    highWater: balance,
+    maxLossFloor: null,
+    maxLossFrozen: false,
+    tradingDays: 0,
+    profitableDays: 0,
+    lastTradeDay: firmDay.day,
+    windowPnl: 0,
+    windowBestDayPnl: 0,
+    windowDayPnl: 0,
+    excludedProfit: 0,
+    closedTrades: 0,
+    closedVolume: 0,
+    payouts: 0,
+    objectivesMet: 0,
+    weekendCutoffAt: phase.weekendHolding?.cutoffs.next(open.openedAt) ?? 0,
+    overnightCutoffAt: phase.overnightHolding?.cutoffs.next(open.openedAt) ?? 0,
+    ruleMarks: phase.rules.map(() => 0),
+    positions: [],
+    openVolume: 0,
+  };
+  state.dailyFloor = phase.dailyLoss?.floorAtDayStart(state) ?? null;
+  state.maxLossFloor = phase.maxLoss?.initialFloor(state) ?? null;
+  return state;
+}
