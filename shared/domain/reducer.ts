@@ -9,11 +9,11 @@
 import { dayLabel } from './calendar.js';
 import { phaseOf, type CompiledPhase } from './compile.js';
 import type { BalanceEvent, DealEvent, SnapshotEvent, TradeEvent } from './events.js';
-import type { ClosedTrade, Effect } from './effects.js';
+import type { ClosedTrade, Effect, ObjectiveEffect, ObjectiveStatus } from './effects.js';
 import { NO_NEWS, type NewsIndex } from './news.js';
 import type { Program } from './program.js';
 import { refOf } from './rules/verdicts.js';
-import type { AccountState, OpenPosition } from './state.js';
+import { cloneState, type AccountState, type OpenPosition } from './state.js';
 
 export interface Applied {
   readonly state: AccountState;
@@ -32,7 +32,7 @@ export function apply(state: AccountState, event: TradeEvent, program: Program, 
     throw new Error(`account ${state.accountId} runs ${state.programId} v${state.programVersion}, not ${program.id} v${program.version}`);
   }
   const phase = phaseOf(program, state.phaseId);
-  const s: AccountState = { ...state };
+  const s = cloneState(state);
   const effects: Effect[] = [];
   // The account's clock never runs backwards: a late event is judged at the clock (events/README.md).
   const time = event.time > s.clock ? event.time : s.clock;
@@ -208,6 +208,21 @@ function newPosition(deal: DealEvent, side: 'buy' | 'sell', volume: number, time
   };
 }
 
+/** The position after a deal changed its size; positions are never modified in place. */
+function resized(position: OpenPosition, volume: number, netPnl: number, hasStopLoss: boolean): OpenPosition {
+  return {
+    positionId: position.positionId,
+    symbol: position.symbol,
+    side: position.side,
+    volume,
+    peakVolume: Math.max(position.peakVolume, volume),
+    openedAt: position.openedAt,
+    hasStopLoss,
+    netPnl,
+    newsExcluded: position.newsExcluded,
+  };
+}
+
 /** `position` carries the net P&L of all its deals, the closing one included. */
 function closedTradeOf(position: OpenPosition, time: number, excluded: boolean): ClosedTrade {
   return {
@@ -254,20 +269,14 @@ function applyDeal(s: AccountState, phase: CompiledPhase, deal: DealEvent, time:
     }
   } else if (deal.entry === 'in') {
     const volume = existing.volume + deal.volume;
-    opened = {
-      ...existing,
-      volume,
-      peakVolume: Math.max(existing.peakVolume, volume),
-      netPnl: existing.netPnl + net,
-      hasStopLoss: existing.hasStopLoss || deal.stopLoss !== null,
-    };
+    opened = resized(existing, volume, existing.netPnl + net, existing.hasStopLoss || deal.stopLoss !== null);
     positions[at] = opened;
   } else if (deal.entry === 'out' && deal.volume < existing.volume) {
-    positions[at] = { ...existing, volume: existing.volume - deal.volume, netPnl: existing.netPnl + net };
+    positions[at] = resized(existing, existing.volume - deal.volume, existing.netPnl + net, existing.hasStopLoss);
     closing = existing;
   } else {
     positions.splice(at, 1);
-    closing = { ...existing, netPnl: existing.netPnl + net };
+    closing = resized(existing, existing.volume, existing.netPnl + net, existing.hasStopLoss);
     closedFully = true;
     const reversed = deal.volume - existing.volume;
     if (deal.entry === 'reverse' && reversed > 0) {
@@ -291,8 +300,9 @@ function applyDeal(s: AccountState, phase: CompiledPhase, deal: DealEvent, time:
 
   if (opened !== null && !judgeOpening(s, phase, deal, opened, time, news, out)) return;
   if (closing !== null && !judgeClosing(s, phase, deal, closing, closedFully, time, news, out)) return;
-  if (phase.minTradingDays?.onDeal(s, deal)) {
-    out.push({ ...phase.minTradingDays.status(s), type: 'objective', time });
+  // The deal that meets the objective is reported once, by settleObjectives below.
+  if (phase.minTradingDays?.onDeal(s, deal) && !phase.minTradingDays.met(s)) {
+    out.push(objectiveEffect(phase.minTradingDays.status(s), time));
   }
   afterEquityChange(s, phase, deal, time, out);
   if (s.status !== 'active') return;
@@ -357,7 +367,11 @@ function judgeClosing(
   return true;
 }
 
-/** Reports objectives whose status flipped; returns whether every objective is met. */
+function objectiveEffect(status: ObjectiveStatus, time: number): ObjectiveEffect {
+  return { type: 'objective', objective: status.objective, met: status.met, value: status.value, required: status.required, time };
+}
+
+/** Reports objectives whose status flipped; returns whether every objective is met and the phase can pass. */
 function settleObjectives(s: AccountState, phase: CompiledPhase, time: number, out: Effect[]): boolean {
   const objectives = phase.objectives;
   if (objectives.length === 0) return false;
@@ -365,11 +379,12 @@ function settleObjectives(s: AccountState, phase: CompiledPhase, time: number, o
   for (let i = 0; i < objectives.length; i++) if (objectives[i]!.met(s)) mask |= 1 << i;
   if (mask !== s.objectivesMet) {
     for (let i = 0; i < objectives.length; i++) {
-      if (((mask ^ s.objectivesMet) & (1 << i)) !== 0) out.push({ ...objectives[i]!.status(s), type: 'objective', time });
+      if (((mask ^ s.objectivesMet) & (1 << i)) !== 0) out.push(objectiveEffect(objectives[i]!.status(s), time));
     }
     s.objectivesMet = mask;
   }
-  return mask === (1 << objectives.length) - 1;
+  // A funded phase reports its objectives but never passes.
+  return phase.kind === 'evaluation' && mask === (1 << objectives.length) - 1;
 }
 
 function pass(s: AccountState, phase: CompiledPhase, time: number, event: TradeEvent, out: Effect[]): void {

@@ -9,17 +9,19 @@ import type { Effect, Evidence } from '../effects.js';
 import { percentOf } from '../money.js';
 import type { RuleOf } from '../program.js';
 import type { AccountState } from '../state.js';
-import { belowFloor, breach, refOf, warnApproaching, type RuleIdentity } from './verdicts.js';
+import { belowFloor, breach, lowestLevel, refOf, warnApproaching, warningDue, type RuleIdentity } from './verdicts.js';
 
 export class DailyLoss implements RuleIdentity {
   readonly kind = 'dailyLoss';
   readonly severity: 'hard' | 'soft';
+  private readonly lowestWarning: number | null;
 
   constructor(
     readonly rule: RuleOf<'dailyLoss'>,
     readonly index: number,
   ) {
     this.severity = rule.severity;
+    this.lowestWarning = lowestLevel(rule.warnAtBps);
   }
 
   reference(s: AccountState): number {
@@ -56,9 +58,9 @@ export class DailyLoss implements RuleIdentity {
       breach(s, this, time, message, this.evidence(s, event, time), { onEquity: true, standing: true }, out);
       return;
     }
-    if (this.rule.warnAtBps.length > 0) {
-      const reference = this.reference(s);
-      const loss = reference - floor;
+    const reference = this.reference(s);
+    const loss = reference - floor;
+    if (warningDue(this.lowestWarning, reference - s.equity, loss)) {
       warnApproaching(s, this, this.rule.warnAtBps, reference - s.equity, loss, time, () => this.evidence(s, event, time), out);
     }
   }

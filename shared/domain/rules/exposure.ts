@@ -8,11 +8,12 @@ import type { Effect, Evidence } from '../effects.js';
 import { BPS } from '../money.js';
 import type { RuleOf } from '../program.js';
 import type { AccountState } from '../state.js';
-import { aboveLimit, breach, refOf, warnApproaching, type RuleIdentity } from './verdicts.js';
+import { aboveLimit, breach, lowestLevel, refOf, warnApproaching, warningDue, type RuleIdentity } from './verdicts.js';
 
 abstract class OpenLimit implements RuleIdentity {
   abstract readonly kind: 'maxVolume' | 'maxOpenPositions';
   readonly severity: 'hard' | 'soft';
+  private readonly lowestWarning: number | null;
 
   constructor(
     private readonly limit: number,
@@ -22,6 +23,7 @@ abstract class OpenLimit implements RuleIdentity {
     readonly index: number,
   ) {
     this.severity = severity;
+    this.lowestWarning = lowestLevel(warnAtBps);
   }
 
   protected abstract measure(s: AccountState): number;
@@ -29,17 +31,22 @@ abstract class OpenLimit implements RuleIdentity {
   /** After an opening deal was booked. */
   onOpen(s: AccountState, deal: DealEvent, time: number, out: Effect[]): void {
     const value = this.measure(s);
-    const evidence = (): Evidence => ({
+    if (aboveLimit(value, this.limit, 'cross', this.toleranceMinor)) {
+      breach(s, this, time, `${this.kind} ${value} exceeds ${this.limit}`, this.evidence(s, deal, value), { onEquity: false, standing: false }, out);
+      return;
+    }
+    if (warningDue(this.lowestWarning, value, this.limit)) {
+      warnApproaching(s, this, this.warnAtBps, value, this.limit, time, () => this.evidence(s, deal, value), out);
+    }
+  }
+
+  private evidence(s: AccountState, deal: DealEvent, value: number): Evidence {
+    return {
       value,
       threshold: this.limit,
       inputs: { positions: s.positions.length, openVolume: s.openVolume, symbol: deal.symbol, positionId: deal.positionId },
       event: refOf(deal),
-    });
-    if (aboveLimit(value, this.limit, 'cross', this.toleranceMinor)) {
-      breach(s, this, time, `${this.kind} ${value} exceeds ${this.limit}`, evidence(), { onEquity: false, standing: false }, out);
-      return;
-    }
-    warnApproaching(s, this, this.warnAtBps, value, this.limit, time, evidence, out);
+    };
   }
 }
 
@@ -70,27 +77,35 @@ export class MaxOpenPositions extends OpenLimit {
 export class MaxMarginUsage implements RuleIdentity {
   readonly kind = 'maxMarginUsage';
   readonly severity: 'hard' | 'soft';
+  private readonly lowestWarning: number | null;
 
   constructor(
     readonly rule: RuleOf<'maxMarginUsage'>,
     readonly index: number,
   ) {
     this.severity = rule.severity;
+    this.lowestWarning = lowestLevel(rule.warnAtBps);
   }
 
   onSnapshot(s: AccountState, snapshot: SnapshotEvent, time: number, out: Effect[]): void {
     if (s.margin === 0) return;
     const allowed = s.equity > 0 ? this.rule.maxShareBps * s.equity : 0;
-    const evidence = (): Evidence => ({
+    if ((s.margin - this.rule.toleranceMinor) * BPS > allowed) {
+      const message = `margin ${s.margin} is more than ${this.rule.maxShareBps} bps of equity ${s.equity}`;
+      breach(s, this, time, message, this.evidence(s, snapshot), { onEquity: true, standing: true }, out);
+      return;
+    }
+    if (warningDue(this.lowestWarning, s.margin * BPS, allowed)) {
+      warnApproaching(s, this, this.rule.warnAtBps, s.margin * BPS, allowed, time, () => this.evidence(s, snapshot), out);
+    }
+  }
+
+  private evidence(s: AccountState, snapshot: SnapshotEvent): Evidence {
+    return {
       value: s.equity > 0 ? Math.floor((s.margin * BPS) / s.equity) : Number.MAX_SAFE_INTEGER,
       threshold: this.rule.maxShareBps,
       inputs: { margin: s.margin, equity: s.equity, tolerance: this.rule.toleranceMinor },
       event: refOf(snapshot),
-    });
-    if ((s.margin - this.rule.toleranceMinor) * BPS > allowed) {
-      breach(s, this, time, `margin ${s.margin} is more than ${this.rule.maxShareBps} bps of equity ${s.equity}`, evidence(), { onEquity: true, standing: true }, out);
-      return;
-    }
-    warnApproaching(s, this, this.rule.warnAtBps, s.margin * BPS, allowed, time, evidence, out);
+    };
   }
 }

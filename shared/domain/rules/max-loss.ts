@@ -12,18 +12,20 @@ import type { Effect, Evidence } from '../effects.js';
 import { percentOf } from '../money.js';
 import type { RuleOf } from '../program.js';
 import type { AccountState } from '../state.js';
-import { belowFloor, breach, refOf, warnApproaching, type RuleIdentity } from './verdicts.js';
+import { belowFloor, breach, lowestLevel, refOf, warnApproaching, warningDue, type RuleIdentity } from './verdicts.js';
 
 export class MaxLoss implements RuleIdentity {
   readonly kind = 'maxLoss';
   readonly severity: 'hard' | 'soft';
   private readonly trailsIntraday: boolean;
+  private readonly lowestWarning: number | null;
 
   constructor(
     readonly rule: RuleOf<'maxLoss'>,
     readonly index: number,
   ) {
     this.severity = rule.severity;
+    this.lowestWarning = lowestLevel(rule.warnAtBps);
     this.trailsIntraday = rule.floor === 'trailing' && rule.trailSource !== 'endOfDayBalance';
   }
 
@@ -79,8 +81,8 @@ export class MaxLoss implements RuleIdentity {
       breach(s, this, time, message, this.evidence(s, event, time), { onEquity: true, standing: true }, out);
       return;
     }
-    if (this.rule.warnAtBps.length > 0) {
-      const distance = this.distance(s, s.highWater);
+    const distance = this.distance(s, s.highWater);
+    if (warningDue(this.lowestWarning, floor + distance - s.equity, distance)) {
       warnApproaching(s, this, this.rule.warnAtBps, floor + distance - s.equity, distance, time, () => this.evidence(s, event, time), out);
     }
   }

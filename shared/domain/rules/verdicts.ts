@@ -75,9 +75,19 @@ export function breach(
   out.push({ type: 'violation', rule: rule.kind, severity: 'soft', action, time, message, evidence });
 }
 
+/** The lowest early-warning level of a rule, or null: checked first so the hot path allocates nothing. */
+export function lowestLevel(levels: readonly number[]): number | null {
+  return levels.length === 0 ? null : Math.min(...levels);
+}
+
+/** True when some early warning may be due: used has reached the lowest level's share of the limit. */
+export function warningDue(lowest: number | null, used: number, limit: number): boolean {
+  return lowest !== null && used > 0 && limit > 0 && reachesShare(used, limit, lowest);
+}
+
 /**
  * Raises each early warning whose share of the limit is reached, once per firm day.
- * Evidence is only built when a warning fires.
+ * Callers check warningDue first; evidence is only built when a warning fires.
  */
 export function warnApproaching(
   s: AccountState,
