@@ -1,0 +1,42 @@
+/**
+ * The contracts Propdesk publishes as JSON Schema, rendered from the zod schemas that are their
+ * single source. `npm run events:export` writes them to events/schemas/; a test checks they match.
+ */
+import { z } from 'zod';
+import { BalanceEvent, ClockEvent, DayCloseEvent, DealEvent, OrderEvent, SnapshotEvent, TradeEvent } from '../shared/domain/events.js';
+import { NewsCalendar } from '../shared/domain/news.js';
+import { Program } from '../shared/domain/program.js';
+
+export interface Contract {
+  readonly file: string;
+  readonly title: string;
+  readonly schema: z.ZodType;
+}
+
+/** One schema per event type, keyed by the event's `type`. */
+export const eventContracts: Readonly<Record<TradeEvent['type'], Contract>> = {
+  snapshot: { file: 'snapshot.schema.json', title: 'Propdesk snapshot event', schema: SnapshotEvent },
+  deal: { file: 'deal.schema.json', title: 'Propdesk deal event', schema: DealEvent },
+  balance: { file: 'balance.schema.json', title: 'Propdesk balance operation event', schema: BalanceEvent },
+  order: { file: 'order.schema.json', title: 'Propdesk order event', schema: OrderEvent },
+  dayClose: { file: 'day-close.schema.json', title: 'Propdesk platform day-close event', schema: DayCloseEvent },
+  clock: { file: 'clock.schema.json', title: 'Propdesk scheduler clock event', schema: ClockEvent },
+};
+
+export const contracts: readonly Contract[] = [
+  { file: 'trade-event.schema.json', title: 'Propdesk trade event (any type)', schema: TradeEvent },
+  ...Object.values(eventContracts),
+  { file: 'program.schema.json', title: 'Propdesk challenge program', schema: Program },
+  { file: 'news-calendar.schema.json', title: 'Propdesk news calendar', schema: NewsCalendar },
+];
+
+/** The JSON Schema of what a producer sends (io: 'input': defaults optional, times as strings). */
+export function jsonSchemaOf(contract: Contract): Record<string, unknown> {
+  const { $schema, ...schema } = z.toJSONSchema(contract.schema, { io: 'input' });
+  return { $schema, title: contract.title, ...schema };
+}
+
+/** File name to file text, exactly as committed. */
+export function renderContracts(): Map<string, string> {
+  return new Map(contracts.map((contract) => [contract.file, `${JSON.stringify(jsonSchemaOf(contract), null, 2)}\n`]));
+}
