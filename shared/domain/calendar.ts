@@ -23,8 +23,20 @@ export interface DayCalendar {
   dayStart(day: number): number;
 }
 
+const pad2 = (value: number): string => (value < 10 ? `0${value}` : `${value}`);
+
+/** YYYY-MM-DD of a day number, by integer civil-date arithmetic (H. Hinnant's days-to-civil): it runs at every rollover. */
 export function dayLabel(day: number): string {
-  return new Date(day * DAY_MS).toISOString().slice(0, 10);
+  const z = day + 719_468;
+  const era = Math.floor(z / 146_097);
+  const dayOfEra = z - era * 146_097;
+  const yearOfEra = Math.floor((dayOfEra - Math.floor(dayOfEra / 1460) + Math.floor(dayOfEra / 36_524) - Math.floor(dayOfEra / 146_096)) / 365);
+  const dayOfYear = dayOfEra - (365 * yearOfEra + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100));
+  const monthIndex = Math.floor((5 * dayOfYear + 2) / 153);
+  const dayOfMonth = dayOfYear - Math.floor((153 * monthIndex + 2) / 5) + 1;
+  const month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9;
+  const year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0);
+  return `${year}-${pad2(month)}-${pad2(dayOfMonth)}`;
 }
 
 export function dayNumber(label: string): number {

@@ -111,8 +111,15 @@ export function compilePhase(program: Program, index: number): CompiledPhase {
   return phaseOf(program, program.phases[index]!.id);
 }
 
+// The last phase looked up: a stream is mostly one program, so most events skip both map lookups.
+let lastProgram: Program | null = null;
+let lastPhase: CompiledPhase | null = null;
+
 export function phaseOf(program: Program, phaseId: string): CompiledPhase {
+  if (program === lastProgram && lastPhase!.id === phaseId) return lastPhase!;
   const phase = phasesOf(program).get(phaseId);
   if (phase === undefined) throw new Error(`program ${program.id} v${program.version} has no phase "${phaseId}"`);
+  lastProgram = program;
+  lastPhase = phase;
   return phase;
 }

@@ -2,6 +2,7 @@
  * The account reducer: apply(state, event, program) returns the next state and what happened.
  * Pure and deterministic: time comes only from events, nothing is read from a clock, and the input
  * state is never modified. Terminal states stay terminal; a duplicate or stale event changes nothing.
+ * applyInPlace is the same transition on a caller-owned working copy, for the stream's hot path.
  *
  * Order of work for one event: firm days and holding cutoffs the event's time has passed are settled
  * first, in time order; then the event is booked and the rules judge it, maximum loss before daily loss.
@@ -9,7 +10,7 @@
 import { dayLabel } from './calendar.js';
 import { phaseOf, type CompiledPhase } from './compile.js';
 import type { BalanceEvent, DealEvent, SnapshotEvent, TradeEvent } from './events.js';
-import type { ClosedTrade, Effect, ObjectiveEffect, ObjectiveStatus } from './effects.js';
+import type { ClosedTrade, Effect, IgnoredEffect, ObjectiveEffect, ObjectiveStatus } from './effects.js';
 import { NO_NEWS, type NewsIndex } from './news.js';
 import type { Program } from './program.js';
 import { refOf } from './rules/verdicts.js';
@@ -20,20 +21,44 @@ export interface Applied {
   readonly effects: Effect[];
 }
 
-function ignore(state: AccountState, event: TradeEvent, reason: 'duplicate' | 'terminal' | 'otherAccount'): Applied {
-  return { state, effects: [{ type: 'ignored', reason, event: refOf(event) }] };
+function ignored(event: TradeEvent, reason: IgnoredEffect['reason']): IgnoredEffect {
+  return { type: 'ignored', reason, event: refOf(event) };
 }
 
-export function apply(state: AccountState, event: TradeEvent, program: Program, news: NewsIndex = NO_NEWS): Applied {
-  if (event.accountId !== state.accountId || event.tenant !== state.tenant) return ignore(state, event, 'otherAccount');
-  if (state.status !== 'active') return ignore(state, event, 'terminal');
-  if (event.type === 'clock' ? event.time <= state.clock : event.seq <= state.lastSeq) return ignore(state, event, 'duplicate');
+/** Why the event changes nothing, or null when it applies. */
+function ignoreReason(state: AccountState, event: TradeEvent, program: Program): IgnoredEffect['reason'] | null {
+  if (event.accountId !== state.accountId || event.tenant !== state.tenant) return 'otherAccount';
+  if (state.status !== 'active') return 'terminal';
+  if (event.type === 'clock' ? event.time <= state.clock : event.seq <= state.lastSeq) return 'duplicate';
   if (program.id !== state.programId || program.version !== state.programVersion) {
     throw new Error(`account ${state.accountId} runs ${state.programId} v${state.programVersion}, not ${program.id} v${program.version}`);
   }
-  const phase = phaseOf(program, state.phaseId);
-  const s = cloneState(state);
+  return null;
+}
+
+/** Pure: returns the next state (the same object when the event is ignored) and the effects. */
+export function apply(state: AccountState, event: TradeEvent, program: Program, news: NewsIndex = NO_NEWS): Applied {
+  const reason = ignoreReason(state, event, program);
+  if (reason !== null) return { state, effects: [ignored(event, reason)] };
+  const next = cloneState(state);
   const effects: Effect[] = [];
+  step(next, event, program, news, effects);
+  return { state: next, effects };
+}
+
+/**
+ * The same transition on a state the caller owns and may change: the stream evaluator's working copy
+ * of a batch. Effects are appended to `out`. Arrays inside the state are copied on write, so a state
+ * shared with anyone else is never changed through them.
+ */
+export function applyInPlace(draft: AccountState, event: TradeEvent, program: Program, news: NewsIndex, out: Effect[]): void {
+  const reason = ignoreReason(draft, event, program);
+  if (reason !== null) out.push(ignored(event, reason));
+  else step(draft, event, program, news, out);
+}
+
+function step(s: AccountState, event: TradeEvent, program: Program, news: NewsIndex, effects: Effect[]): void {
+  const phase = phaseOf(program, s.phaseId);
   // The account's clock never runs backwards: a late event is judged at the clock (events/README.md).
   const time = event.time > s.clock ? event.time : s.clock;
   s.clock = time;
@@ -46,7 +71,7 @@ export function apply(state: AccountState, event: TradeEvent, program: Program, 
   ) {
     advanceTime(s, phase, event, time, effects);
   }
-  if (s.status !== 'active') return { state: s, effects };
+  if (s.status !== 'active') return;
 
   switch (event.type) {
     case 'snapshot':
@@ -69,7 +94,6 @@ export function apply(state: AccountState, event: TradeEvent, program: Program, 
     case 'clock':
       break;
   }
-  return { state: s, effects };
 }
 
 /** Settles every firm-day close and holding cutoff at or before `time`, earliest first. */

@@ -25,7 +25,9 @@ export class AllowedInstruments implements RuleIdentity {
   }
 
   allows(symbol: string): boolean {
-    return this.exact.has(symbol) || this.prefixes.some((prefix) => symbol.startsWith(prefix));
+    if (this.exact.has(symbol)) return true;
+    for (const prefix of this.prefixes) if (symbol.startsWith(prefix)) return true;
+    return false;
   }
 
   onOpen(s: AccountState, deal: DealEvent, time: number, out: Effect[]): void {
