@@ -10,7 +10,7 @@
 import { dayLabel } from './calendar.js';
 import { phaseOf, type CompiledPhase } from './compile.js';
 import type { BalanceEvent, DealEvent, SnapshotEvent, TradeEvent } from './events.js';
-import type { ClosedTrade, Effect, IgnoredEffect, ObjectiveEffect, ObjectiveStatus } from './effects.js';
+import type { ClosedTrade, DayStatistics, Effect, IgnoredEffect, ObjectiveEffect, ObjectiveStatus } from './effects.js';
 import { NO_NEWS, type NewsIndex } from './news.js';
 import type { Program } from './program.js';
 import { refOf } from './rules/verdicts.js';
@@ -116,35 +116,38 @@ function advanceTime(s: AccountState, phase: CompiledPhase, event: TradeEvent, t
   }
 }
 
+/**
+ * The current firm day's figures, as it would close now. A day counts as a trading day or a profitable
+ * day under the phase's rules, or with any deal and a positive closed P&L when the phase has none.
+ */
+export function dayStatistics(s: AccountState, phase: CompiledPhase): DayStatistics {
+  return {
+    day: dayLabel(s.day),
+    startBalance: s.dayStartBalance,
+    startEquity: s.dayStartEquity,
+    endBalance: s.balance,
+    endEquity: s.equity,
+    peakEquity: s.dayPeakEquity,
+    lowEquity: s.dayLowEquity,
+    closedPnl: s.dayClosedPnl,
+    deals: s.dayDeals,
+    volume: s.dayVolume,
+    tradingDay: phase.minTradingDays !== null ? phase.minTradingDays.qualifies(s) : s.dayDeals > 0,
+    profitableDay: phase.minProfitableDays !== null ? phase.minProfitableDays.profitableToday(s) : s.dayClosedPnl > 0,
+    dailyFloor: s.dailyFloor,
+    maxLossFloor: s.maxLossFloor,
+  };
+}
+
 /** Closes the current firm day and opens the next at the boundary instant. */
 function rollover(s: AccountState, phase: CompiledPhase, event: TradeEvent, out: Effect[]): void {
   const at = s.dayEndsAt;
   const closingDay = s.day;
-  const tradingDay = phase.minTradingDays !== null ? phase.minTradingDays.qualifies(s) : s.dayDeals > 0;
-  const profitableDay = phase.minProfitableDays !== null ? phase.minProfitableDays.profitableToday(s) : s.dayClosedPnl > 0;
-  out.push({
-    type: 'dayClosed',
-    time: at,
-    stats: {
-      day: dayLabel(closingDay),
-      startBalance: s.dayStartBalance,
-      startEquity: s.dayStartEquity,
-      endBalance: s.balance,
-      endEquity: s.equity,
-      peakEquity: s.dayPeakEquity,
-      lowEquity: s.dayLowEquity,
-      closedPnl: s.dayClosedPnl,
-      deals: s.dayDeals,
-      volume: s.dayVolume,
-      tradingDay,
-      profitableDay,
-      dailyFloor: s.dailyFloor,
-      maxLossFloor: s.maxLossFloor,
-    },
-  });
+  const stats = dayStatistics(s, phase);
+  out.push({ type: 'dayClosed', time: at, stats });
   phase.maxLoss?.closeDay(s);
-  if (tradingDay && phase.minTradingDays !== null) s.tradingDays += 1;
-  if (profitableDay && phase.minProfitableDays !== null) s.profitableDays += 1;
+  if (stats.tradingDay && phase.minTradingDays !== null) s.tradingDays += 1;
+  if (stats.profitableDay && phase.minProfitableDays !== null) s.profitableDays += 1;
   if (s.windowDayPnl > s.windowBestDayPnl) s.windowBestDayPnl = s.windowDayPnl;
 
   s.day = closingDay + 1;

@@ -3,7 +3,6 @@
  * engine decided, when, and on which input. compare() replays the same stream under two programs:
  * the what-if a firm runs before changing a rule. Pure: no file system, no clock.
  */
-import { dayLabel } from '../domain/calendar.js';
 import { phaseOf, type CompiledPhase } from '../domain/compile.js';
 import type {
   AccountFailedEffect,
@@ -18,7 +17,7 @@ import type {
 import type { TradeEvent } from '../domain/events.js';
 import { NO_NEWS, type NewsIndex } from '../domain/news.js';
 import type { Program } from '../domain/program.js';
-import { apply } from '../domain/reducer.js';
+import { apply, dayStatistics } from '../domain/reducer.js';
 import { openAccount, type AccountState, type AccountStatus } from '../domain/state.js';
 
 export interface ReplayOptions {
@@ -194,25 +193,9 @@ function accountReport(program: Program, run: AccountRun): AccountReport {
   };
 }
 
-/** The running firm day, with the figures it would close with now (judged as the reducer's rollover does). */
+/** The running firm day, with the figures it would close with now. */
 function currentDay(phase: CompiledPhase, s: AccountState): DayReport {
-  return {
-    day: dayLabel(s.day),
-    startBalance: s.dayStartBalance,
-    startEquity: s.dayStartEquity,
-    endBalance: s.balance,
-    endEquity: s.equity,
-    peakEquity: s.dayPeakEquity,
-    lowEquity: s.dayLowEquity,
-    closedPnl: s.dayClosedPnl,
-    deals: s.dayDeals,
-    volume: s.dayVolume,
-    tradingDay: phase.minTradingDays?.qualifies(s) ?? s.dayDeals > 0,
-    profitableDay: phase.minProfitableDays?.profitableToday(s) ?? s.dayClosedPnl > 0,
-    dailyFloor: s.dailyFloor,
-    maxLossFloor: s.maxLossFloor,
-    closed: false,
-  };
+  return { ...dayStatistics(s, phase), closed: false };
 }
 
 export interface AccountOutcome {
