@@ -11,7 +11,7 @@ export interface Run {
   effects: Effect[];
 }
 
-export function run(program: Program, open: Partial<OpenAccount> & { openedAt: number | string }, list: TradeEvent[], news?: NewsIndex): Run {
+export function run(program: Program, open: Partial<Omit<OpenAccount, 'openedAt'>> & { openedAt: number | string }, list: TradeEvent[], news?: NewsIndex): Run {
   let state = openAccount(program, {
     tenant: 'demo',
     accountId: 'acc-1',

@@ -5,7 +5,8 @@
  * where X is the end-of-day balance, the broker-reported intraday equity, the closed balance after
  * every change, or max(balance, equity). The lock is none, the initial balance, or initial + k.
  * A floor updated only at end of day is still enforced on every event.
- * After a payout the floor is kept, reset under the new balance, or locked at the lock level.
+ * After a payout the floor is kept, reset under the new balance, or locked: it stops trailing at the
+ * lock level (the initial balance without one), or where it is if that is higher.
  */
 import type { TradeEvent } from '../events.js';
 import type { Effect, Evidence } from '../effects.js';
@@ -101,10 +102,13 @@ export class MaxLoss implements RuleIdentity {
         s.maxLossFloor = this.floorUnder(s, s.balance);
         s.maxLossFrozen = false;
         return;
-      case 'lock':
-        s.maxLossFloor = this.lockLevel(s) ?? s.initialBalance;
+      case 'lock': {
+        // Stops trailing at the lock level (the initial balance without one), never lower than it already is.
+        const lock = this.lockLevel(s) ?? s.initialBalance;
+        s.maxLossFloor = Math.max(s.maxLossFloor as number, lock);
         s.maxLossFrozen = true;
         return;
+      }
     }
   }
 
