@@ -7,7 +7,8 @@
 import type { Effect } from '../shared/domain/effects.js';
 import { apply, applyInPlace } from '../shared/domain/reducer.js';
 import { openAccount, type AccountState } from '../shared/domain/state.js';
-import { accountCursors, benchNews, benchProgram, dayOfEvents, FIRST_DAY, random, validateSample } from './workload.js';
+import { seededRandom } from '../shared/seeded-random.js';
+import { accountCursors, benchNews, benchProgram, dayOfEvents, FIRST_DAY, validateSample } from './workload.js';
 
 type Mode = 'apply' | 'applyInPlace';
 
@@ -29,7 +30,7 @@ function collectGarbage(): void {
 }
 
 function measure(mode: Mode, accounts: number, days: number): Result {
-  const next = random(20_260_302 + accounts);
+  const next = seededRandom(20_260_302 + accounts);
   const news = benchNews(days);
   const cursors = accountCursors(accounts);
   const states: AccountState[] = cursors.map((cursor) =>

@@ -49,18 +49,6 @@ export const benchProgram: Program = parseProgram({
   ],
 });
 
-/** A small deterministic PRNG (mulberry32) so every run measures the same events. */
-export function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export const FIRST_DAY = Date.parse('2026-03-02T00:00:00+01:00');
 
 /** Two high-impact releases a day at 14:30 and 16:00 Prague. */

@@ -10,6 +10,7 @@
  * One snapshot of 5210343 is delivered twice, and the scheduler's clock closes its last day.
  */
 import { writeFileSync } from 'node:fs';
+import { seededRandom } from '../../shared/seeded-random.js';
 
 const TENANT = 'demo-firm';
 const INITIAL_BALANCE = 10_000_000;
@@ -105,19 +106,7 @@ const scenarios: readonly Scenario[] = [
   },
 ];
 
-/** mulberry32: a small seeded generator, so the output is the same on every machine. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
-const random = seeded(20260202);
+const random = seededRandom(20260202);
 
 function gaussian(): number {
   return Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
