@@ -3,7 +3,8 @@
  * local time (DST-correct), or in platform server time (a UTC offset plus one hour during US or EU DST).
  * Days are numbered as days since 1970-01-01 of their label date. A boundary at noon or later opens the
  * next calendar date's session (17:00 New York on Monday starts Tuesday), as futures and FX venues label it.
- * A boundary time that does not exist on a DST change moves forward to the first valid instant.
+ * A boundary time inside a spring-forward gap moves forward by the gap's length (02:30 becomes 03:30), as
+ * iCalendar and Temporal's 'compatible' disambiguation do; an ambiguous one takes its first occurrence.
  * Results are cached: the reducer only calls in here when an event crosses a boundary.
  */
 import { DateTime } from 'luxon';
@@ -51,8 +52,18 @@ function parseTime(time: string): { hour: number; minute: number } {
 type WallClock = (year: number, month: number, dayOfMonth: number) => number;
 
 function zoneWallClock(zone: string, hour: number, minute: number): WallClock {
-  return (year, month, dayOfMonth) =>
-    DateTime.fromObject({ year, month, day: dayOfMonth, hour, minute }, { zone }).toMillis();
+  const offsetMs = (time: number): number => DateTime.fromMillis(time, { zone }).offset * 60_000;
+  return (year, month, dayOfMonth) => {
+    const wall = Date.UTC(year, month - 1, dayOfMonth, hour, minute);
+    // The zone's offsets a day either side; an instant is a reading of the wall time if its own offset agrees.
+    const before = offsetMs(wall - DAY_MS);
+    const after = offsetMs(wall + DAY_MS);
+    const early = wall - Math.max(before, after);
+    const late = wall - Math.min(before, after);
+    if (offsetMs(early) === Math.max(before, after)) return early;
+    if (offsetMs(late) === Math.min(before, after)) return late;
+    return wall - before; // in a gap: the wall time read with the offset before the change
+  };
 }
 
 function serverWallClock(baseOffsetMinutes: number, dst: 'none' | 'us' | 'eu', hour: number, minute: number): WallClock {

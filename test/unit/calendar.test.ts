@@ -27,12 +27,17 @@ describe('Europe/Prague midnight', () => {
     expect(dayLabel(prague.dayAt(boundary).day)).toBe('2026-03-30');
   });
 
-  // Skipped: calendar.ts documents "moves forward to the first valid instant" (03:00 CEST = 01:00Z), but
-  // Luxon shifts a wall time in the gap forward by the gap's length, so 02:30 becomes 03:30 CEST (01:30Z).
-  // Only boundaries inside a DST gap are affected; see the report.
-  it.skip('moves a boundary that falls in the spring-forward gap to the first valid instant', () => {
+  // A wall time inside the spring-forward gap moves forward by the gap's length (iCalendar, Temporal 'compatible').
+  it('moves a boundary that falls in the spring-forward gap forward by the gap: 02:30 becomes 03:30 CEST', () => {
     const halfPastTwo = calendarFor({ timeZone: 'Europe/Prague', time: '02:30' });
-    expect(halfPastTwo.dayStart(dayNumber('2026-03-29'))).toBe(at('2026-03-29T01:00:00Z'));
+    expect(halfPastTwo.dayStart(dayNumber('2026-03-29'))).toBe(at('2026-03-29T01:30:00Z'));
+    expect(halfPastTwo.dayStart(dayNumber('2026-03-28'))).toBe(at('2026-03-28T01:30:00Z'));
+    expect(halfPastTwo.dayStart(dayNumber('2026-03-30'))).toBe(at('2026-03-30T00:30:00Z'));
+  });
+
+  it('takes the first occurrence of a boundary that falls in the autumn overlap: 02:30 CEST', () => {
+    const halfPastTwo = calendarFor({ timeZone: 'Europe/Prague', time: '02:30' });
+    expect(halfPastTwo.dayStart(dayNumber('2026-10-25'))).toBe(at('2026-10-25T00:30:00Z'));
   });
 
   it("follows FTMO's trading update: a close at 22:30Z on 10 March 2026 is Prague-day 10 March, server-day 11 March", () => {
