@@ -6,7 +6,6 @@
 import { z } from 'zod';
 import { MAX_MONEY } from './money.js';
 
-const money = z.int().min(-MAX_MONEY).max(MAX_MONEY);
 const positiveMoney = z.int().positive().max(MAX_MONEY);
 const bps = z.int().positive().max(100_000);
 const shareBps = z.int().positive().max(10_000);
@@ -26,11 +25,15 @@ function isTimeZone(zone: string): boolean {
 const severity = z.enum(['hard', 'soft']);
 /** touch: reaching the limit breaches (<=). cross: only going beyond it does (<). */
 const breachAt = z.enum(['touch', 'cross']);
-const common = {
+const warnAtBps = z.array(shareBps).max(4).default([]).describe('early warnings as shares of the limit, e.g. [8000, 9000]');
+/** For limits on money: early warnings, and a tolerance for broker rounding. */
+const moneyLimit = {
   severity,
-  warnAtBps: z.array(shareBps).max(4).default([]).describe('early warnings as shares of the limit, e.g. [8000, 9000]'),
+  warnAtBps,
   toleranceMinor: z.int().nonnegative().max(MAX_MONEY).default(0).describe('broker rounding absorbed at the limit'),
 };
+/** For limits on counts and volumes: early warnings only. */
+const countLimit = { severity, warnAtBps };
 
 /** A share of the initial balance, or a fixed amount. */
 const amountOfInitial = z.union([
@@ -40,7 +43,7 @@ const amountOfInitial = z.union([
 
 export const DailyLossRule = z.strictObject({
   kind: z.literal('dailyLoss'),
-  ...common,
+  ...moneyLimit,
   reference: z.enum(['dayStartBalance', 'dayStartMaxBalanceEquity', 'dayStartEquity', 'dayPeakEquity']),
   limit: z.union([
     z.strictObject({ bps, of: z.enum(['initial', 'reference']) }),
@@ -52,7 +55,7 @@ export const DailyLossRule = z.strictObject({
 export const MaxLossRule = z
   .strictObject({
     kind: z.literal('maxLoss'),
-    ...common,
+    ...moneyLimit,
     floor: z.enum(['static', 'trailing']),
     trailSource: z.enum(['endOfDayBalance', 'intradayEquity', 'closedBalance', 'balanceOrEquity']).optional(),
     limit: z.union([
@@ -156,19 +159,19 @@ export const OvernightHoldingRule = z.strictObject({
 
 export const MaxVolumeRule = z.strictObject({
   kind: z.literal('maxVolume'),
-  ...common,
+  ...countLimit,
   maxVolume: z.int().positive().describe('total open volume across positions, 1/10,000 lot'),
 });
 
 export const MaxOpenPositionsRule = z.strictObject({
   kind: z.literal('maxOpenPositions'),
-  ...common,
+  ...countLimit,
   max: z.int().positive().max(10_000),
 });
 
 export const MaxMarginUsageRule = z.strictObject({
   kind: z.literal('maxMarginUsage'),
-  ...common,
+  ...moneyLimit,
   maxShareBps: z.int().positive().max(1_000_000).describe('margin used over equity: the leverage or exposure cap'),
 });
 

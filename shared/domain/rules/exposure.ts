@@ -8,7 +8,7 @@ import type { Effect, Evidence } from '../effects.js';
 import { BPS } from '../money.js';
 import type { RuleOf } from '../program.js';
 import type { AccountState } from '../state.js';
-import { aboveLimit, breach, lowestLevel, refOf, warnApproaching, warningDue, type RuleIdentity } from './verdicts.js';
+import { breach, lowestLevel, refOf, warnApproaching, warningDue, type RuleIdentity } from './verdicts.js';
 
 abstract class OpenLimit implements RuleIdentity {
   abstract readonly kind: 'maxVolume' | 'maxOpenPositions';
@@ -18,7 +18,6 @@ abstract class OpenLimit implements RuleIdentity {
   constructor(
     private readonly limit: number,
     private readonly warnAtBps: readonly number[],
-    private readonly toleranceMinor: number,
     severity: 'hard' | 'soft',
     readonly index: number,
   ) {
@@ -31,7 +30,7 @@ abstract class OpenLimit implements RuleIdentity {
   /** After an opening deal was booked. */
   onOpen(s: AccountState, deal: DealEvent, time: number, out: Effect[]): void {
     const value = this.measure(s);
-    if (aboveLimit(value, this.limit, 'cross', this.toleranceMinor)) {
+    if (value > this.limit) {
       breach(s, this, time, `${this.kind} ${value} exceeds ${this.limit}`, this.evidence(s, deal, value), { onEquity: false, standing: false }, out);
       return;
     }
@@ -54,7 +53,7 @@ export class MaxVolume extends OpenLimit {
   readonly kind = 'maxVolume';
 
   constructor(rule: RuleOf<'maxVolume'>, index: number) {
-    super(rule.maxVolume, rule.warnAtBps, rule.toleranceMinor, rule.severity, index);
+    super(rule.maxVolume, rule.warnAtBps, rule.severity, index);
   }
 
   protected measure(s: AccountState): number {
@@ -66,7 +65,7 @@ export class MaxOpenPositions extends OpenLimit {
   readonly kind = 'maxOpenPositions';
 
   constructor(rule: RuleOf<'maxOpenPositions'>, index: number) {
-    super(rule.max, rule.warnAtBps, rule.toleranceMinor, rule.severity, index);
+    super(rule.max, rule.warnAtBps, rule.severity, index);
   }
 
   protected measure(s: AccountState): number {

@@ -28,7 +28,9 @@ export class ProfitTarget implements Objective {
     return (this.rule.measure === 'balance' ? s.balance : s.equity) - s.initialBalance - s.excludedProfit;
   }
 
+  /** An equity target is only met on broker-reported equity, as a loss is only judged on it. */
   met(s: AccountState): boolean {
+    if (this.rule.measure === 'equity' && s.equityEstimated) return false;
     return this.profit(s) >= this.target(s) && (!this.rule.requireFlat || s.positions.length === 0);
   }
 

@@ -31,4 +31,8 @@ describe('maxVolume: total open volume, judged on opening deals', () => {
     expect(effectsOf(steps[4]!.effects, 'violation')[0]).toMatchObject({ action, evidence: { value: 20_001, threshold: 20_000 } });
     expect(steps[4]!.state.status).toBe(status);
   });
+
+  it('takes no money tolerance: a volume limit is exact', () => {
+    expect(() => programWith([{ kind: 'maxVolume', severity: 'soft', maxVolume: 20_000, toleranceMinor: 100 } as never])).toThrow(/toleranceMinor/);
+  });
 });

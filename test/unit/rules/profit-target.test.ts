@@ -47,6 +47,20 @@ describe('profitTarget', () => {
     expect(firstPass(steps).at).toBe(passesOn === 'p1 close' ? 3 : 5);
   });
 
+  // p1 closes +5,500.00 while p2 is open: the broker's last equity, 111,000.00, is now only an estimate.
+  it('an equity target is not met on estimated equity, only once the broker or a flat book confirms it', () => {
+    const t = trader();
+    const steps = trace(programWith([profitTarget({ measure: 'equity' })], { kind: 'evaluation' }), { openedAt: OPENED }, [
+      t.open('2026-03-02T09:00:00Z', 'p1'),
+      t.open('2026-03-02T09:01:00Z', 'p2'),
+      t.snapshot('2026-03-02T10:00:00Z', { balance: 10_000_000, equity: 11_100_000 }),
+      t.close('2026-03-02T10:01:00Z', 'p1', 550_000),
+      t.close('2026-03-02T10:02:00Z', 'p2', 550_000),
+    ]);
+    expect(steps[3]!.state).toMatchObject({ equity: 11_100_000, equityEstimated: true, status: 'active' });
+    expect(firstPass(steps).at).toBe(4);
+  });
+
   it('does not count profit a news rule excluded', () => {
     const news = NewsIndex.parse({ events: [{ id: 'cpi', title: 'US CPI', time: '2026-03-02T13:30:00Z', symbols: ['EURUSD'] }] });
     const newsRule: RuleInput = { kind: 'newsWindow', severity: 'hard', beforeSeconds: 120, afterSeconds: 120, restrict: ['open'], consequence: 'excludeProfit' };
