@@ -9,18 +9,13 @@ import type { Effect, Evidence } from '../effects.js';
 import { percentOf } from '../money.js';
 import type { RuleOf } from '../program.js';
 import type { AccountState } from '../state.js';
-import { belowFloor, breach, lowestLevel, refOf, warnApproaching, warningDue, type RuleIdentity } from './verdicts.js';
+import { belowFloor, breach, JudgingRule, lowestLevel, refOf, warnApproaching, warningDue } from './verdicts.js';
 
-export class DailyLoss implements RuleIdentity {
-  readonly kind = 'dailyLoss';
-  readonly severity: 'hard' | 'soft';
+export class DailyLoss extends JudgingRule<RuleOf<'dailyLoss'>> {
   private readonly lowestWarning: number | null;
 
-  constructor(
-    readonly rule: RuleOf<'dailyLoss'>,
-    readonly index: number,
-  ) {
-    this.severity = rule.severity;
+  constructor(rule: RuleOf<'dailyLoss'>, index: number) {
+    super(rule, index);
     this.lowestWarning = lowestLevel(rule.warnAtBps);
   }
 

@@ -8,21 +8,18 @@ import type { Effect, Evidence } from '../effects.js';
 import { BPS } from '../money.js';
 import type { RuleOf } from '../program.js';
 import type { AccountState } from '../state.js';
-import { breach, lowestLevel, refOf, warnApproaching, warningDue, type RuleIdentity } from './verdicts.js';
+import { breach, JudgingRule, lowestLevel, refOf, warnApproaching, warningDue } from './verdicts.js';
 
-abstract class OpenLimit implements RuleIdentity {
-  abstract readonly kind: 'maxVolume' | 'maxOpenPositions';
-  readonly severity: 'hard' | 'soft';
+abstract class OpenLimit<R extends RuleOf<'maxVolume'> | RuleOf<'maxOpenPositions'>> extends JudgingRule<R> {
   private readonly lowestWarning: number | null;
 
   constructor(
+    rule: R,
+    index: number,
     private readonly limit: number,
-    private readonly warnAtBps: readonly number[],
-    severity: 'hard' | 'soft',
-    readonly index: number,
   ) {
-    this.severity = severity;
-    this.lowestWarning = lowestLevel(warnAtBps);
+    super(rule, index);
+    this.lowestWarning = lowestLevel(rule.warnAtBps);
   }
 
   protected abstract measure(s: AccountState): number;
@@ -35,7 +32,7 @@ abstract class OpenLimit implements RuleIdentity {
       return;
     }
     if (warningDue(this.lowestWarning, value, this.limit)) {
-      warnApproaching(s, this, this.warnAtBps, value, this.limit, time, () => this.evidence(s, deal, value), out);
+      warnApproaching(s, this, this.rule.warnAtBps, value, this.limit, time, () => this.evidence(s, deal, value), out);
     }
   }
 
@@ -49,11 +46,9 @@ abstract class OpenLimit implements RuleIdentity {
   }
 }
 
-export class MaxVolume extends OpenLimit {
-  readonly kind = 'maxVolume';
-
+export class MaxVolume extends OpenLimit<RuleOf<'maxVolume'>> {
   constructor(rule: RuleOf<'maxVolume'>, index: number) {
-    super(rule.maxVolume, rule.warnAtBps, rule.severity, index);
+    super(rule, index, rule.maxVolume);
   }
 
   protected measure(s: AccountState): number {
@@ -61,11 +56,9 @@ export class MaxVolume extends OpenLimit {
   }
 }
 
-export class MaxOpenPositions extends OpenLimit {
-  readonly kind = 'maxOpenPositions';
-
+export class MaxOpenPositions extends OpenLimit<RuleOf<'maxOpenPositions'>> {
   constructor(rule: RuleOf<'maxOpenPositions'>, index: number) {
-    super(rule.max, rule.warnAtBps, rule.severity, index);
+    super(rule, index, rule.max);
   }
 
   protected measure(s: AccountState): number {
@@ -73,16 +66,11 @@ export class MaxOpenPositions extends OpenLimit {
   }
 }
 
-export class MaxMarginUsage implements RuleIdentity {
-  readonly kind = 'maxMarginUsage';
-  readonly severity: 'hard' | 'soft';
+export class MaxMarginUsage extends JudgingRule<RuleOf<'maxMarginUsage'>> {
   private readonly lowestWarning: number | null;
 
-  constructor(
-    readonly rule: RuleOf<'maxMarginUsage'>,
-    readonly index: number,
-  ) {
-    this.severity = rule.severity;
+  constructor(rule: RuleOf<'maxMarginUsage'>, index: number) {
+    super(rule, index);
     this.lowestWarning = lowestLevel(rule.warnAtBps);
   }
 

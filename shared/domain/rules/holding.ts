@@ -8,19 +8,13 @@ import type { TradeEvent } from '../events.js';
 import type { Effect } from '../effects.js';
 import type { RuleOf } from '../program.js';
 import type { AccountState } from '../state.js';
-import { breach, refOf, type RuleIdentity } from './verdicts.js';
+import { breach, JudgingRule, refOf } from './verdicts.js';
 
-export class HoldingCutoff implements RuleIdentity {
-  readonly severity: 'hard' | 'soft';
+export class HoldingCutoff extends JudgingRule<RuleOf<'weekendHolding'> | RuleOf<'overnightHolding'>> {
   readonly cutoffs: Cutoffs;
-  readonly kind: 'weekendHolding' | 'overnightHolding';
 
-  constructor(
-    readonly rule: RuleOf<'weekendHolding'> | RuleOf<'overnightHolding'>,
-    readonly index: number,
-  ) {
-    this.kind = rule.kind;
-    this.severity = rule.severity;
+  constructor(rule: RuleOf<'weekendHolding'> | RuleOf<'overnightHolding'>, index: number) {
+    super(rule, index);
     this.cutoffs = new Cutoffs(rule.cutoff.time, rule.cutoff.timeZone, rule.kind === 'weekendHolding' ? rule.cutoff.weekday : null);
   }
 

@@ -7,19 +7,9 @@ import type { ClosedTrade, Effect } from '../effects.js';
 import { BPS } from '../money.js';
 import type { RuleOf } from '../program.js';
 import type { AccountState } from '../state.js';
-import { breach, refOf, type RuleIdentity } from './verdicts.js';
+import { breach, JudgingRule, refOf } from './verdicts.js';
 
-export class LotConsistency implements RuleIdentity {
-  readonly kind = 'lotConsistency';
-  readonly severity: 'hard' | 'soft';
-
-  constructor(
-    readonly rule: RuleOf<'lotConsistency'>,
-    readonly index: number,
-  ) {
-    this.severity = rule.severity;
-  }
-
+export class LotConsistency extends JudgingRule<RuleOf<'lotConsistency'>> {
   /** Before the trade is added to the running average. */
   onTradeClosed(s: AccountState, trade: ClosedTrade, deal: DealEvent, time: number, out: Effect[]): void {
     const count = s.closedTrades;

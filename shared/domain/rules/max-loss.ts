@@ -13,19 +13,14 @@ import type { Effect, Evidence } from '../effects.js';
 import { percentOf } from '../money.js';
 import type { RuleOf } from '../program.js';
 import type { AccountState } from '../state.js';
-import { belowFloor, breach, lowestLevel, refOf, warnApproaching, warningDue, type RuleIdentity } from './verdicts.js';
+import { belowFloor, breach, JudgingRule, lowestLevel, refOf, warnApproaching, warningDue } from './verdicts.js';
 
-export class MaxLoss implements RuleIdentity {
-  readonly kind = 'maxLoss';
-  readonly severity: 'hard' | 'soft';
+export class MaxLoss extends JudgingRule<RuleOf<'maxLoss'>> {
   private readonly trailsIntraday: boolean;
   private readonly lowestWarning: number | null;
 
-  constructor(
-    readonly rule: RuleOf<'maxLoss'>,
-    readonly index: number,
-  ) {
-    this.severity = rule.severity;
+  constructor(rule: RuleOf<'maxLoss'>, index: number) {
+    super(rule, index);
     this.lowestWarning = lowestLevel(rule.warnAtBps);
     this.trailsIntraday = rule.floor === 'trailing' && rule.trailSource !== 'endOfDayBalance';
   }

@@ -9,7 +9,7 @@ import type { Effect } from '../effects.js';
 import type { NewsIndex } from '../news.js';
 import type { RuleOf } from '../program.js';
 import type { AccountState, OpenPosition } from '../state.js';
-import { breach, refOf, type RuleIdentity } from './verdicts.js';
+import { breach, JudgingRule, refOf } from './verdicts.js';
 
 type Execution = 'open' | 'close' | 'pendingFill' | 'stopOrTakeProfit';
 
@@ -18,18 +18,13 @@ function executionOf(deal: DealEvent, opening: boolean): Execution {
   return deal.reason === 'stopLoss' || deal.reason === 'takeProfit' ? 'stopOrTakeProfit' : 'close';
 }
 
-export class NewsWindow implements RuleIdentity {
-  readonly kind = 'newsWindow';
-  readonly severity: 'hard' | 'soft';
+export class NewsWindow extends JudgingRule<RuleOf<'newsWindow'>> {
   private readonly restricted: ReadonlySet<Execution>;
   private readonly beforeMs: number;
   private readonly afterMs: number;
 
-  constructor(
-    readonly rule: RuleOf<'newsWindow'>,
-    readonly index: number,
-  ) {
-    this.severity = rule.severity;
+  constructor(rule: RuleOf<'newsWindow'>, index: number) {
+    super(rule, index);
     this.restricted = new Set(rule.restrict);
     this.beforeMs = rule.beforeSeconds * 1000;
     this.afterMs = rule.afterSeconds * 1000;

@@ -7,19 +7,9 @@ import type { Effect } from '../effects.js';
 import { dayLabel } from '../calendar.js';
 import type { RuleOf } from '../program.js';
 import type { AccountState } from '../state.js';
-import { breach, refOf, type RuleIdentity } from './verdicts.js';
+import { breach, JudgingRule, refOf } from './verdicts.js';
 
-export class MaxPeriod implements RuleIdentity {
-  readonly kind = 'maxPeriod';
-  readonly severity: 'hard' | 'soft';
-
-  constructor(
-    readonly rule: RuleOf<'maxPeriod'>,
-    readonly index: number,
-  ) {
-    this.severity = rule.severity;
-  }
-
+export class MaxPeriod extends JudgingRule<RuleOf<'maxPeriod'>> {
   /** As firm day closingDay closes, after a pass at rollover was considered. */
   closeDay(s: AccountState, closingDay: number, event: TradeEvent, time: number, out: Effect[]): void {
     const elapsed = closingDay - s.startDay + 1;
@@ -41,17 +31,7 @@ export class MaxPeriod implements RuleIdentity {
   }
 }
 
-export class Inactivity implements RuleIdentity {
-  readonly kind = 'inactivity';
-  readonly severity: 'hard' | 'soft';
-
-  constructor(
-    readonly rule: RuleOf<'inactivity'>,
-    readonly index: number,
-  ) {
-    this.severity = rule.severity;
-  }
-
+export class Inactivity extends JudgingRule<RuleOf<'inactivity'>> {
   closeDay(s: AccountState, closingDay: number, event: TradeEvent, time: number, out: Effect[]): void {
     const idleDays = closingDay - s.lastTradeDay;
     if (idleDays < this.rule.days) return;

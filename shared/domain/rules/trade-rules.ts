@@ -7,19 +7,14 @@ import type { ClosedTrade, Effect } from '../effects.js';
 import { percentOf } from '../money.js';
 import type { RuleOf } from '../program.js';
 import type { AccountState } from '../state.js';
-import { aboveLimit, breach, refOf, type RuleIdentity } from './verdicts.js';
+import { aboveLimit, breach, JudgingRule, refOf } from './verdicts.js';
 
-export class AllowedInstruments implements RuleIdentity {
-  readonly kind = 'allowedInstruments';
-  readonly severity: 'hard' | 'soft';
+export class AllowedInstruments extends JudgingRule<RuleOf<'allowedInstruments'>> {
   private readonly exact: ReadonlySet<string>;
   private readonly prefixes: readonly string[];
 
-  constructor(
-    readonly rule: RuleOf<'allowedInstruments'>,
-    readonly index: number,
-  ) {
-    this.severity = rule.severity;
+  constructor(rule: RuleOf<'allowedInstruments'>, index: number) {
+    super(rule, index);
     this.exact = new Set(rule.symbols.filter((symbol) => !symbol.endsWith('*')));
     this.prefixes = rule.symbols.filter((symbol) => symbol.endsWith('*')).map((symbol) => symbol.slice(0, -1));
   }
@@ -44,17 +39,7 @@ export class AllowedInstruments implements RuleIdentity {
   }
 }
 
-export class StopLossRequired implements RuleIdentity {
-  readonly kind = 'stopLossRequired';
-  readonly severity: 'hard' | 'soft';
-
-  constructor(
-    readonly rule: RuleOf<'stopLossRequired'>,
-    readonly index: number,
-  ) {
-    this.severity = rule.severity;
-  }
-
+export class StopLossRequired extends JudgingRule<RuleOf<'stopLossRequired'>> {
   onOpen(s: AccountState, deal: DealEvent, time: number, out: Effect[]): void {
     if (deal.stopLoss !== null) return;
     breach(
@@ -69,17 +54,7 @@ export class StopLossRequired implements RuleIdentity {
   }
 }
 
-export class MaxLossPerTrade implements RuleIdentity {
-  readonly kind = 'maxLossPerTrade';
-  readonly severity: 'hard' | 'soft';
-
-  constructor(
-    readonly rule: RuleOf<'maxLossPerTrade'>,
-    readonly index: number,
-  ) {
-    this.severity = rule.severity;
-  }
-
+export class MaxLossPerTrade extends JudgingRule<RuleOf<'maxLossPerTrade'>> {
   limit(s: AccountState): number {
     const limit = this.rule.limit;
     return 'amount' in limit ? limit.amount : percentOf(s.initialBalance, limit.bps);

@@ -12,6 +12,20 @@ export interface RuleIdentity {
   readonly severity: 'hard' | 'soft';
 }
 
+/** A rule that can breach: its configuration, its slot in state.ruleMarks, and its severity. */
+export abstract class JudgingRule<R extends { readonly kind: RuleKind; readonly severity: 'hard' | 'soft' }> implements RuleIdentity {
+  readonly kind: R['kind'];
+  readonly severity: 'hard' | 'soft';
+
+  constructor(
+    readonly rule: R,
+    readonly index: number,
+  ) {
+    this.kind = rule.kind;
+    this.severity = rule.severity;
+  }
+}
+
 const SOFT_BREACH_MARK = 1;
 const ESTIMATED_BREACH_MARK = 2;
 const FIRST_WARNING_MARK = 4;
