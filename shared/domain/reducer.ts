@@ -18,8 +18,12 @@ import { cloneState, type AccountState, type OpenPosition } from './state.js';
 
 export interface Applied {
   readonly state: AccountState;
-  readonly effects: Effect[];
+  readonly effects: readonly Effect[];
 }
+
+/** Most events produce no effect: they share one empty list instead of allocating their own. */
+const NO_EFFECTS: readonly Effect[] = Object.freeze([]);
+const collected: Effect[] = [];
 
 function ignored(event: TradeEvent, reason: IgnoredEffect['reason']): IgnoredEffect {
   return { type: 'ignored', reason, event: refOf(event) };
@@ -41,9 +45,9 @@ export function apply(state: AccountState, event: TradeEvent, program: Program, 
   const reason = ignoreReason(state, event, program);
   if (reason !== null) return { state, effects: [ignored(event, reason)] };
   const next = cloneState(state);
-  const effects: Effect[] = [];
-  step(next, event, program, news, effects);
-  return { state: next, effects };
+  collected.length = 0;
+  step(next, event, program, news, collected);
+  return { state: next, effects: collected.length === 0 ? NO_EFFECTS : collected.splice(0) };
 }
 
 /**
@@ -151,7 +155,6 @@ function rollover(s: AccountState, phase: CompiledPhase, event: TradeEvent, out:
   if (s.windowDayPnl > s.windowBestDayPnl) s.windowBestDayPnl = s.windowDayPnl;
 
   s.day = closingDay + 1;
-  s.dayStartsAt = at;
   s.dayEndsAt = phase.calendar.dayStart(closingDay + 2);
   s.dayStartBalance = s.balance;
   s.dayStartEquity = s.equity;

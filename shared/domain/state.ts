@@ -22,6 +22,10 @@ export interface OpenPosition {
 
 export type AccountStatus = 'active' | 'passed' | 'failed';
 
+/**
+ * The fields a quiet tick reads and writes come first: V8 lays an object's fields out in this order,
+ * and at 20,000 accounts the reducer is bound by memory, so they should share as few cache lines as can be.
+ */
 export interface AccountState {
   readonly schema: 1;
   readonly tenant: string;
@@ -30,31 +34,36 @@ export interface AccountState {
   readonly programVersion: number;
   readonly phaseId: string;
   status: AccountStatus;
-  endedAt: number | null;
-  /** The rule that failed the account, or 'objectivesMet'. */
-  endReason: string | null;
   /** Highest bridge seq applied; -1 before the first. */
   lastSeq: number;
   /** Event time of the latest applied event; the account's clock never runs backwards. */
   clock: number;
-  readonly openedAt: number;
-  readonly startDay: number;
-  readonly initialBalance: number;
+  /** When the current firm day ends, and the next holding cutoffs (0 when the phase has none). */
+  dayEndsAt: number;
+  weekendCutoffAt: number;
+  overnightCutoffAt: number;
 
   balance: number;
   equity: number;
   margin: number;
   /** Equity not confirmed by the broker since the last deal: may warn, never fails. */
   equityEstimated: boolean;
-
-  /** The current firm day (days since 1970-01-01 of its label date) and its running statistics. */
-  day: number;
-  dayStartsAt: number;
-  dayEndsAt: number;
+  readonly initialBalance: number;
+  highWater: number;
+  maxLossFloor: number | null;
+  /** A payout locked the floor: it no longer trails. */
+  maxLossFrozen: boolean;
+  dailyFloor: number | null;
+  /** The current firm day's references, taken at its start. */
   dayStartBalance: number;
   dayStartEquity: number;
   dayPeakEquity: number;
   dayLowEquity: number;
+  /** Per rule of the phase: bit 0 = soft breach reported today, bit n = warning level n raised today. */
+  ruleMarks: number[];
+
+  /** The current firm day (days since 1970-01-01 of its label date) and its running statistics. */
+  day: number;
   dayClosedPnl: number;
   dayDeals: number;
   dayVolume: number;
@@ -62,12 +71,8 @@ export interface AccountState {
   dayQualifies: boolean;
   /** Soft daily-loss lock: no new positions until this instant; 0 when unlocked. */
   lockedUntil: number;
-
-  dailyFloor: number | null;
-  highWater: number;
-  maxLossFloor: number | null;
-  /** A payout locked the floor: it no longer trails. */
-  maxLossFrozen: boolean;
+  positions: OpenPosition[];
+  openVolume: number;
 
   /** Completed firm days that counted. The current day is added while it qualifies. */
   tradingDays: number;
@@ -84,12 +89,12 @@ export interface AccountState {
   payouts: number;
   /** Bit per objective rule: met at the last check. */
   objectivesMet: number;
-  weekendCutoffAt: number;
-  overnightCutoffAt: number;
-  /** Per rule of the phase: bit 0 = soft breach reported today, bit n = warning level n raised today. */
-  ruleMarks: number[];
-  positions: OpenPosition[];
-  openVolume: number;
+
+  readonly openedAt: number;
+  readonly startDay: number;
+  endedAt: number | null;
+  /** The rule that failed the account, or 'objectivesMet'. */
+  endReason: string | null;
 }
 
 export interface OpenAccount {
@@ -117,33 +122,33 @@ export function openAccount(program: Program, open: OpenAccount): AccountState {
     programVersion: program.version,
     phaseId: phase.id,
     status: 'active',
-    endedAt: null,
-    endReason: null,
     lastSeq: -1,
     clock: open.openedAt,
-    openedAt: open.openedAt,
-    startDay: firmDay.day,
-    initialBalance: balance,
+    dayEndsAt: firmDay.endsAt,
+    weekendCutoffAt: phase.weekendHolding?.cutoffs.next(open.openedAt) ?? 0,
+    overnightCutoffAt: phase.overnightHolding?.cutoffs.next(open.openedAt) ?? 0,
     balance,
     equity: balance,
     margin: 0,
     equityEstimated: false,
-    day: firmDay.day,
-    dayStartsAt: firmDay.startsAt,
-    dayEndsAt: firmDay.endsAt,
+    initialBalance: balance,
+    highWater: balance,
+    maxLossFloor: null,
+    maxLossFrozen: false,
+    dailyFloor: null,
     dayStartBalance: balance,
     dayStartEquity: balance,
     dayPeakEquity: balance,
     dayLowEquity: balance,
+    ruleMarks: phase.rules.map(() => 0),
+    day: firmDay.day,
     dayClosedPnl: 0,
     dayDeals: 0,
     dayVolume: 0,
     dayQualifies: false,
     lockedUntil: 0,
-    dailyFloor: null,
-    highWater: balance,
-    maxLossFloor: null,
-    maxLossFrozen: false,
+    positions: [],
+    openVolume: 0,
     tradingDays: 0,
     profitableDays: 0,
     lastTradeDay: firmDay.day,
@@ -155,11 +160,10 @@ export function openAccount(program: Program, open: OpenAccount): AccountState {
     closedVolume: 0,
     payouts: 0,
     objectivesMet: 0,
-    weekendCutoffAt: phase.weekendHolding?.cutoffs.next(open.openedAt) ?? 0,
-    overnightCutoffAt: phase.overnightHolding?.cutoffs.next(open.openedAt) ?? 0,
-    ruleMarks: phase.rules.map(() => 0),
-    positions: [],
-    openVolume: 0,
+    openedAt: open.openedAt,
+    startDay: firmDay.day,
+    endedAt: null,
+    endReason: null,
   };
   state.dailyFloor = phase.dailyLoss?.floorAtDayStart(state) ?? null;
   state.maxLossFloor = phase.maxLoss?.initialFloor(state) ?? null;
@@ -179,33 +183,33 @@ export function cloneState(s: AccountState): AccountState {
     programVersion: s.programVersion,
     phaseId: s.phaseId,
     status: s.status,
-    endedAt: s.endedAt,
-    endReason: s.endReason,
     lastSeq: s.lastSeq,
     clock: s.clock,
-    openedAt: s.openedAt,
-    startDay: s.startDay,
-    initialBalance: s.initialBalance,
+    dayEndsAt: s.dayEndsAt,
+    weekendCutoffAt: s.weekendCutoffAt,
+    overnightCutoffAt: s.overnightCutoffAt,
     balance: s.balance,
     equity: s.equity,
     margin: s.margin,
     equityEstimated: s.equityEstimated,
-    day: s.day,
-    dayStartsAt: s.dayStartsAt,
-    dayEndsAt: s.dayEndsAt,
+    initialBalance: s.initialBalance,
+    highWater: s.highWater,
+    maxLossFloor: s.maxLossFloor,
+    maxLossFrozen: s.maxLossFrozen,
+    dailyFloor: s.dailyFloor,
     dayStartBalance: s.dayStartBalance,
     dayStartEquity: s.dayStartEquity,
     dayPeakEquity: s.dayPeakEquity,
     dayLowEquity: s.dayLowEquity,
+    ruleMarks: s.ruleMarks,
+    day: s.day,
     dayClosedPnl: s.dayClosedPnl,
     dayDeals: s.dayDeals,
     dayVolume: s.dayVolume,
     dayQualifies: s.dayQualifies,
     lockedUntil: s.lockedUntil,
-    dailyFloor: s.dailyFloor,
-    highWater: s.highWater,
-    maxLossFloor: s.maxLossFloor,
-    maxLossFrozen: s.maxLossFrozen,
+    positions: s.positions,
+    openVolume: s.openVolume,
     tradingDays: s.tradingDays,
     profitableDays: s.profitableDays,
     lastTradeDay: s.lastTradeDay,
@@ -217,10 +221,9 @@ export function cloneState(s: AccountState): AccountState {
     closedVolume: s.closedVolume,
     payouts: s.payouts,
     objectivesMet: s.objectivesMet,
-    weekendCutoffAt: s.weekendCutoffAt,
-    overnightCutoffAt: s.overnightCutoffAt,
-    ruleMarks: s.ruleMarks,
-    positions: s.positions,
-    openVolume: s.openVolume,
+    openedAt: s.openedAt,
+    startDay: s.startDay,
+    endedAt: s.endedAt,
+    endReason: s.endReason,
   };
 }

@@ -18,7 +18,7 @@ interface Step {
   readonly before: AccountState;
   readonly event: TradeEvent;
   readonly after: AccountState;
-  readonly effects: Effect[];
+  readonly effects: readonly Effect[];
 }
 
 function replay(program: Program, stream: Stream, start: AccountState = openState(program, { openedAt: stream.openedAt })): Step[] {
@@ -52,7 +52,7 @@ function numbersIn(value: unknown, path: string): Array<[string, number]> {
 }
 
 /** Why the reducer ignored an event, or null when it applied it. */
-function ignoredReason(effects: Effect[]): IgnoredEffect['reason'] | null {
+function ignoredReason(effects: readonly Effect[]): IgnoredEffect['reason'] | null {
   const [only] = effects;
   return effects.length === 1 && only?.type === 'ignored' ? only.reason : null;
 }
