@@ -116,4 +116,3 @@ export type DayCloseEvent = z.output<typeof DayCloseEvent>;
 export type ClockEvent = z.output<typeof ClockEvent>;
 export type TradeEvent = z.output<typeof TradeEvent>;
 export type TradeEventInput = z.input<typeof TradeEvent>;
-export type BridgeEvent = Exclude<TradeEvent, ClockEvent>;

@@ -7,7 +7,6 @@
  * target) are the smallest whole minor unit that satisfies the rule.
  */
 export const BPS = 10_000;
-export const VOLUME_PER_LOT = 10_000;
 
 /** Largest amount a program may use, so that amount × bps stays exact in a float64. */
 export const MAX_MONEY = 100_000_000_000;

@@ -15,7 +15,6 @@ export const NewsCalendar = z.strictObject({
     }),
   ),
 });
-export type NewsCalendarInput = z.input<typeof NewsCalendar>;
 export type NewsItem = z.output<typeof NewsCalendar>['events'][number];
 
 /** News items sorted by time, searchable by window in O(log n). */
