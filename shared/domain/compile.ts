@@ -44,6 +44,8 @@ export interface CompiledPhase {
   readonly maxLossPerTrade: MaxLossPerTrade | null;
   /** What must be met to pass, in a fixed order; bit i of state.objectivesMet is objectives[i]. */
   readonly objectives: readonly Objective[];
+  /** What must be met before a payout (the payout workflow asks; the reducer only reports). */
+  readonly payoutGates: readonly Objective[];
 }
 
 function compile(program: Program, index: number): CompiledPhase {
@@ -93,6 +95,7 @@ function compile(program: Program, index: number): CompiledPhase {
     stopLossRequired: build('stopLossRequired', (rule, at) => new StopLossRequired(rule, at)),
     maxLossPerTrade: build('maxLossPerTrade', (rule, at) => new MaxLossPerTrade(rule, at)),
     objectives,
+    payoutGates: bestDayConsistency?.rule.action === 'blockPayout' ? [bestDayConsistency] : [],
   };
 }
 

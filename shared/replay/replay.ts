@@ -69,6 +69,8 @@ export interface AccountReport {
   readonly events: number;
   readonly ignored: IgnoredCounts;
   readonly objectives: ObjectiveStatus[];
+  /** Conditions a payout request would be judged on now (e.g. best-day consistency since the last payout). */
+  readonly payoutGates: ObjectiveStatus[];
   readonly days: DayReport[];
   readonly floors: FloorPoint[];
   /** The final state exactly as the store would persist it (times in epoch milliseconds). */
@@ -187,6 +189,7 @@ function accountReport(program: Program, run: AccountRun): AccountReport {
     events: run.events,
     ignored: run.ignored,
     objectives: phase.objectives.map((objective) => objective.status(state)),
+    payoutGates: phase.payoutGates.map((gate) => gate.status(state)),
     days: [...run.closedDays, currentDay(phase, state)],
     floors: run.floors,
     state,

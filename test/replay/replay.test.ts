@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { dayNumber } from '../../shared/domain/calendar.js';
 import { percentOf } from '../../shared/domain/money.js';
 import { NewsIndex } from '../../shared/domain/news.js';
+import { getPreset } from '../../shared/presets/index.js';
 import { replay, type AccountReport, type ReplayReport } from '../../shared/replay/replay.js';
 import { events } from '../support/events.js';
 import { demoAccounts, demoEvents, demoProgram } from './demo.js';
@@ -178,5 +179,32 @@ describe('replay of small streams', () => {
     expect(result.accounts[0]!.days).toEqual([
       expect.objectContaining({ day: '2026-03-02', closed: false, startBalance: 10_000_000, endEquity: 9_900_000, lowEquity: 9_900_000 }),
     ]);
+  });
+});
+
+describe('replay of a funded account whose consistency rule gates payouts', () => {
+  // intraday-trailing's funded phase: best day at most 30% of the profit since the last payout.
+  const funded = getPreset('intraday-trailing')!;
+  const trade = (builder: ReturnType<typeof events>, day: string, id: string, profit: number) => [
+    builder.deal(`${day}T14:00:00Z`, { positionId: id, symbol: 'ES', side: 'buy', volume: 10_000, entry: 'in' }),
+    builder.deal(`${day}T15:00:00Z`, { positionId: id, symbol: 'ES', side: 'sell', volume: 10_000, entry: 'out', profit }),
+  ];
+
+  it('reports the gate with the share it would be judged on, and no objectives to pass', () => {
+    const make = events();
+    const report = replay(funded, [...trade(make, '2026-03-02', 'p1', 100_000), ...trade(make, '2026-03-03', 'p2', 50_000)], { phaseId: 'pa' });
+    const [only] = report.accounts;
+    expect(only!.objectives).toEqual([]);
+    expect(only!.payoutGates).toEqual([{ objective: 'bestDayConsistency', met: false, value: Math.floor((100_000 * 10_000) / 150_000), required: 3_000 }]);
+  });
+
+  it('restarts the window at a payout', () => {
+    const make = events();
+    const report = replay(
+      funded,
+      [...trade(make, '2026-03-02', 'p1', 100_000), make.balance('2026-03-02T20:00:00Z', { kind: 'payout', amount: -100_000 }), ...trade(make, '2026-03-03', 'p2', 50_000)],
+      { phaseId: 'pa' },
+    );
+    expect(report.accounts[0]!.payoutGates[0]).toMatchObject({ met: false, value: 10_000 });
   });
 });
