@@ -8,7 +8,8 @@ import type { TradeEvent } from '../../shared/domain/events.js';
 import type { Program, RuleKind } from '../../shared/domain/program.js';
 import type { AccountState } from '../../shared/domain/state.js';
 import { getPreset } from '../../shared/presets/index.js';
-import type { EventBuilder } from '../support/events.js';
+import { events, type EventBuilder } from '../support/events.js';
+import { run } from '../support/replay.js';
 
 const DAY_MS = 86_400_000;
 
@@ -82,4 +83,18 @@ export function consistencyNow(program: Program, state: AccountState): Objective
   const rule = phaseOf(program, state.phaseId).bestDayConsistency;
   if (rule === null) throw new Error(`phase ${state.phaseId} has no best-day rule`);
   return rule.status(state);
+}
+
+/**
+ * A 100K account that lost $4,900 and $4,700 on two days (inside a 5% daily limit) and then shows `equity`
+ * on the third: which rule, if any, fails it. Probes a static $90,000 maximum-loss floor without the daily
+ * limit getting there first.
+ */
+export function failureAfterTwoLosingDays(program: Program, phaseId: string, equity: number): RuleKind | 'none' {
+  const make = events();
+  const { effects } = run(program, { openedAt, phaseId }, [
+    ...tradingDays(make, '2026-03-09', [usd(-4_900), usd(-4_700)]),
+    make.snapshot(noon('2026-03-11'), { balance: usd(90_400), equity: usd(equity) }),
+  ]);
+  return failedBy(effects);
 }

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { events } from '../support/events.js';
 import { run } from '../support/replay.js';
-import { closedTrade, failedBy, inEveryPhaseWith, noon, openedAt, passed, preset, tradingDays, usd } from './helpers.js';
+import { closedTrade, failedBy, failureAfterTwoLosingDays, inEveryPhaseWith, noon, openedAt, passed, preset, usd } from './helpers.js';
 
 const program = preset('two-step-higher-of-balance-equity');
 const rules = 'Funding Pips Evaluation - Trading Rules, 2.3 (scribd.com/document/695884784)';
@@ -51,12 +51,7 @@ describe('two-step-higher-of-balance-equity (Funding Pips 2-Step)', () => {
       { equity: 90_000, expected: 'maxLoss' },
     ]),
   )('Funding Pips 2-Step explained (thetrustedprop.com): $phaseId, equity $equity against the static 90,000 fails by $expected', ({ phaseId, equity, expected }) => {
-    const make = events();
-    const { effects } = run(program, { openedAt, phaseId }, [
-      ...tradingDays(make, '2026-03-09', [usd(-4_900), usd(-4_700)]),
-      make.snapshot(noon('2026-03-11'), { balance: usd(90_400), equity: usd(equity) }),
-    ]);
-    expect(failedBy(effects)).toBe(expected);
+    expect(failureAfterTwoLosingDays(program, phaseId, equity)).toBe(expected);
   });
 
   // 2.1 and 2.2: profit targets of 8% (Student) and 5% (Practitioner).

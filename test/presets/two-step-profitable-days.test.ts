@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import type { DayClosedEffect } from '../../shared/domain/effects.js';
 import { events } from '../support/events.js';
 import { run } from '../support/replay.js';
-import { failedBy, inEveryPhaseWith, noon, objectivesNow, openedAt, passed, preset, statusOf, tradingDays, usd, violations } from './helpers.js';
+import { failedBy, failureAfterTwoLosingDays, inEveryPhaseWith, noon, objectivesNow, openedAt, passed, preset, statusOf, tradingDays, usd, violations } from './helpers.js';
 
 const program = preset('two-step-profitable-days');
 const page = 'What is the maximum loss and the maximum daily loss in the High Stakes program? (help.the5ers.com)';
@@ -65,12 +65,7 @@ describe('two-step-profitable-days (The5ers High Stakes)', () => {
       { equity: 90_000, expected: 'maxLoss' },
     ]),
   )(`${page}: $phaseId, equity $equity against the 90,000 maximum loss fails by $expected`, ({ phaseId, equity, expected }) => {
-    const make = events();
-    const { effects } = run(program, { openedAt, phaseId }, [
-      ...tradingDays(make, '2026-03-09', [usd(-4_900), usd(-4_700)]),
-      make.snapshot(noon('2026-03-11'), { balance: usd(90_400), equity: usd(equity) }),
-    ]);
-    expect(failedBy(effects)).toBe(expected);
+    expect(failureAfterTwoLosingDays(program, phaseId, equity)).toBe(expected);
   });
 
   it.each([
