@@ -6,7 +6,8 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { Program } from '../shared/domain/program.js';
 import { getPreset, presetIds } from '../shared/presets/index.js';
-import { parseEventLines, parseNewsText, parseProgramText, type Parsed } from '../shared/replay/inputs.js';
+import type { Parsed } from '../shared/parsing.js';
+import { parseEventLines, parseNewsText, parseProgramText } from '../shared/replay/inputs.js';
 import { compare, replay, type ReplayOptions } from '../shared/replay/replay.js';
 import { summarize } from '../shared/replay/summary.js';
 

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { parseEventLines, parseNewsText, parseProgramText, pathOf } from '../../shared/replay/inputs.js';
+import { pathOf } from '../../shared/parsing.js';
+import { parseEventLines, parseNewsText, parseProgramText } from '../../shared/replay/inputs.js';
 import { demoProgram } from './demo.js';
 
 const sample = (type: string) => readFileSync(new URL(`../../events/samples/${type}.json`, import.meta.url), 'utf8');

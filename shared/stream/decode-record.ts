@@ -1,0 +1,57 @@
+/**
+ * A Kinesis record from a trading-platform bridge, decoded into a canonical event or into the reasons
+ * it must be quarantined. Nothing invalid reaches the reducer, and an invalid record never blocks the
+ * stream: the evaluator quarantines it and goes on.
+ */
+import { TradeEvent } from '../domain/events.js';
+import { parseWith, type Problem } from '../parsing.js';
+
+export interface StreamRecord {
+  readonly sequenceNumber: string;
+  readonly partitionKey: string;
+  /** The record's data as Lambda delivers it: base64. */
+  readonly data: string;
+}
+
+export interface Quarantined {
+  readonly sequenceNumber: string;
+  readonly partitionKey: string;
+  /** One line for an operator; `problems` has every field at fault. */
+  readonly reason: string;
+  readonly problems: readonly Problem[];
+  /** The payload as text (base64 when it is not text), so an operator can correct and replay it. */
+  readonly payload: string;
+}
+
+export type DecodedRecord = { readonly ok: true; readonly event: TradeEvent } | { readonly ok: false; readonly quarantined: Quarantined };
+
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+function quarantine(record: StreamRecord, payload: string, problems: Problem[]): DecodedRecord {
+  const first = problems[0]!;
+  const more = problems.length > 1 ? ` (and ${problems.length - 1} more)` : '';
+  const reason = `${first.path === '' ? '' : `${first.path}: `}${first.message}${more}`;
+  return { ok: false, quarantined: { sequenceNumber: record.sequenceNumber, partitionKey: record.partitionKey, reason, problems, payload } };
+}
+
+/** Decodes one record of `tenant`'s trade stream, whose partition key must be the event's account id. */
+export function decodeRecord(record: StreamRecord, tenant: string): DecodedRecord {
+  if (!BASE64.test(record.data)) return quarantine(record, record.data, [{ line: null, path: '', message: 'data is not base64' }]);
+  let text: string;
+  try {
+    text = utf8.decode(Buffer.from(record.data, 'base64'));
+  } catch {
+    return quarantine(record, record.data, [{ line: null, path: '', message: 'data is not UTF-8 text' }]);
+  }
+  const parsed = parseWith(TradeEvent, text, null);
+  if (!parsed.ok) return quarantine(record, text, parsed.problems);
+  const event = parsed.value;
+  const misrouted: Problem[] = [];
+  if (event.tenant !== tenant) misrouted.push({ line: null, path: 'tenant', message: `belongs to tenant ${event.tenant}, not to this stream's ${tenant}` });
+  // Kinesis keeps order only within a partition key: an account's events must all share its key.
+  if (event.accountId !== record.partitionKey) {
+    misrouted.push({ line: null, path: 'accountId', message: `is ${event.accountId} but the partition key is ${record.partitionKey}` });
+  }
+  return misrouted.length > 0 ? quarantine(record, text, misrouted) : { ok: true, event };
+}
