@@ -116,3 +116,15 @@ export type DayCloseEvent = z.output<typeof DayCloseEvent>;
 export type ClockEvent = z.output<typeof ClockEvent>;
 export type TradeEvent = z.output<typeof TradeEvent>;
 export type TradeEventInput = z.input<typeof TradeEvent>;
+
+const WIRE_TIMES = ['time', 'requestedAt', 'filledAt'] as const;
+
+/** The event as a bridge sends it (times as ISO 8601): parsing the result gives the same event back. */
+export function toWire(event: TradeEvent): Record<string, unknown> {
+  const wire: Record<string, unknown> = { ...event };
+  for (const field of WIRE_TIMES) {
+    const value = wire[field];
+    if (typeof value === 'number') wire[field] = new Date(value).toISOString();
+  }
+  return wire;
+}
