@@ -5,11 +5,21 @@
  * Reducer: throughput on one core on the realistic mix (bench/workload.ts) for 1,000 and 20,000
  * accounts, for the pure apply() and for applyInPlace() (the stream evaluator's working copy).
  * Target: 2,000,000 events/s.
+ *
+ * Writes: DynamoDB writes per event under the save policy (shared/stream/save-policy.ts) when the
+ * stream arrives in batches of a given size; issue 3's target is at most 0.05.
  */
 import { execFileSync } from 'node:child_process';
 import type { ReducerResult } from './reducer.js';
+import type { WritesResult } from './writes.js';
 
 const REDUCER_TARGET = 2_000_000;
+const WRITES_TARGET = 0.05;
+const writesRuns = [
+  { accounts: 1_000, days: 3, batchSize: 100 },
+  { accounts: 1_000, days: 3, batchSize: 1_000 },
+  { accounts: 20_000, days: 1, batchSize: 1_000 },
+] as const;
 const reducerRuns = [
   { accounts: 1_000, days: 15 },
   { accounts: 20_000, days: 2 },
@@ -35,4 +45,14 @@ for (const { accounts, days } of reducerRuns) {
     );
   }
 }
-console.log(JSON.stringify({ node: process.version, reducer: results }, null, 2));
+const writes: WritesResult[] = [];
+for (const { accounts, days, batchSize } of writesRuns) {
+  const result = runIsolated('bench/writes.ts', [String(accounts), String(days), String(batchSize)]) as WritesResult;
+  writes.push(result);
+  console.log(
+    `writes  ${String(result.accounts).padStart(6)} accounts x ${result.days} days, batches of ${result.batchSize}: ` +
+      `${result.writesPerEvent} writes/event (saving every account a batch touches: ${result.savingEveryChange}), ` +
+      `outcomes as when saving everything: ${result.sameOutcomes}, target ${WRITES_TARGET}: ${result.writesPerEvent <= WRITES_TARGET ? 'met' : 'NOT met'}`,
+  );
+}
+console.log(JSON.stringify({ node: process.version, reducer: results, writes }, null, 2));

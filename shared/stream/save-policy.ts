@@ -1,0 +1,46 @@
+/**
+ * When the evaluator must save an account after a batch. A quiet equity tick changes only fields that
+ * the next broker snapshot overwrites (equity, margin, the estimate flag, the clock, lastSeq) or that
+ * only describe the day (its low and peak equity), and saving it would cost a write per tick. So an
+ * account is saved when the batch produced any effect (a verdict, a day close, a closed trade, an
+ * objective change), when any other field changed (balance, floors, high-water mark, positions, counters,
+ * marks), when the firm day is about to end (its closing balance and equity become the next day's
+ * references), or when the stored state is older than a bound (readers see recent equity).
+ *
+ * What an unsaved tail can change after a reload: a warning judged on estimated equity right after a
+ * deal (the estimate starts from an older broker equity), the day's low and peak statistics, and how
+ * a late event is timed. No failure, pass or floor depends on it.
+ */
+import type { Effect } from '../domain/effects.js';
+import type { AccountState } from '../domain/state.js';
+
+export interface SavePolicy {
+  /** Within this long of the firm day's end, every change is saved. */
+  readonly nearDayEndMs: number;
+  /** A stored state at most this much older (in event time) than the current one. */
+  readonly maxStaleMs: number;
+}
+
+export const DEFAULT_SAVE_POLICY: SavePolicy = { nearDayEndMs: 5 * 60_000, maxStaleMs: 60_000 };
+
+const TICK_FIELDS: ReadonlySet<keyof AccountState> = new Set<keyof AccountState>([
+  'equity',
+  'margin',
+  'equityEstimated',
+  'clock',
+  'lastSeq',
+  'dayLowEquity',
+  'dayPeakEquity',
+]);
+
+/** `stored` is the state as loaded at the start of the batch, `current` the state after it. */
+export function mustSave(stored: AccountState, current: AccountState, effects: readonly Effect[], policy: SavePolicy = DEFAULT_SAVE_POLICY): boolean {
+  if (current === stored) return false;
+  for (const effect of effects) if (effect.type !== 'ignored') return true;
+  if (current.clock - stored.clock >= policy.maxStaleMs) return true;
+  if (current.dayEndsAt - current.clock <= policy.nearDayEndMs && current.clock !== stored.clock) return true;
+  for (const field of Object.keys(current) as (keyof AccountState)[]) {
+    if (!TICK_FIELDS.has(field) && current[field] !== stored[field]) return true;
+  }
+  return false;
+}
