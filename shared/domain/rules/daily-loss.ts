@@ -53,6 +53,7 @@ export class DailyLoss extends JudgingRule<RuleOf<'dailyLoss'>> {
       breach(s, this, time, message, this.evidence(s, event, time), { onEquity: true, standing: true }, out);
       return;
     }
+    if (this.lowestWarning === null) return;
     const reference = this.reference(s);
     const loss = reference - floor;
     if (warningDue(this.lowestWarning, reference - s.equity, loss)) {

@@ -77,6 +77,7 @@ export class MaxLoss extends JudgingRule<RuleOf<'maxLoss'>> {
       breach(s, this, time, message, this.evidence(s, event, time), { onEquity: true, standing: true }, out);
       return;
     }
+    if (this.lowestWarning === null) return;
     const distance = this.distance(s, s.highWater);
     if (warningDue(this.lowestWarning, floor + distance - s.equity, distance)) {
       warnApproaching(s, this, this.rule.warnAtBps, floor + distance - s.equity, distance, time, () => this.evidence(s, event, time), out);
