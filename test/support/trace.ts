@@ -12,7 +12,8 @@ export function effectsOf<T extends Effect['type']>(effects: readonly Effect[], 
   return effects.filter((effect): effect is EffectOf<T> => effect.type === type);
 }
 
-type Opening = Omit<Partial<OpenAccount>, 'openedAt'> & { openedAt: number | string };
+/** What opens a test account: the defaults are tenant demo and account acc-1; a time may be ISO text. */
+export type Opening = Omit<Partial<OpenAccount>, 'openedAt'> & { openedAt: number | string };
 
 export function openState(program: Program, open: Opening): AccountState {
   return openAccount(program, {
