@@ -49,7 +49,7 @@ for (let day = 0; day < days; day++) {
         const draft = cloneState(before);
         const effects: Effect[] = [];
         for (const event of list) applyInPlace(draft, event, benchProgram, news, effects);
-        const save = mode === 'policy' ? mustSave(before, draft, effects) : effects.some((effect) => effect.type !== 'ignored') || list.length > 0;
+        const save = mode === 'everyChange' || mustSave(before, draft, effects);
         if (save) {
           stored[mode][account] = draft;
           writes[mode] += 1;
