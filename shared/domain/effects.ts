@@ -75,8 +75,6 @@ export interface DayStatistics {
   readonly startEquity: number;
   readonly endBalance: number;
   readonly endEquity: number;
-  readonly peakEquity: number;
-  readonly lowEquity: number;
   readonly closedPnl: number;
   readonly deals: number;
   readonly volume: number;

@@ -63,9 +63,10 @@ export function applyInPlace(draft: AccountState, event: TradeEvent, program: Pr
 
 function step(s: AccountState, event: TradeEvent, program: Program, news: NewsIndex, effects: Effect[]): void {
   const phase = phaseOf(program, s.phaseId);
-  // The account's clock never runs backwards: a late event is judged at the clock (events/README.md).
-  const time = event.time > s.clock ? event.time : s.clock;
-  s.clock = time;
+  // A late event is judged at its own time, but never before a day close or cutoff already settled
+  // (events/README.md). Not at the account clock: that may be a tick the evaluator did not save.
+  const time = event.time > s.settledAt ? event.time : s.settledAt;
+  if (time > s.clock) s.clock = time;
   if (event.type !== 'clock') s.lastSeq = event.seq;
 
   if (
@@ -92,6 +93,7 @@ function step(s: AccountState, event: TradeEvent, program: Program, news: NewsIn
       s.balance = event.balance;
       s.equity = event.equity;
       s.equityEstimated = false;
+      s.equityAwaitsBroker = false;
       afterEquityChange(s, phase, event, time, effects);
       break;
     case 'order':
@@ -107,8 +109,10 @@ function advanceTime(s: AccountState, phase: CompiledPhase, event: TradeEvent, t
     const overnight = phase.overnightHolding !== null ? s.overnightCutoffAt : Number.POSITIVE_INFINITY;
     const cutoff = Math.min(weekend, overnight);
     if (s.dayEndsAt <= time && s.dayEndsAt <= cutoff) {
+      s.settledAt = s.dayEndsAt;
       rollover(s, phase, event, out);
     } else if (cutoff <= time) {
+      s.settledAt = cutoff;
       const holding = cutoff === weekend ? phase.weekendHolding! : phase.overnightHolding!;
       holding.atCutoff(s, cutoff, event, out);
       const next = holding.cutoffs.next(cutoff);
@@ -131,8 +135,6 @@ export function dayStatistics(s: AccountState, phase: CompiledPhase): DayStatist
     startEquity: s.dayStartEquity,
     endBalance: s.balance,
     endEquity: s.equity,
-    peakEquity: s.dayPeakEquity,
-    lowEquity: s.dayLowEquity,
     closedPnl: s.dayClosedPnl,
     deals: s.dayDeals,
     volume: s.dayVolume,
@@ -159,7 +161,6 @@ function rollover(s: AccountState, phase: CompiledPhase, event: TradeEvent, out:
   s.dayStartBalance = s.balance;
   s.dayStartEquity = s.equity;
   s.dayPeakEquity = s.equity;
-  s.dayLowEquity = s.equity;
   s.dayClosedPnl = 0;
   s.dayDeals = 0;
   s.dayVolume = 0;
@@ -181,14 +182,23 @@ function rollover(s: AccountState, phase: CompiledPhase, event: TradeEvent, out:
   afterEquityChange(s, phase, event, at, out);
 }
 
+/** Floors follow the new balance and equity; equity is judged against them unless it is a deal's guess. */
 function afterEquityChange(s: AccountState, phase: CompiledPhase, event: TradeEvent, time: number, out: Effect[]): void {
+  if (s.equityAwaitsBroker) {
+    phase.maxLoss?.trail(s);
+    phase.dailyLoss?.trail(s);
+    return;
+  }
   if (!s.equityEstimated && s.equity > s.dayPeakEquity) s.dayPeakEquity = s.equity;
-  if (s.equity < s.dayLowEquity) s.dayLowEquity = s.equity;
   if (phase.maxLoss !== null) {
-    phase.maxLoss.check(s, event, time, out);
+    phase.maxLoss.trail(s);
+    phase.maxLoss.judge(s, event, time, out);
     if (s.status !== 'active') return;
   }
-  phase.dailyLoss?.check(s, event, time, out);
+  if (phase.dailyLoss !== null) {
+    phase.dailyLoss.trail(s);
+    phase.dailyLoss.judge(s, event, time, out);
+  }
 }
 
 function applySnapshot(s: AccountState, phase: CompiledPhase, snapshot: SnapshotEvent, time: number, out: Effect[]): void {
@@ -196,6 +206,7 @@ function applySnapshot(s: AccountState, phase: CompiledPhase, snapshot: Snapshot
   s.equity = snapshot.equity;
   s.margin = snapshot.margin;
   s.equityEstimated = snapshot.source === 'estimated';
+  s.equityAwaitsBroker = false;
   afterEquityChange(s, phase, snapshot, time, out);
   if (s.status === 'active') phase.maxMarginUsage?.onSnapshot(s, snapshot, time, out);
 }
@@ -323,9 +334,11 @@ function applyDeal(s: AccountState, phase: CompiledPhase, deal: DealEvent, time:
   if (positions.length === 0) {
     s.equity = s.balance;
     s.equityEstimated = false;
+    s.equityAwaitsBroker = false;
   } else {
     s.equity += deal.commission + deal.swap;
     s.equityEstimated = true;
+    s.equityAwaitsBroker = true;
   }
 
   if (opened !== null && !judgeOpening(s, phase, deal, opened, time, news, out)) return;

@@ -38,6 +38,8 @@ export interface AccountState {
   lastSeq: number;
   /** Event time of the latest applied event; the account's clock never runs backwards. */
   clock: number;
+  /** The latest firm-day close or holding cutoff settled: no event is judged before it. */
+  settledAt: number;
   /** When the current firm day ends, and the next holding cutoffs (0 when the phase has none). */
   dayEndsAt: number;
   weekendCutoffAt: number;
@@ -46,8 +48,14 @@ export interface AccountState {
   balance: number;
   equity: number;
   margin: number;
-  /** Equity not confirmed by the broker since the last deal: may warn, never fails. */
+  /** Equity the broker did not report: an estimated snapshot may warn, never fail. */
   equityEstimated: boolean;
+  /**
+   * A deal moved positions since the broker's last equity, which is now a guess: it is not judged and
+   * not counted in the day's statistics until the broker reports again. The guess starts from an
+   * equity the evaluator may not have saved, so judging it would make verdicts depend on batching.
+   */
+  equityAwaitsBroker: boolean;
   readonly initialBalance: number;
   highWater: number;
   maxLossFloor: number | null;
@@ -58,7 +66,6 @@ export interface AccountState {
   dayStartBalance: number;
   dayStartEquity: number;
   dayPeakEquity: number;
-  dayLowEquity: number;
   /** Per rule of the phase: bit 0 = soft breach reported today, bit n = warning level n raised today. */
   ruleMarks: number[];
 
@@ -124,6 +131,7 @@ export function openAccount(program: Program, open: OpenAccount): AccountState {
     status: 'active',
     lastSeq: -1,
     clock: open.openedAt,
+    settledAt: open.openedAt,
     dayEndsAt: firmDay.endsAt,
     weekendCutoffAt: phase.weekendHolding?.cutoffs.next(open.openedAt) ?? 0,
     overnightCutoffAt: phase.overnightHolding?.cutoffs.next(open.openedAt) ?? 0,
@@ -131,6 +139,7 @@ export function openAccount(program: Program, open: OpenAccount): AccountState {
     equity: balance,
     margin: 0,
     equityEstimated: false,
+    equityAwaitsBroker: false,
     initialBalance: balance,
     highWater: balance,
     maxLossFloor: null,
@@ -139,7 +148,6 @@ export function openAccount(program: Program, open: OpenAccount): AccountState {
     dayStartBalance: balance,
     dayStartEquity: balance,
     dayPeakEquity: balance,
-    dayLowEquity: balance,
     ruleMarks: phase.rules.map(() => 0),
     day: firmDay.day,
     dayClosedPnl: 0,
@@ -185,6 +193,7 @@ export function cloneState(s: AccountState): AccountState {
     status: s.status,
     lastSeq: s.lastSeq,
     clock: s.clock,
+    settledAt: s.settledAt,
     dayEndsAt: s.dayEndsAt,
     weekendCutoffAt: s.weekendCutoffAt,
     overnightCutoffAt: s.overnightCutoffAt,
@@ -192,6 +201,7 @@ export function cloneState(s: AccountState): AccountState {
     equity: s.equity,
     margin: s.margin,
     equityEstimated: s.equityEstimated,
+    equityAwaitsBroker: s.equityAwaitsBroker,
     initialBalance: s.initialBalance,
     highWater: s.highWater,
     maxLossFloor: s.maxLossFloor,
@@ -200,7 +210,6 @@ export function cloneState(s: AccountState): AccountState {
     dayStartBalance: s.dayStartBalance,
     dayStartEquity: s.dayStartEquity,
     dayPeakEquity: s.dayPeakEquity,
-    dayLowEquity: s.dayLowEquity,
     ruleMarks: s.ruleMarks,
     day: s.day,
     dayClosedPnl: s.dayClosedPnl,

@@ -1,15 +1,17 @@
 /**
  * When the evaluator must save an account after a batch. A quiet equity tick changes only fields that
- * the next broker snapshot overwrites (equity, margin, the estimate flag, the clock, lastSeq) or that
- * only describe the day (its low and peak equity), and saving it would cost a write per tick. So an
- * account is saved when the batch produced any effect (a verdict, a day close, a closed trade, an
- * objective change), when any other field changed (balance, floors, high-water mark, positions, counters,
- * marks), when the firm day is about to end (its closing balance and equity become the next day's
- * references), or when the stored state is older than a bound (readers see recent equity).
+ * the next broker snapshot overwrites (equity, margin, the estimate flag, the clock, lastSeq), and
+ * saving it would cost a write per tick. So an account is saved when the batch produced any effect (a
+ * verdict, a day close, a closed trade, an objective change), when any other field changed (balance,
+ * floors, the high-water mark, positions, counters, marks), when the firm day
+ * is about to end (its closing equity becomes the next day's reference), or when the stored state is
+ * older than a bound (readers see recent equity).
  *
- * What an unsaved tail can change after a reload: a warning judged on estimated equity right after a
- * deal (the estimate starts from an older broker equity), the day's low and peak statistics, and how
- * a late event is timed. No failure, pass or floor depends on it.
+ * Why skipping is exact: nothing reads a skipped field before the next snapshot overwrites it. A
+ * deal's equity guess is not judged (state.ts), a late event is judged at its own time rather than at
+ * the clock (reducer.ts), and, with the bridge's heartbeat (events/README.md), the last tick before a
+ * firm day ends falls in the final minute, which is always saved. So the verdicts, the floors and the
+ * day statistics are the same however the stream is cut into batches.
  */
 import type { Effect } from '../domain/effects.js';
 import type { AccountState } from '../domain/state.js';
@@ -21,7 +23,7 @@ export interface SavePolicy {
   readonly maxStaleMs: number;
 }
 
-export const DEFAULT_SAVE_POLICY: SavePolicy = { nearDayEndMs: 5 * 60_000, maxStaleMs: 60_000 };
+export const DEFAULT_SAVE_POLICY: SavePolicy = { nearDayEndMs: 60_000, maxStaleMs: 60_000 };
 
 const TICK_FIELDS: ReadonlySet<keyof AccountState> = new Set<keyof AccountState>([
   'equity',
@@ -29,7 +31,7 @@ const TICK_FIELDS: ReadonlySet<keyof AccountState> = new Set<keyof AccountState>
   'equityEstimated',
   'clock',
   'lastSeq',
-  'dayLowEquity',
+  // Read only by a daily loss under the day's peak, whose floor moves with it and is saved.
   'dayPeakEquity',
 ]);
 

@@ -177,7 +177,7 @@ describe('replay of small streams', () => {
     const make = events();
     const result = replay(program, [make.snapshot(at('09:00:00'), { balance: 10_000_000, equity: 9_900_000 })]);
     expect(result.accounts[0]!.days).toEqual([
-      expect.objectContaining({ day: '2026-03-02', closed: false, startBalance: 10_000_000, endEquity: 9_900_000, lowEquity: 9_900_000 }),
+      expect.objectContaining({ day: '2026-03-02', closed: false, startBalance: 10_000_000, endEquity: 9_900_000 }),
     ]);
   });
 });

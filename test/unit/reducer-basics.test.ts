@@ -56,6 +56,24 @@ describe('apply', () => {
     expect(after.effects[0]).toMatchObject({ type: 'ignored', reason: 'terminal' });
   });
 
+  it('judges a late event at its own time, which does not move the clock back', () => {
+    const make = events();
+    const ticked = apply(open(), make.snapshot('2026-03-02T10:00:00Z', { equity: 10_000_000, balance: 10_000_000 }), program).state;
+    const late = apply(ticked, make.snapshot('2026-03-02T09:00:00Z', { equity: 8_900_000, balance: 10_000_000 }), program);
+    expect(late.effects).toContainEqual(expect.objectContaining({ type: 'accountFailed', time: Date.parse('2026-03-02T09:00:00Z') }));
+    expect(late.state.clock).toBe(Date.parse('2026-03-02T10:00:00Z'));
+  });
+
+  it('judges an event timed before a firm day already closed at the close, in the new day', () => {
+    const make = events();
+    // Prague midnight on 3 March is 23:00 UTC on the 2nd.
+    const nextDay = apply(open(), make.snapshot('2026-03-02T23:30:00Z', { equity: 10_000_000, balance: 10_000_000 }), program).state;
+    expect(nextDay.settledAt).toBe(Date.parse('2026-03-02T23:00:00Z'));
+    const late = apply(nextDay, make.snapshot('2026-03-02T22:00:00Z', { equity: 8_900_000, balance: 10_000_000 }), program);
+    expect(late.effects).toContainEqual(expect.objectContaining({ type: 'accountFailed', time: Date.parse('2026-03-02T23:00:00Z') }));
+    expect(late.effects.filter((effect) => effect.type === 'dayClosed')).toEqual([]);
+  });
+
   it('refuses a state of another program version', () => {
     const other = { ...program, version: 2 };
     const make = events();

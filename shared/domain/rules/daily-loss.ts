@@ -43,9 +43,13 @@ export class DailyLoss extends JudgingRule<RuleOf<'dailyLoss'>> {
     return reference - this.loss(s, reference);
   }
 
-  /** After equity changed, and at the start of every firm day against the positions still open. */
-  check(s: AccountState, event: TradeEvent, time: number, out: Effect[]): void {
+  /** A floor under the day's peak equity follows the peak. */
+  trail(s: AccountState): void {
     if (this.rule.reference === 'dayPeakEquity') s.dailyFloor = this.floorAtDayStart(s);
+  }
+
+  /** Equity against the floor, after trail; also at the start of every firm day against the positions still open. */
+  judge(s: AccountState, event: TradeEvent, time: number, out: Effect[]): void {
     const floor = s.dailyFloor as number;
     const { breachAt, toleranceMinor } = this.rule;
     if (belowFloor(s.equity, floor, breachAt, toleranceMinor)) {
@@ -92,7 +96,6 @@ export class DailyLoss extends JudgingRule<RuleOf<'dailyLoss'>> {
         loss: this.loss(s, reference),
         dayStartBalance: s.dayStartBalance,
         dayStartEquity: s.dayStartEquity,
-        dayPeakEquity: s.dayPeakEquity,
         breachAt: this.rule.breachAt,
         tolerance: this.rule.toleranceMinor,
         equityEstimated: s.equityEstimated,

@@ -55,8 +55,8 @@ export class MaxLoss extends JudgingRule<RuleOf<'maxLoss'>> {
     if (floor > (s.maxLossFloor as number)) s.maxLossFloor = floor;
   }
 
-  /** After equity or balance changed, and at the start of every firm day. */
-  check(s: AccountState, event: TradeEvent, time: number, out: Effect[]): void {
+  /** Raises the high-water mark and floor after equity or balance changed. */
+  trail(s: AccountState): void {
     if (this.trailsIntraday) {
       switch (this.rule.trailSource) {
         case 'intradayEquity':
@@ -70,6 +70,10 @@ export class MaxLoss extends JudgingRule<RuleOf<'maxLoss'>> {
           break;
       }
     }
+  }
+
+  /** Equity against the floor, after trail; also at the start of every firm day. */
+  judge(s: AccountState, event: TradeEvent, time: number, out: Effect[]): void {
     const floor = s.maxLossFloor as number;
     const { breachAt, toleranceMinor } = this.rule;
     if (belowFloor(s.equity, floor, breachAt, toleranceMinor)) {

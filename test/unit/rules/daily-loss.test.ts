@@ -125,37 +125,36 @@ describe('dailyLoss warnings', () => {
 });
 
 describe('dailyLoss on estimated equity', () => {
-  it.each([
-    {
-      estimate: 'a snapshot the bridge estimated',
-      breachSeenAt: '2026-03-02T10:00:00Z',
-      events: (t: Trader) => [
-        t.open('2026-03-02T09:00:00Z', 'p1'),
-        t.snapshot('2026-03-02T10:00:00Z', { balance: 10_000_000, equity: 9_500_000, source: 'estimated' }),
-        t.snapshot('2026-03-02T10:30:00Z', { balance: 10_000_000, equity: 9_400_000, source: 'estimated' }),
-      ],
-    },
-    {
-      estimate: 'a deal while positions stay open (its fees move equity)',
-      breachSeenAt: '2026-03-02T10:30:00Z',
-      events: (t: Trader) => [
-        t.open('2026-03-02T09:00:00Z', 'p1'),
-        t.snapshot('2026-03-02T10:00:00Z', { balance: 10_000_000, equity: 9_600_000 }),
-        t.open('2026-03-02T10:30:00Z', 'p2', { commission: -100_000 }),
-      ],
-    },
-  ])('only warns, once, for a breach seen on $estimate; the broker confirming it fails', ({ events: make, breachSeenAt }) => {
+  it('only warns, once, for a breach seen on a snapshot the bridge estimated; the broker confirming it fails', () => {
     const t = trader();
-    const estimated = make(t);
-    const confirmed = t.snapshot('2026-03-02T11:00:00Z', { balance: 9_900_000, equity: 9_500_000 });
-    const steps = trace(programWith([dailyLoss()]), { openedAt: OPENED }, [...estimated, confirmed]);
+    const steps = trace(programWith([dailyLoss()]), { openedAt: OPENED }, [
+      t.open('2026-03-02T09:00:00Z', 'p1'),
+      t.snapshot('2026-03-02T10:00:00Z', { balance: 10_000_000, equity: 9_500_000, source: 'estimated' }),
+      t.snapshot('2026-03-02T10:30:00Z', { balance: 10_000_000, equity: 9_400_000, source: 'estimated' }),
+      t.snapshot('2026-03-02T11:00:00Z', { balance: 9_900_000, equity: 9_500_000 }),
+    ]);
     const beforeConfirmation = steps.slice(0, -1).flatMap((step) => step.effects);
     expect(effectsOf(beforeConfirmation, 'warning')).toEqual([
-      expect.objectContaining({ rule: 'dailyLoss', levelBps: 10_000, reason: 'breachOnEstimatedEquity', time: Date.parse(breachSeenAt) }),
+      expect.objectContaining({ rule: 'dailyLoss', levelBps: 10_000, reason: 'breachOnEstimatedEquity', time: Date.parse('2026-03-02T10:00:00Z') }),
     ]);
     expect(effectsOf(beforeConfirmation, 'violation')).toEqual([]);
     expect(steps.at(-2)!.state.status).toBe('active');
     expect(steps.at(-1)!.state.status).toBe('failed');
+  });
+
+  // The guess after a deal starts from the last equity applied, which the stream evaluator may not
+  // have saved: judging it would make a verdict depend on how records were batched.
+  it('does not judge the equity a deal leaves while positions stay open; the broker reporting it fails', () => {
+    const t = trader();
+    const steps = trace(programWith([dailyLoss()]), { openedAt: OPENED }, [
+      t.open('2026-03-02T09:00:00Z', 'p1'),
+      t.snapshot('2026-03-02T10:00:00Z', { balance: 10_000_000, equity: 9_600_000 }),
+      t.open('2026-03-02T10:30:00Z', 'p2', { commission: -100_000 }),
+      t.snapshot('2026-03-02T11:00:00Z', { balance: 9_900_000, equity: 9_500_000 }),
+    ]);
+    expect(steps[2]!.state).toMatchObject({ equity: 9_500_000, equityAwaitsBroker: true, dayPeakEquity: 10_000_000, status: 'active' });
+    expect(steps[2]!.effects.filter((effect) => effect.type === 'warning' || effect.type === 'violation')).toEqual([]);
+    expect(steps[3]!.state).toMatchObject({ equityAwaitsBroker: false, status: 'failed' });
   });
 });
 
