@@ -7,15 +7,21 @@ import { TradeEvent } from '../domain/events.js';
 import { parseWith, type Problem } from '../parsing.js';
 
 export interface StreamRecord {
+  /** Unique on the stream: the shard and the sequence number (Lambda's eventID). */
+  readonly recordId: string;
   readonly sequenceNumber: string;
   readonly partitionKey: string;
+  /** When Kinesis received it (epoch ms). */
+  readonly arrivedAt: number;
   /** The record's data as Lambda delivers it: base64. */
   readonly data: string;
 }
 
 export interface Quarantined {
+  readonly recordId: string;
   readonly sequenceNumber: string;
   readonly partitionKey: string;
+  readonly arrivedAt: number;
   /** One line for an operator; `problems` has every field at fault. */
   readonly reason: string;
   readonly problems: readonly Problem[];
@@ -28,11 +34,17 @@ export type DecodedRecord = { readonly ok: true; readonly event: TradeEvent } | 
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-function quarantine(record: StreamRecord, payload: string, problems: Problem[]): DecodedRecord {
+/** A quarantine entry for `record`, its reason the first problem. */
+export function quarantined(record: StreamRecord, payload: string, problems: Problem[]): Quarantined {
   const first = problems[0]!;
   const more = problems.length > 1 ? ` (and ${problems.length - 1} more)` : '';
   const reason = `${first.path === '' ? '' : `${first.path}: `}${first.message}${more}`;
-  return { ok: false, quarantined: { sequenceNumber: record.sequenceNumber, partitionKey: record.partitionKey, reason, problems, payload } };
+  const { recordId, sequenceNumber, partitionKey, arrivedAt } = record;
+  return { recordId, sequenceNumber, partitionKey, arrivedAt, reason, problems, payload };
+}
+
+function quarantine(record: StreamRecord, payload: string, problems: Problem[]): DecodedRecord {
+  return { ok: false, quarantined: quarantined(record, payload, problems) };
 }
 
 /** Decodes one record of `tenant`'s trade stream, whose partition key must be the event's account id. */

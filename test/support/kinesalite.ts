@@ -6,12 +6,13 @@ import type { AddressInfo } from 'node:net';
 import { CreateStreamCommand, DescribeStreamCommand, GetRecordsCommand, GetShardIteratorCommand, KinesisClient } from '@aws-sdk/client-kinesis';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import kinesalite from 'kinesalite';
+import type { StreamRecord } from '../../shared/stream/decode-record.js';
 
 export interface LocalKinesis {
   readonly client: KinesisClient;
   readonly streamName: string;
   /** Every record on the stream, shard by shard, in each shard's order. */
-  readAll(): Promise<{ shardId: string; partitionKey: string; sequenceNumber: string; data: string }[]>;
+  readAll(): Promise<(StreamRecord & { shardId: string })[]>;
   close(): Promise<void>;
 }
 
@@ -36,7 +37,14 @@ export async function startKinesis(streamName = 'propdesk-trades', shards = 2): 
         const { ShardIterator } = await client.send(new GetShardIteratorCommand({ StreamName: streamName, ShardId: shard.ShardId, ShardIteratorType: 'TRIM_HORIZON' }));
         const { Records } = await client.send(new GetRecordsCommand({ ShardIterator }));
         for (const record of Records ?? []) {
-          records.push({ shardId: shard.ShardId!, partitionKey: record.PartitionKey!, sequenceNumber: record.SequenceNumber!, data: Buffer.from(record.Data!).toString('base64') });
+          records.push({
+            shardId: shard.ShardId!,
+            recordId: `${shard.ShardId!}:${record.SequenceNumber!}`,
+            partitionKey: record.PartitionKey!,
+            sequenceNumber: record.SequenceNumber!,
+            arrivedAt: record.ApproximateArrivalTimestamp!.getTime(),
+            data: Buffer.from(record.Data!).toString('base64'),
+          });
         }
       }
       return records;

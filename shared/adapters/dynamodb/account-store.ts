@@ -1,23 +1,32 @@
 /**
  * AccountStore on DynamoDB. One item per account: the state as JSON (one attribute, so a save is one
- * PutItem, not a marshalling of fifty fields), its revision, and the fields an operator filters on.
- * Loads are strongly consistent, because the next batch must see the state the last one saved.
+ * PutItem, not a marshalling of fifty fields), its revision, its outbox, and the fields an operator
+ * filters on. Loads are strongly consistent, because the next batch must see the state the last one
+ * saved. Records (trades, days, verdicts) are items of their own under the account's partition.
  */
 import {
   BatchGetItemCommand,
+  BatchWriteItemCommand,
   PutItemCommand,
+  QueryCommand,
+  UpdateItemCommand,
   type AttributeValue,
   type BatchGetItemCommandOutput,
+  type BatchWriteItemCommandOutput,
   type DynamoDBClient,
   type KeysAndAttributes,
+  type QueryCommandOutput,
+  type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
 import type { AccountState } from '../../domain/state.js';
-import type { AccountStore, SaveOutcome, StoredAccount } from '../../ports/account-store.js';
-import { keys, PARTITION_KEY } from './table.js';
+import type { AccountListing, AccountStore, SaveOutcome, StoredAccount } from '../../ports/account-store.js';
+import type { DomainEvent } from '../../stream/domain-events.js';
+import { keys, LISTING_INDEX, LISTING_KEY, LISTING_SORT_KEY, listings, PARTITION_KEY } from './table.js';
 
-/** BatchGetItem takes at most 100 keys. */
+/** BatchGetItem takes at most 100 keys, BatchWriteItem 25 items. */
 const BATCH_GET_LIMIT = 100;
-/** Attempts at keys DynamoDB left unprocessed (throttling), with exponential backoff between them. */
+const BATCH_WRITE_LIMIT = 25;
+/** Attempts at keys or items DynamoDB left unprocessed (throttling), with exponential backoff between them. */
 const MAX_ATTEMPTS = 8;
 const BASE_BACKOFF_MS = 25;
 
@@ -33,7 +42,25 @@ function keyOf(accountId: string): Record<string, AttributeValue> {
 function storedAccount(item: Record<string, AttributeValue>): StoredAccount {
   const state = JSON.parse(item['state']?.S ?? 'null') as AccountState | null;
   if (state?.schema !== 1) throw new Error(`stored account ${item[PARTITION_KEY]?.S} has no state of a known schema`);
-  return { state, revision: Number(item['revision']?.N) };
+  const outbox = item['outbox']?.S;
+  return { state, revision: Number(item['revision']?.N), outbox: outbox === undefined ? [] : (JSON.parse(outbox) as DomainEvent[]) };
+}
+
+/** The sort key of an event's record: by kind, then time, so an account's trades or verdicts list in order. */
+function recordSortKey(event: DomainEvent): string {
+  switch (event.type) {
+    case 'TradeClosed':
+      return `TRADE#${event.closedAt}#${event.id}`;
+    case 'DayClosed':
+      return `DAY#${event.day}`;
+    case 'ObjectiveUpdated':
+      return `OBJECTIVE#${event.time}#${event.id}`;
+    case 'AccountFailed':
+    case 'PhasePassed':
+    case 'ViolationRecorded':
+    case 'WarningRaised':
+      return `VERDICT#${event.time}#${event.id}`;
+  }
 }
 
 export class DynamoDbAccountStore implements AccountStore {
@@ -51,13 +78,12 @@ export class DynamoDbAccountStore implements AccountStore {
         [this.tableName]: {
           Keys: unique.slice(from, from + BATCH_GET_LIMIT).map(keyOf),
           ConsistentRead: true,
-          ProjectionExpression: '#state, revision',
+          ProjectionExpression: '#state, revision, outbox',
           ExpressionAttributeNames: { '#state': 'state' },
         },
       };
       for (let attempt = 1; pending !== undefined; attempt++) {
-        if (attempt > MAX_ATTEMPTS) throw new Error(`DynamoDB left account keys unprocessed after ${MAX_ATTEMPTS} attempts`);
-        if (attempt > 1) await this.pause(BASE_BACKOFF_MS * 2 ** (attempt - 2));
+        await this.backOff(attempt, 'account keys');
         const output: BatchGetItemCommandOutput = await this.db.send(new BatchGetItemCommand({ RequestItems: pending }));
         for (const item of output.Responses?.[this.tableName] ?? []) {
           const stored = storedAccount(item);
@@ -70,8 +96,10 @@ export class DynamoDbAccountStore implements AccountStore {
     return found;
   }
 
-  async save(state: AccountState, loadedRevision: number | null): Promise<SaveOutcome> {
+  async save(state: AccountState, loadedRevision: number | null, outbox: readonly DomainEvent[]): Promise<SaveOutcome> {
     const revision = (loadedRevision ?? 0) + 1;
+    // A terminal account gets no later save to replace its outbox: it is listed until marked delivered.
+    const listing = state.status !== 'active' && outbox.length > 0 ? listings.outboxPending : listings.status(state.status);
     try {
       await this.db.send(
         new PutItemCommand({
@@ -80,6 +108,9 @@ export class DynamoDbAccountStore implements AccountStore {
             ...keyOf(state.accountId),
             state: { S: JSON.stringify(state) },
             revision: { N: String(revision) },
+            ...(outbox.length > 0 ? { outbox: { S: JSON.stringify(outbox) } } : {}),
+            [LISTING_KEY]: { S: listing },
+            [LISTING_SORT_KEY]: { S: state.accountId },
             lastSeq: { N: String(state.lastSeq) },
             status: { S: state.status },
             programId: { S: state.programId },
@@ -96,5 +127,63 @@ export class DynamoDbAccountStore implements AccountStore {
       if ((error as Error).name === 'ConditionalCheckFailedException') return 'conflict';
       throw error;
     }
+  }
+
+  async writeRecords(events: readonly DomainEvent[]): Promise<void> {
+    const requests: WriteRequest[] = events.map((event) => {
+      const key = keys.accountRecord(event.accountId, recordSortKey(event));
+      return { PutRequest: { Item: { pk: { S: key.pk }, sk: { S: key.sk }, type: { S: event.type }, time: { S: event.time }, event: { S: JSON.stringify(event) } } } };
+    });
+    for (let from = 0; from < requests.length; from += BATCH_WRITE_LIMIT) {
+      let pending: WriteRequest[] = requests.slice(from, from + BATCH_WRITE_LIMIT);
+      for (let attempt = 1; pending.length > 0; attempt++) {
+        await this.backOff(attempt, 'records');
+        const output: BatchWriteItemCommandOutput = await this.db.send(new BatchWriteItemCommand({ RequestItems: { [this.tableName]: pending } }));
+        pending = output.UnprocessedItems?.[this.tableName] ?? [];
+      }
+    }
+  }
+
+  async markDelivered(state: AccountState, revision: number): Promise<void> {
+    try {
+      await this.db.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: keyOf(state.accountId),
+          UpdateExpression: 'REMOVE outbox SET #listing = :listing',
+          ConditionExpression: 'revision = :revision',
+          ExpressionAttributeNames: { '#listing': LISTING_KEY },
+          ExpressionAttributeValues: { ':revision': { N: String(revision) }, ':listing': { S: listings.status(state.status) } },
+        }),
+      );
+    } catch (error) {
+      // A later save replaced the outbox, and whoever made it delivers that one.
+      if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
+    }
+  }
+
+  async *list(listing: AccountListing): AsyncIterable<readonly string[]> {
+    const value = listing === 'active' ? listings.status('active') : listings.outboxPending;
+    let start: Record<string, AttributeValue> | undefined;
+    do {
+      const page: QueryCommandOutput = await this.db.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: LISTING_INDEX,
+          KeyConditionExpression: '#listing = :listing',
+          ExpressionAttributeNames: { '#listing': LISTING_KEY },
+          ExpressionAttributeValues: { ':listing': { S: value } },
+          ExclusiveStartKey: start,
+        }),
+      );
+      const ids = (page.Items ?? []).map((item) => item[LISTING_SORT_KEY]!.S!);
+      if (ids.length > 0) yield ids;
+      start = page.LastEvaluatedKey;
+    } while (start !== undefined);
+  }
+
+  private async backOff(attempt: number, what: string): Promise<void> {
+    if (attempt > MAX_ATTEMPTS) throw new Error(`DynamoDB left ${what} unprocessed after ${MAX_ATTEMPTS} attempts`);
+    if (attempt > 1) await this.pause(BASE_BACKOFF_MS * 2 ** (attempt - 2));
   }
 }

@@ -1,14 +1,29 @@
 /**
- * The one table of a tenant: its key schema and key shapes, shared by the adapters, the local
+ * The one table of a tenant: its key schema, indexes and key shapes, shared by the adapters, the local
  * platform and the CDK stack so that all three describe the same table. Access patterns: ARCHITECTURE.md.
  */
 import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
+import type { AccountStatus } from '../../domain/state.js';
 
 export const PARTITION_KEY = 'pk';
 export const SORT_KEY = 'sk';
 
+/** Accounts by listing: active ones (the day rollover), terminal ones by outcome, undelivered outboxes. */
+export const LISTING_INDEX = 'byListing';
+export const LISTING_KEY = 'listing';
+export const LISTING_SORT_KEY = 'listingSk';
+
+export const listings = {
+  status: (status: AccountStatus) => `STATUS#${status}`,
+  outboxPending: 'OUTBOX#pending',
+};
+
 export const keys = {
   accountState: (accountId: string) => ({ [PARTITION_KEY]: `ACCOUNT#${accountId}`, [SORT_KEY]: 'STATE' }),
+  program: (programId: string, version: number) => ({ [PARTITION_KEY]: `PROGRAM#${programId}`, [SORT_KEY]: `VERSION#${String(version).padStart(6, '0')}` }),
+  /** An account's records sort by kind, then time: a query on the prefix `TRADE#` lists its trades in order. */
+  accountRecord: (accountId: string, sortKey: string) => ({ [PARTITION_KEY]: `ACCOUNT#${accountId}`, [SORT_KEY]: sortKey }),
+  quarantined: (arrivedAt: string, recordId: string) => ({ [PARTITION_KEY]: 'QUARANTINE', [SORT_KEY]: `${arrivedAt}#${recordId}` }),
 };
 
 /** The table as CreateTable describes it (on-demand capacity; the stack adds encryption and recovery). */
@@ -19,10 +34,23 @@ export function tableDefinition(tableName: string): CreateTableCommandInput {
     AttributeDefinitions: [
       { AttributeName: PARTITION_KEY, AttributeType: 'S' },
       { AttributeName: SORT_KEY, AttributeType: 'S' },
+      { AttributeName: LISTING_KEY, AttributeType: 'S' },
+      { AttributeName: LISTING_SORT_KEY, AttributeType: 'S' },
     ],
     KeySchema: [
       { AttributeName: PARTITION_KEY, KeyType: 'HASH' },
       { AttributeName: SORT_KEY, KeyType: 'RANGE' },
+    ],
+    GlobalSecondaryIndexes: [
+      {
+        IndexName: LISTING_INDEX,
+        KeySchema: [
+          { AttributeName: LISTING_KEY, KeyType: 'HASH' },
+          { AttributeName: LISTING_SORT_KEY, KeyType: 'RANGE' },
+        ],
+        // Keys only: a save that keeps the account's listing writes nothing to the index.
+        Projection: { ProjectionType: 'KEYS_ONLY' },
+      },
     ],
   };
 }

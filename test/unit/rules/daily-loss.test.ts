@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { run } from '../../support/replay.js';
 import { programWith, type RuleInput } from '../../support/programs.js';
 import { effectsOf, trace } from '../../support/trace.js';
-import { trader, type Trader } from '../../support/trading.js';
+import { trader } from '../../support/trading.js';
 
 // Monday 2 March 2026: the Prague day runs 2026-03-01T23:00Z .. 2026-03-02T23:00Z (CET).
 const OPENED = Date.parse('2026-03-02T08:00:00Z');

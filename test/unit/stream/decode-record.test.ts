@@ -4,7 +4,14 @@ import { decodeRecord, type StreamRecord } from '../../../shared/stream/decode-r
 
 const deal = JSON.parse(readFileSync(new URL('../../../events/samples/deal.json', import.meta.url), 'utf8')) as Record<string, unknown>;
 const base64 = (text: string) => Buffer.from(text, 'utf8').toString('base64');
-const record = (data: string, partitionKey = String(deal['accountId'])): StreamRecord => ({ sequenceNumber: '49590338271490256608559692538361571095921575989136588898', partitionKey, data });
+const sequenceNumber = '49590338271490256608559692538361571095921575989136588898';
+const record = (data: string, partitionKey = String(deal['accountId'])): StreamRecord => ({
+  recordId: `shardId-000000000000:${sequenceNumber}`,
+  sequenceNumber,
+  partitionKey,
+  arrivedAt: Date.parse('2026-03-02T09:00:00Z'),
+  data,
+});
 const tenant = String(deal['tenant']);
 
 describe('decodeRecord', () => {

@@ -1,0 +1,9 @@
+/** Challenge programs by id and version. A version never changes once stored. */
+import type { Program } from '../domain/program.js';
+
+export interface ProgramStore {
+  /** The program version, or null when none is stored. */
+  get(programId: string, version: number): Promise<Program | null>;
+  /** Stores a new version; 'exists' when that version is already stored (it is never replaced). */
+  put(program: Program): Promise<'stored' | 'exists'>;
+}
