@@ -1,0 +1,246 @@
+/**
+ * What the local platform takes from the synthesized stack: it synthesizes the tenant's real stack (the one
+ * `cdk deploy` would ship, minus the Lambda bundles) and reads the bus rules, the evaluator's stream
+ * settings and the rollover schedules from the template JSON, so local routing and batching are exactly
+ * what CDK produced and cannot drift from it.
+ */
+import { App, type CfnResource, type Stack } from 'aws-cdk-lib';
+import type { IConstruct } from 'constructs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { EventPattern } from '../local/event-pattern.js';
+import { addTenantStack } from './app.js';
+
+export interface LocalBusRule {
+  readonly logicalId: string;
+  readonly eventBusLogicalId: string;
+  readonly eventPattern: EventPattern;
+  readonly targetQueueLogicalIds: readonly string[];
+}
+
+/** The evaluator's Kinesis event-source mapping, with CloudFormation's property names and values. */
+export interface KinesisEventSourceSettings {
+  readonly logicalId: string;
+  readonly BatchSize: number;
+  readonly MaximumBatchingWindowInSeconds: number;
+  readonly MaximumRetryAttempts: number;
+  readonly MaximumRecordAgeInSeconds: number;
+  readonly BisectBatchOnFunctionError: boolean;
+  readonly FunctionResponseTypes: readonly string[];
+  readonly StartingPosition: string;
+  readonly ParallelizationFactor: number;
+  readonly onFailureQueueLogicalId: string;
+}
+
+export interface LocalSchedule {
+  readonly logicalId: string;
+  /** For example `cron(0 17 * * ? *)`. */
+  readonly expression: string;
+  /** The IANA zone the expression is read in. */
+  readonly timezone: string;
+  /** The target's input, parsed (the scheduler substitutes `<aws.scheduler.*>` placeholders at run time). */
+  readonly input: unknown;
+  readonly targetFunctionLogicalId: string;
+}
+
+/** Logical ids of the pipeline's queues, by role. */
+export interface LocalQueues {
+  readonly quarantine: string;
+  readonly quarantineDeadLetter: string;
+  readonly streamFailure: string;
+  readonly accountOutcomes: string;
+  readonly accountOutcomesDeadLetter: string;
+  readonly riskAlerts: string;
+  readonly riskAlertsDeadLetter: string;
+  readonly rolloverDeadLetter: string;
+}
+
+export interface LocalTemplate {
+  readonly tenantId: string;
+  readonly stackName: string;
+  readonly account: string;
+  readonly region: string;
+  readonly eventBus: { readonly logicalId: string; readonly name: string };
+  readonly rules: readonly LocalBusRule[];
+  readonly evaluatorEventSource: KinesisEventSourceSettings;
+  readonly schedules: readonly LocalSchedule[];
+  readonly queues: LocalQueues;
+}
+
+interface TemplateResource {
+  readonly Type: string;
+  readonly Properties?: { readonly [name: string]: unknown };
+}
+
+/** Synthesizes the tenant's stack without bundling (no esbuild run) and describes it from its template. */
+export function synthesizeLocal(tenantId: string): LocalTemplate {
+  const outdir = mkdtempSync(join(tmpdir(), `propdesk-${tenantId}-synth-`));
+  try {
+    // An empty bundling-stacks list tells CDK no stack needs its assets bundled: NodejsFunction skips
+    // esbuild and the template is otherwise identical to a deployable one. CDK's built-in CloudFormation
+    // validation (a WASM engine, several seconds to start) is left to `cdk synth`; it only reports warnings.
+    const app = new App({ outdir, builtinCloudFormationValidation: false, context: { 'aws:cdk:bundling-stacks': [] } });
+    const stack = addTenantStack(app, tenantId);
+    app.synth();
+    const template = JSON.parse(readFileSync(join(outdir, stack.templateFile), 'utf8')) as { Resources?: Record<string, TemplateResource> };
+    const resources = new TemplateResources(template.Resources ?? {});
+    const pipeline = stack.tradePipeline;
+    const idOf = (construct: IConstruct) => logicalIdOf(stack, construct);
+
+    const queues: LocalQueues = {
+      quarantine: idOf(pipeline.quarantineQueue),
+      quarantineDeadLetter: idOf(pipeline.quarantineDeadLetterQueue),
+      streamFailure: idOf(pipeline.streamFailureQueue),
+      accountOutcomes: idOf(pipeline.accountOutcomesQueue),
+      accountOutcomesDeadLetter: idOf(pipeline.accountOutcomesDeadLetterQueue),
+      riskAlerts: idOf(pipeline.riskAlertsQueue),
+      riskAlertsDeadLetter: idOf(pipeline.riskAlertsDeadLetterQueue),
+      rolloverDeadLetter: idOf(pipeline.rolloverDeadLetterQueue),
+    };
+    for (const logicalId of Object.values(queues)) resources.get(logicalId, 'AWS::SQS::Queue');
+    const eventBusLogicalId = idOf(pipeline.eventBus);
+    const eventBusProperties = resources.get(eventBusLogicalId, 'AWS::Events::EventBus').Properties ?? {};
+
+    return {
+      tenantId,
+      stackName: stack.stackName,
+      account: stack.account,
+      region: stack.region,
+      eventBus: { logicalId: eventBusLogicalId, name: stringProperty(eventBusProperties, 'Name', `event bus ${eventBusLogicalId}`) },
+      rules: readRules(resources),
+      evaluatorEventSource: readEvaluatorEventSource(resources, idOf(pipeline.evaluator)),
+      schedules: readSchedules(resources),
+      queues,
+    };
+  } finally {
+    rmSync(outdir, { recursive: true, force: true });
+  }
+}
+
+function readRules(resources: TemplateResources): LocalBusRule[] {
+  return resources.ofType('AWS::Events::Rule').map(([logicalId, properties]) => {
+    const where = `rule ${logicalId}`;
+    const targets = arrayProperty(properties, 'Targets', where);
+    return {
+      logicalId,
+      eventBusLogicalId: refTarget(properties['EventBusName'], `${where} EventBusName`),
+      eventPattern: objectProperty(properties, 'EventPattern', where),
+      targetQueueLogicalIds: targets.map((target, index) => {
+        const arn = isObject(target) ? target['Arn'] : undefined;
+        const queueLogicalId = getAttTarget(arn, 'Arn', `${where} target ${index}`);
+        resources.get(queueLogicalId, 'AWS::SQS::Queue');
+        return queueLogicalId;
+      }),
+    };
+  });
+}
+
+function readEvaluatorEventSource(resources: TemplateResources, evaluatorLogicalId: string): KinesisEventSourceSettings {
+  const mappings = resources
+    .ofType('AWS::Lambda::EventSourceMapping')
+    .filter(([, properties]) => isObject(properties['FunctionName']) && properties['FunctionName']['Ref'] === evaluatorLogicalId);
+  const [mapping, ...others] = mappings;
+  if (mapping === undefined || others.length > 0) {
+    throw new Error(`template: expected exactly one event-source mapping for ${evaluatorLogicalId}, found ${mappings.length}`);
+  }
+  const [logicalId, properties] = mapping;
+  const where = `event-source mapping ${logicalId}`;
+  const destination = objectProperty(objectProperty(objectProperty(properties, 'DestinationConfig', where), 'OnFailure', where), 'Destination', where);
+  return {
+    logicalId,
+    BatchSize: numberProperty(properties, 'BatchSize', where),
+    MaximumBatchingWindowInSeconds: numberProperty(properties, 'MaximumBatchingWindowInSeconds', where),
+    MaximumRetryAttempts: numberProperty(properties, 'MaximumRetryAttempts', where),
+    MaximumRecordAgeInSeconds: numberProperty(properties, 'MaximumRecordAgeInSeconds', where),
+    BisectBatchOnFunctionError: booleanProperty(properties, 'BisectBatchOnFunctionError', where),
+    FunctionResponseTypes: arrayProperty(properties, 'FunctionResponseTypes', where).map((type) => String(type)),
+    StartingPosition: stringProperty(properties, 'StartingPosition', where),
+    ParallelizationFactor: numberProperty(properties, 'ParallelizationFactor', where),
+    onFailureQueueLogicalId: getAttTarget(destination, 'Arn', `${where} on-failure destination`),
+  };
+}
+
+function readSchedules(resources: TemplateResources): LocalSchedule[] {
+  return resources.ofType('AWS::Scheduler::Schedule').map(([logicalId, properties]) => {
+    const where = `schedule ${logicalId}`;
+    const target = objectProperty(properties, 'Target', where);
+    return {
+      logicalId,
+      expression: stringProperty(properties, 'ScheduleExpression', where),
+      timezone: stringProperty(properties, 'ScheduleExpressionTimezone', where),
+      input: JSON.parse(stringProperty(target, 'Input', where)) as unknown,
+      targetFunctionLogicalId: getAttTarget(target['Arn'], 'Arn', `${where} target`),
+    };
+  });
+}
+
+class TemplateResources {
+  constructor(private readonly resources: Readonly<Record<string, TemplateResource>>) {}
+
+  ofType(type: string): Array<[string, { readonly [name: string]: unknown }]> {
+    return Object.entries(this.resources)
+      .filter(([, resource]) => resource.Type === type)
+      .map(([logicalId, resource]) => [logicalId, resource.Properties ?? {}]);
+  }
+
+  get(logicalId: string, type: string): TemplateResource {
+    const resource = this.resources[logicalId];
+    if (resource?.Type !== type) throw new Error(`template: expected ${logicalId} to be a ${type}, found ${resource?.Type ?? 'nothing'}`);
+    return resource;
+  }
+}
+
+function logicalIdOf(stack: Stack, construct: IConstruct): string {
+  return stack.getLogicalId(construct.node.defaultChild as CfnResource);
+}
+
+function isObject(value: unknown): value is { readonly [name: string]: unknown } {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function objectProperty(properties: { readonly [name: string]: unknown }, name: string, where: string): { readonly [name: string]: unknown } {
+  const value = properties[name];
+  if (!isObject(value)) throw new Error(`template: ${where} has no object ${name}`);
+  return value;
+}
+
+function arrayProperty(properties: { readonly [name: string]: unknown }, name: string, where: string): readonly unknown[] {
+  const value = properties[name];
+  if (!Array.isArray(value)) throw new Error(`template: ${where} has no list ${name}`);
+  return value;
+}
+
+function stringProperty(properties: { readonly [name: string]: unknown }, name: string, where: string): string {
+  const value = properties[name];
+  if (typeof value !== 'string') throw new Error(`template: ${where} has no string ${name}`);
+  return value;
+}
+
+function numberProperty(properties: { readonly [name: string]: unknown }, name: string, where: string): number {
+  const value = properties[name];
+  if (typeof value !== 'number') throw new Error(`template: ${where} has no number ${name}`);
+  return value;
+}
+
+function booleanProperty(properties: { readonly [name: string]: unknown }, name: string, where: string): boolean {
+  const value = properties[name];
+  if (typeof value !== 'boolean') throw new Error(`template: ${where} has no boolean ${name}`);
+  return value;
+}
+
+/** The logical id in `{ "Ref": id }`. */
+function refTarget(value: unknown, where: string): string {
+  const ref = isObject(value) ? value['Ref'] : undefined;
+  if (typeof ref !== 'string') throw new Error(`template: ${where} is not a Ref`);
+  return ref;
+}
+
+/** The logical id in `{ "Fn::GetAtt": [id, attribute] }`. */
+function getAttTarget(value: unknown, attribute: string, where: string): string {
+  const getAtt = isObject(value) ? value['Fn::GetAtt'] : undefined;
+  if (!Array.isArray(getAtt) || typeof getAtt[0] !== 'string' || getAtt[1] !== attribute) {
+    throw new Error(`template: ${where} is not a Fn::GetAtt of ${attribute}`);
+  }
+  return getAtt[0];
+}

@@ -1,0 +1,247 @@
+/**
+ * The whole trade pipeline on one machine, with the code that deploys: dynalite and kinesalite serve
+ * the real DynamoDB and Kinesis APIs (on disk when given a data folder, so a restart resumes); the
+ * ingest handler serves HTTP; a poller invokes the evaluator handler with the event-source settings
+ * the synthesized stack holds; the domain events go through a bus built from the stack's rules; the
+ * rollover runs on the stack's schedules. `npm start` (local/start.ts) adds the demo firm's traders.
+ */
+import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateStreamCommand, DescribeStreamSummaryCommand, KinesisClient } from '@aws-sdk/client-kinesis';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import dynalite from 'dynalite';
+import kinesalite from 'kinesalite';
+import { DateTime } from 'luxon';
+import { mkdirSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { tenantConfig } from '../cdk/app.js';
+import { synthesizeLocal, type LocalTemplate } from '../cdk/local-template.js';
+import { createEvaluatorHandler } from '../functions/evaluator/handler.js';
+import { createIngestHandler } from '../functions/ingest/handler.js';
+import { createRolloverHandler } from '../functions/rollover/handler.js';
+import { DynamoDbAccountStore } from '../shared/adapters/dynamodb/account-store.js';
+import { DynamoDbNewsCalendar } from '../shared/adapters/dynamodb/news-calendar.js';
+import { CachedProgramStore, DynamoDbProgramStore } from '../shared/adapters/dynamodb/program-store.js';
+import { CompositeQuarantine, DynamoDbQuarantineStore } from '../shared/adapters/dynamodb/quarantine-store.js';
+import { tableDefinition } from '../shared/adapters/dynamodb/table.js';
+import { EventBridgePublisher } from '../shared/adapters/eventbridge/event-publisher.js';
+import { KinesisTradeStream } from '../shared/adapters/kinesis/trade-stream.js';
+import { SqsQuarantineQueue } from '../shared/adapters/sqs/quarantine-queue.js';
+import { StreamEvaluator } from '../shared/stream/evaluator.js';
+import { FileCheckpointStore, InMemoryCheckpointStore } from './checkpoints.js';
+import { LocalEventBus, type EventBridgeEvent } from './event-router.js';
+import { KinesisPoller, type BatchReport, type KinesisOnFailureRecord } from './kinesis-poller.js';
+import { localEventBridgeClient, localSqsClient } from './local-aws.js';
+
+export interface PlatformOptions {
+  readonly tenantId: string;
+  /** Where dynalite, kinesalite and the checkpoints keep their data; in memory when absent. */
+  readonly dataDir?: string;
+  /** 0 picks free ports. */
+  readonly ports?: { readonly dynamodb?: number; readonly kinesis?: number; readonly ingest?: number };
+  readonly shards?: number;
+  /** Overrides of the synthesized event-source settings (tests run several batch sizes). */
+  readonly batchSize?: number;
+  readonly maximumBatchingWindowInSeconds?: number;
+  /** Run the stack's rollover schedules (off in tests, which put clock events themselves). */
+  readonly schedules?: boolean;
+  readonly onDomainEvent?: (queue: string, event: EventBridgeEvent) => void;
+  readonly onQuarantine?: (body: string) => void;
+  readonly onBatch?: (report: BatchReport) => void;
+  readonly onStreamFailure?: (failure: KinesisOnFailureRecord) => void;
+}
+
+export interface Platform {
+  readonly template: LocalTemplate;
+  readonly dynamo: DynamoDBClient;
+  readonly kinesis: KinesisClient;
+  readonly tableName: string;
+  readonly streamName: string;
+  readonly ingestUrl: string;
+  readonly ingestSecret: string;
+  readonly bus: LocalEventBus;
+  readonly accounts: DynamoDbAccountStore;
+  readonly programs: DynamoDbProgramStore;
+  readonly tradeStream: KinesisTradeStream;
+  stop(): Promise<void>;
+}
+
+const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
+const REGION = 'local';
+
+function listen(server: Server, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => resolve((server.address() as AddressInfo).port));
+  });
+}
+
+function close(server: Server): Promise<void> {
+  return new Promise((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
+}
+
+const lambdaContext = (functionName: string): Context =>
+  ({ functionName, awsRequestId: `local-${Date.now()}`, getRemainingTimeInMillis: () => 60_000 }) as unknown as Context;
+
+export async function startPlatform(options: PlatformOptions): Promise<Platform> {
+  const template = synthesizeLocal(options.tenantId);
+  const tenant = options.tenantId;
+  const tableName = `propdesk-${tenant}`;
+  const streamName = `propdesk-${tenant}-trades`;
+  const { ingestSecrets } = tenantConfig(tenant);
+  const ingestSecret = ingestSecrets[0]!;
+  const persist = options.dataDir !== undefined;
+  if (persist) mkdirSync(options.dataDir!, { recursive: true });
+
+  const dynamoServer = dynalite({ createTableMs: 0, ...(persist ? { path: join(options.dataDir!, 'dynamodb') } : {}) });
+  const kinesisServer = kinesalite({ createStreamMs: 0, ...(persist ? { path: join(options.dataDir!, 'kinesis') } : {}) });
+  const dynamoPort = await listen(dynamoServer, options.ports?.dynamodb ?? 0);
+  const kinesisPort = await listen(kinesisServer, options.ports?.kinesis ?? 0);
+  const dynamo = new DynamoDBClient({ endpoint: `http://127.0.0.1:${dynamoPort}`, region: REGION, credentials: LOCAL_CREDENTIALS });
+  // kinesalite speaks HTTP/1.1 only (aws-notes.md).
+  const kinesis = new KinesisClient({ endpoint: `http://127.0.0.1:${kinesisPort}`, region: REGION, credentials: LOCAL_CREDENTIALS, requestHandler: new NodeHttpHandler() });
+  await ensureTable(dynamo, tableName);
+  await ensureStream(kinesis, streamName, options.shards ?? 2);
+
+  const bus = new LocalEventBus({ rules: template.rules, account: template.account, region: template.region });
+  for (const queue of new Set(template.rules.flatMap((rule) => rule.targetQueueLogicalIds))) {
+    bus.onTarget(queue, (event) => options.onDomainEvent?.(queue, event));
+  }
+  const accounts = new DynamoDbAccountStore(dynamo, tableName);
+  const programs = new DynamoDbProgramStore(dynamo, tableName);
+  const calendar = new DynamoDbNewsCalendar(dynamo, tableName);
+  const evaluator = new StreamEvaluator(
+    {
+      accounts,
+      programs: new CachedProgramStore(programs),
+      publisher: new EventBridgePublisher(localEventBridgeClient(bus), template.eventBus.name),
+      quarantine: new CompositeQuarantine(new DynamoDbQuarantineStore(dynamo, tableName), new SqsQuarantineQueue(localSqsClient((_queue, body) => options.onQuarantine?.(body)), 'local-quarantine')),
+      news: () => calendar.current(),
+    },
+    { tenant },
+  );
+  const evaluate = createEvaluatorHandler(evaluator);
+  const settings = template.evaluatorEventSource;
+  const poller = new KinesisPoller({
+    client: kinesis,
+    streamName,
+    handler: (event) => evaluate(event, lambdaContext('evaluator')),
+    batchSize: options.batchSize ?? settings.BatchSize,
+    maximumBatchingWindowInSeconds: options.maximumBatchingWindowInSeconds ?? settings.MaximumBatchingWindowInSeconds,
+    maximumRetryAttempts: settings.MaximumRetryAttempts,
+    maximumRecordAgeInSeconds: settings.MaximumRecordAgeInSeconds,
+    bisectBatchOnFunctionError: settings.BisectBatchOnFunctionError,
+    reportBatchItemFailures: settings.FunctionResponseTypes.includes('ReportBatchItemFailures'),
+    startingPosition: settings.StartingPosition === 'LATEST' ? 'LATEST' : 'TRIM_HORIZON',
+    checkpoints: persist ? new FileCheckpointStore(join(options.dataDir!, 'checkpoints.json')) : new InMemoryCheckpointStore(),
+    onFailure: (failure) => options.onStreamFailure?.(failure),
+    ...(options.onBatch !== undefined ? { onBatch: options.onBatch } : {}),
+    pollIntervalMs: 200,
+  });
+  await poller.start();
+
+  const tradeStream = new KinesisTradeStream(kinesis, streamName);
+  const ingest = createIngestHandler({ stream: tradeStream, tenant, secrets: ingestSecrets, now: Date.now });
+  const ingestServer = createServer((request, response) => {
+    void readBody(request).then(async (body) => {
+      const result = await ingest(apiGatewayEventOf(request, body), lambdaContext('ingest'));
+      response.writeHead(result.statusCode ?? 200, result.headers as Record<string, string>);
+      response.end(result.body);
+    });
+  });
+  const ingestPort = await listen(ingestServer, options.ports?.ingest ?? 0);
+
+  const rollover = createRolloverHandler(accounts, tradeStream, tenant);
+  const timers = options.schedules === true ? template.schedules.map((schedule) => scheduleDaily(schedule.expression, schedule.timezone, (time) => void rollover({ scheduledTime: time }, lambdaContext('rollover')))) : [];
+
+  return {
+    template,
+    dynamo,
+    kinesis,
+    tableName,
+    streamName,
+    ingestUrl: `http://127.0.0.1:${ingestPort}`,
+    ingestSecret,
+    bus,
+    accounts,
+    programs,
+    tradeStream,
+    stop: async () => {
+      for (const timer of timers) timer.cancel();
+      await close(ingestServer);
+      await poller.stop();
+      dynamo.destroy();
+      kinesis.destroy();
+      await close(kinesisServer);
+      await close(dynamoServer);
+    },
+  };
+}
+
+async function ensureTable(dynamo: DynamoDBClient, tableName: string): Promise<void> {
+  try {
+    await dynamo.send(new DescribeTableCommand({ TableName: tableName }));
+  } catch (error) {
+    if ((error as Error).name !== 'ResourceNotFoundException') throw error;
+    await dynamo.send(new CreateTableCommand(tableDefinition(tableName)));
+  }
+}
+
+async function ensureStream(kinesis: KinesisClient, streamName: string, shards: number): Promise<void> {
+  try {
+    await kinesis.send(new DescribeStreamSummaryCommand({ StreamName: streamName }));
+  } catch (error) {
+    if ((error as Error).name !== 'ResourceNotFoundException') throw error;
+    await kinesis.send(new CreateStreamCommand({ StreamName: streamName, ShardCount: shards }));
+  }
+}
+
+function readBody(request: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    request.on('error', reject);
+  });
+}
+
+/** The HTTP API (payload v2) event API Gateway would hand the ingest function. */
+function apiGatewayEventOf(request: IncomingMessage, body: string): APIGatewayProxyEventV2 {
+  const url = new URL(request.url ?? '/', 'http://localhost');
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(request.headers)) if (typeof value === 'string') headers[name] = value;
+  return {
+    version: '2.0',
+    routeKey: '$default',
+    rawPath: url.pathname,
+    rawQueryString: url.search.slice(1),
+    headers,
+    body,
+    isBase64Encoded: false,
+    requestContext: { stage: '$default', http: { method: request.method ?? 'GET', path: url.pathname } },
+  } as unknown as APIGatewayProxyEventV2;
+}
+
+/**
+ * Runs `run` at each occurrence of a daily EventBridge Scheduler cron (`cron(M H * * ? *)`) in `zone`,
+ * passing the scheduled time as the scheduler's `<aws.scheduler.scheduled-time>` would.
+ */
+function scheduleDaily(expression: string, zone: string, run: (scheduledTime: string) => void): { cancel(): void } {
+  const match = /^cron\((\d{1,2}) (\d{1,2}) \* \* \? \*\)$/.exec(expression);
+  if (match === null) throw new Error(`the local scheduler runs daily crons only, not ${expression}`);
+  const [minute, hour] = [Number(match[1]), Number(match[2])];
+  let timer: NodeJS.Timeout;
+  const arm = () => {
+    const now = DateTime.now().setZone(zone);
+    let next = now.set({ hour, minute, second: 0, millisecond: 0 });
+    if (next <= now) next = next.plus({ days: 1 }).set({ hour, minute });
+    timer = setTimeout(() => {
+      run(next.toUTC().toISO()!);
+      arm();
+    }, next.toMillis() - Date.now());
+  };
+  arm();
+  return { cancel: () => clearTimeout(timer) };
+}
