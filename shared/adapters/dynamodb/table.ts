@@ -23,6 +23,7 @@ export const keys = {
   program: (programId: string, version: number) => ({ [PARTITION_KEY]: `PROGRAM#${programId}`, [SORT_KEY]: `VERSION#${String(version).padStart(6, '0')}` }),
   /** An account's records sort by kind, then time: a query on the prefix `TRADE#` lists its trades in order. */
   accountRecord: (accountId: string, sortKey: string) => ({ [PARTITION_KEY]: `ACCOUNT#${accountId}`, [SORT_KEY]: sortKey }),
+  newsCalendar: () => ({ [PARTITION_KEY]: 'CONFIG', [SORT_KEY]: 'NEWS_CALENDAR' }),
   quarantined: (arrivedAt: string, recordId: string) => ({ [PARTITION_KEY]: 'QUARANTINE', [SORT_KEY]: `${arrivedAt}#${recordId}` }),
 };
 

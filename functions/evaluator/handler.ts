@@ -1,0 +1,83 @@
+/**
+ * The evaluator: Lambda on the Kinesis trade stream (ReportBatchItemFailures on). A thin shell around
+ * StreamEvaluator (shared/stream/evaluator.ts): Kinesis records in, the accounts that could not be
+ * finished out as batchItemFailures, one log line per batch.
+ *
+ * Environment:
+ *   TENANT_ID             the firm whose stream this is; records of another tenant are quarantined
+ *   TABLE_NAME            the tenant's table: accounts, programs, records, quarantine, news calendar
+ *   EVENT_BUS_NAME        the firm's EventBridge bus for domain events
+ *   QUARANTINE_QUEUE_URL  the SQS queue that alerts on quarantined records
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { Logger } from '@aws-lambda-powertools/logger';
+import middy from '@middy/core';
+import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
+import { z } from 'zod';
+import { DynamoDbAccountStore } from '../../shared/adapters/dynamodb/account-store.js';
+import { DynamoDbNewsCalendar } from '../../shared/adapters/dynamodb/news-calendar.js';
+import { CachedProgramStore, DynamoDbProgramStore } from '../../shared/adapters/dynamodb/program-store.js';
+import { CompositeQuarantine, DynamoDbQuarantineStore } from '../../shared/adapters/dynamodb/quarantine-store.js';
+import { EventBridgePublisher } from '../../shared/adapters/eventbridge/event-publisher.js';
+import { SqsQuarantineQueue } from '../../shared/adapters/sqs/quarantine-queue.js';
+import type { StreamRecord } from '../../shared/stream/decode-record.js';
+import { StreamEvaluator } from '../../shared/stream/evaluator.js';
+
+export type EvaluatorHandler = (event: KinesisStreamEvent, context: Context) => Promise<KinesisStreamBatchResponse>;
+
+const logger = new Logger({ serviceName: 'propdesk-evaluator' });
+
+function streamRecordOf(record: KinesisStreamRecord): StreamRecord {
+  const { sequenceNumber, partitionKey, data, approximateArrivalTimestamp } = record.kinesis;
+  // Lambda gives the arrival in epoch seconds, with a fraction.
+  return { recordId: record.eventID, sequenceNumber, partitionKey, data, arrivedAt: Math.round(approximateArrivalTimestamp * 1000) };
+}
+
+export function createEvaluatorHandler(evaluator: StreamEvaluator): EvaluatorHandler {
+  return middy<KinesisStreamEvent, KinesisStreamBatchResponse>().handler(async (event) => {
+    const report = await evaluator.evaluate(event.Records.map(streamRecordOf));
+    const { failures, ...counts } = report;
+    // One line per batch, no personal data: account ids and reasons only for accounts that failed.
+    if (failures.length > 0) logger.warn('batch finished with accounts to retry', { ...counts, failures });
+    else logger.info('batch evaluated', counts);
+    return { batchItemFailures: failures.map((failure) => ({ itemIdentifier: failure.sequenceNumber })) };
+  });
+}
+
+const Environment = z.object({
+  TENANT_ID: z.string().min(1),
+  TABLE_NAME: z.string().min(3),
+  EVENT_BUS_NAME: z.string().min(1),
+  QUARANTINE_QUEUE_URL: z.url(),
+});
+
+/** The evaluator with the AWS adapters, from this Lambda's environment. */
+export function evaluatorFromEnvironment(env: NodeJS.ProcessEnv): StreamEvaluator {
+  const parsed = Environment.safeParse(env);
+  if (!parsed.success) throw new Error(`evaluator environment: ${parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`);
+  const { TENANT_ID, TABLE_NAME, EVENT_BUS_NAME, QUARANTINE_QUEUE_URL } = parsed.data;
+  const dynamo = new DynamoDBClient({});
+  const calendar = new DynamoDbNewsCalendar(dynamo, TABLE_NAME);
+  return new StreamEvaluator(
+    {
+      accounts: new DynamoDbAccountStore(dynamo, TABLE_NAME),
+      programs: new CachedProgramStore(new DynamoDbProgramStore(dynamo, TABLE_NAME)),
+      publisher: new EventBridgePublisher(new EventBridgeClient({}), EVENT_BUS_NAME),
+      quarantine: new CompositeQuarantine(new DynamoDbQuarantineStore(dynamo, TABLE_NAME), new SqsQuarantineQueue(new SQSClient({}), QUARANTINE_QUEUE_URL)),
+      news: () => calendar.current(),
+    },
+    { tenant: TENANT_ID },
+  );
+}
+
+// Built on the first invocation rather than at import, so tests and the local platform can import
+// createEvaluatorHandler without this Lambda's environment. Kept for the container's life: its
+// program cache and its record of delivered outboxes are what make warm invocations cheap.
+let fromEnvironment: EvaluatorHandler | undefined;
+
+export const handler: EvaluatorHandler = (event, context) => {
+  fromEnvironment ??= createEvaluatorHandler(evaluatorFromEnvironment(process.env));
+  return fromEnvironment(event, context);
+};
