@@ -4,9 +4,15 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { KinesisClient } from '@aws-sdk/client-kinesis';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { DynamoDbQuarantineStore, type QuarantineEntry } from '../shared/adapters/dynamodb/quarantine-store.js';
+import { KinesisTradeStream } from '../shared/adapters/kinesis/trade-stream.js';
+import { TradeEvent } from '../shared/domain/events.js';
 import type { Program } from '../shared/domain/program.js';
 import { getPreset, presetIds } from '../shared/presets/index.js';
-import type { Parsed } from '../shared/parsing.js';
+import { parseWith, type Parsed } from '../shared/parsing.js';
 import { parseEventLines, parseNewsText, parseProgramText } from '../shared/replay/inputs.js';
 import { compare, replay, type ReplayOptions } from '../shared/replay/replay.js';
 import { summarize } from '../shared/replay/summary.js';
@@ -23,7 +29,16 @@ Usage:
       Lists the preset programs: id and name.
   propdesk demo
       Replays the shipped sample events under two-step-static and prints a short summary.
+  propdesk quarantine list --table <name> [--limit <n>] [--after <id>]
+      Prints, as JSON and oldest first, the stream records the evaluator could not apply: id,
+      reason, problems, payload, status. When more remain, "next" is the --after of the next page.
+  propdesk quarantine replay <id> --table <name> --stream <name> [--payload <file>]
+      Validates the entry's payload, or the corrected one in the file, as a canonical event, puts
+      it on the trade stream and marks the entry replayed.
   propdesk --help
+
+The quarantine commands use the standard AWS configuration (AWS_REGION, credentials); against the
+local platform, --dynamodb-endpoint and --kinesis-endpoint give its URLs.
 
 A program is a preset id (lowercase letters, digits and dashes) or a path to a program JSON file.
 The events file holds one canonical event per line: see events/README.md and events/schemas/.
@@ -33,6 +48,8 @@ const DEMO_PRESET = 'two-step-static';
 const DEMO_EVENTS = 'events/samples/demo.jsonl';
 const PRESET_ID = /^[a-z0-9-]+$/;
 const MAX_PROBLEMS_SHOWN = 20;
+const DEFAULT_LIST_LIMIT = 50;
+const MAX_LIST_LIMIT = 1000;
 
 /** A problem with the command line (exit code 2) or its inputs (exit code 1), told to the user as is. */
 class CliError extends Error {
@@ -65,8 +82,8 @@ function valid<T>(parsed: Parsed<T>, file: string, what: string): T {
   return fail(`invalid ${what} ${file} (${count}; nothing was replayed):\n${shown.join('\n')}`);
 }
 
-function fail(message: string): never {
-  throw new CliError(message);
+function fail(message: string, exitCode: 1 | 2 = 1): never {
+  throw new CliError(message, exitCode);
 }
 
 function loadProgram(reference: string): Program {
@@ -116,7 +133,84 @@ function demoCommand(): string {
   return `${summarize(report, program.currency)}\n${hint}`;
 }
 
-function run(argv: string[]): string {
+interface QuarantineArgs {
+  table?: string;
+  stream?: string;
+  limit?: string;
+  after?: string;
+  payload?: string;
+  'dynamodb-endpoint'?: string;
+  'kinesis-endpoint'?: string;
+}
+
+/** An AWS call whose failure (credentials, network, a missing table) is the user's to fix, not a bug. */
+async function aws<T>(what: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    throw new CliError(`${what} failed: ${(error as Error).name}: ${(error as Error).message}`);
+  }
+}
+
+function listLimit(text: string | undefined): number {
+  if (text === undefined) return DEFAULT_LIST_LIMIT;
+  const limit = Number(text);
+  if (!/^\d+$/.test(text) || limit < 1 || limit > MAX_LIST_LIMIT) throw new CliError(`--limit ${text}: a whole number from 1 to ${MAX_LIST_LIMIT}`, 2);
+  return limit;
+}
+
+async function quarantineList(store: DynamoDbQuarantineStore, args: QuarantineArgs): Promise<string> {
+  const limit = listLimit(args.limit);
+  const page = await aws('listing the quarantine', () => store.list({ limit, ...(args.after !== undefined && { after: args.after }) }));
+  return `${JSON.stringify(page, null, 2)}\n`;
+}
+
+/** The event to replay: the corrected one in the payload file, or else the one stored with the entry. */
+function replayedEvent(entry: QuarantineEntry, payloadFile: string | undefined): TradeEvent {
+  if (payloadFile !== undefined) return valid(parseWith(TradeEvent, readText(payloadFile, 'payload file'), null), payloadFile, 'payload file');
+  if (entry.payloadTruncatedFrom !== null) {
+    fail(`entry ${entry.id} keeps only the start of its ${entry.payloadTruncatedFrom}-byte payload; give the whole payload, corrected, with --payload <file>`);
+  }
+  try {
+    return valid(parseWith(TradeEvent, entry.payload, null), entry.id, 'payload of entry');
+  } catch (error) {
+    if (error instanceof CliError) throw new CliError(`${error.message}\ncorrect the payload and give it with --payload <file>`);
+    throw error;
+  }
+}
+
+async function quarantineReplay(store: DynamoDbQuarantineStore, id: string, args: QuarantineArgs): Promise<string> {
+  const streamName = args.stream ?? fail('quarantine replay needs --stream; see propdesk --help', 2);
+  const entry = (await aws('reading the quarantine', () => store.get(id))) ?? fail(`no quarantined entry ${id}; see propdesk quarantine list`);
+  if (entry.status === 'replayed') fail(`entry ${id} was replayed at ${entry.replayedAt}; nothing was replayed`);
+  const event = replayedEvent(entry, args.payload);
+  // HTTP/1.1: the SDK's default HTTP/2 for Kinesis fails against the local platform's kinesalite.
+  const kinesis = new KinesisClient({ requestHandler: new NodeHttpHandler(), ...(args['kinesis-endpoint'] !== undefined && { endpoint: args['kinesis-endpoint'] }) });
+  try {
+    await aws(`putting the event on stream ${streamName}`, () => new KinesisTradeStream(kinesis, streamName).put([event]));
+  } finally {
+    kinesis.destroy();
+  }
+  // Put, then marked: should marking fail, replaying again repeats an event, which the reducer ignores.
+  await aws('marking the entry replayed', () => store.markReplayed(id));
+  return `replayed ${id}: ${event.type} event of account ${event.accountId} put on stream ${streamName}\n`;
+}
+
+async function quarantineCommand([action, ...rest]: string[], args: QuarantineArgs): Promise<string> {
+  if (action !== 'list' && action !== 'replay') throw new CliError(`quarantine needs list or replay${action === undefined ? '' : `, not ${action}`}; see propdesk --help`, 2);
+  const expected = action === 'list' ? 0 : 1;
+  if (rest.length !== expected) throw new CliError(`quarantine ${action} takes ${expected === 0 ? 'no arguments' : 'one entry id'}; see propdesk --help`, 2);
+  if (args.table === undefined) throw new CliError(`quarantine ${action} needs --table; see propdesk --help`, 2);
+  const dynamo = new DynamoDBClient(args['dynamodb-endpoint'] === undefined ? {} : { endpoint: args['dynamodb-endpoint'] });
+  const store = new DynamoDbQuarantineStore(dynamo, args.table);
+  try {
+    return action === 'list' ? await quarantineList(store, args) : await quarantineReplay(store, rest[0]!, args);
+  } finally {
+    dynamo.destroy();
+  }
+}
+
+async function run(argv: string[]): Promise<string> {
   let parsed;
   try {
     parsed = parseArgs({
@@ -128,6 +222,13 @@ function run(argv: string[]): string {
         compare: { type: 'string' },
         news: { type: 'string' },
         phase: { type: 'string' },
+        table: { type: 'string' },
+        stream: { type: 'string' },
+        limit: { type: 'string' },
+        after: { type: 'string' },
+        payload: { type: 'string' },
+        'dynamodb-endpoint': { type: 'string' },
+        'kinesis-endpoint': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -136,8 +237,10 @@ function run(argv: string[]): string {
   }
   const { values, positionals } = parsed;
   if (values.help === true) return HELP;
-  if (positionals.length > 1) throw new CliError(`unexpected arguments: ${positionals.slice(1).join(' ')}; see propdesk --help`, 2);
-  switch (positionals[0]) {
+  const [command, ...rest] = positionals;
+  if (command === 'quarantine') return quarantineCommand(rest, values);
+  if (rest.length > 0) throw new CliError(`unexpected arguments: ${rest.join(' ')}; see propdesk --help`, 2);
+  switch (command) {
     case 'replay':
       return replayCommand(values);
     case 'presets':
@@ -147,13 +250,13 @@ function run(argv: string[]): string {
     case undefined:
       throw new CliError(`a command is needed\n\n${HELP}`, 2);
     default:
-      throw new CliError(`unknown command "${positionals[0]}"; see propdesk --help`, 2);
+      throw new CliError(`unknown command "${command}"; see propdesk --help`, 2);
   }
 }
 
 // Output is produced whole before anything is written, so a failure leaves stdout empty.
 try {
-  process.stdout.write(run(process.argv.slice(2)));
+  process.stdout.write(await run(process.argv.slice(2)));
 } catch (error) {
   if (!(error instanceof CliError)) throw error;
   process.stderr.write(`propdesk: ${error.message}\n`);

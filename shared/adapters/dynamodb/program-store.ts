@@ -1,0 +1,87 @@
+/**
+ * ProgramStore on the tenant table: one item per program version holding the program as JSON. A put
+ * never replaces a version, so an account evaluated under version 3 is judged by the same rules for
+ * its whole life. CachedProgramStore keeps what it reads for the life of the process, which is safe
+ * only because versions never change.
+ */
+import { GetItemCommand, PutItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { parseProgram, type Program } from '../../domain/program.js';
+import type { ProgramStore } from '../../ports/program-store.js';
+import { keys } from './table.js';
+
+type Sender = Pick<DynamoDBClient, 'send'>;
+
+function keyOf(programId: string, version: number): Record<string, AttributeValue> {
+  const key = keys.program(programId, version);
+  return { pk: { S: key.pk }, sk: { S: key.sk } };
+}
+
+export class DynamoDbProgramStore implements ProgramStore {
+  constructor(
+    private readonly db: Sender,
+    private readonly tableName: string,
+  ) {}
+
+  async get(programId: string, version: number): Promise<Program | null> {
+    // Strongly consistent: an account opened right after its program is published must find it.
+    const { Item } = await this.db.send(new GetItemCommand({ TableName: this.tableName, Key: keyOf(programId, version), ConsistentRead: true }));
+    const stored = Item?.['program']?.S;
+    if (stored === undefined) return null;
+    try {
+      return parseProgram(JSON.parse(stored));
+    } catch (error) {
+      throw new Error(`stored program ${programId} version ${version} is not a valid program: ${(error as Error).message}`);
+    }
+  }
+
+  async put(program: Program): Promise<'stored' | 'exists'> {
+    try {
+      await this.db.send(
+        new PutItemCommand({
+          TableName: this.tableName,
+          Item: {
+            ...keyOf(program.id, program.version),
+            programId: { S: program.id },
+            version: { N: String(program.version) },
+            program: { S: JSON.stringify(program) },
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+      return 'stored';
+    } catch (error) {
+      if ((error as Error).name === 'ConditionalCheckFailedException') return 'exists';
+      throw error;
+    }
+  }
+}
+
+/**
+ * Remembers every version found, forever: versions are immutable. An absent version is not
+ * remembered, since it may be stored a moment later. Concurrent reads of one version share a request.
+ */
+export class CachedProgramStore implements ProgramStore {
+  private readonly found = new Map<string, Promise<Program | null>>();
+
+  constructor(private readonly store: ProgramStore) {}
+
+  get(programId: string, version: number): Promise<Program | null> {
+    const key = `${programId}#${version}`;
+    const cached = this.found.get(key);
+    if (cached !== undefined) return cached;
+    const loading = this.store.get(programId, version);
+    this.found.set(key, loading);
+    // The caller sees a failure through `loading`; here it only clears the entry.
+    loading.then(
+      (program) => {
+        if (program === null) this.found.delete(key);
+      },
+      () => this.found.delete(key),
+    );
+    return loading;
+  }
+
+  put(program: Program): Promise<'stored' | 'exists'> {
+    return this.store.put(program);
+  }
+}

@@ -1,0 +1,111 @@
+/**
+ * EventPublisher on EventBridge. PutEvents takes at most 10 entries per call, and their total size,
+ * as EventBridge counts it, must be less than 256 KB: events go out in calls filled up to both
+ * limits, one call after another. A call may accept some entries and refuse others (throttling,
+ * internal failures): only the refused ones are sent again, with exponential backoff.
+ * EventBridge keeps no order between entries, and a consumer deduplicates by the event's `id`.
+ */
+import { PutEventsCommand, type EventBridgeClient, type PutEventsCommandOutput, type PutEventsRequestEntry, type PutEventsResultEntry } from '@aws-sdk/client-eventbridge';
+import type { EventPublisher } from '../../ports/event-publisher.js';
+import { DOMAIN_EVENT_SOURCE, type DomainEvent } from '../../stream/domain-events.js';
+
+const PUT_EVENTS_LIMIT = 10;
+/** "The total entry size must be less than 256KB." */
+const PUT_EVENTS_MAX_BYTES = 256 * 1024 - 1;
+/** What EventBridge counts for a Time, whatever its value. */
+const TIME_BYTES = 14;
+const MAX_ATTEMPTS = 8;
+const BASE_BACKOFF_MS = 50;
+
+type Sender = Pick<EventBridgeClient, 'send'>;
+
+interface Pending {
+  readonly event: DomainEvent;
+  readonly entry: PutEventsRequestEntry;
+  readonly bytes: number;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+const utf8Bytes = (text: string | undefined): number => (text === undefined ? 0 : Buffer.byteLength(text, 'utf8'));
+
+/**
+ * An entry's size as EventBridge counts it against the request limit: Time as 14 bytes, and the UTF-8
+ * bytes of Source, DetailType, Detail and each resource (EventBusName does not count).
+ * https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-putevent-size.html
+ */
+export function entrySize(entry: PutEventsRequestEntry): number {
+  const resources = (entry.Resources ?? []).reduce((sum, resource) => sum + utf8Bytes(resource), 0);
+  return (entry.Time === undefined ? 0 : TIME_BYTES) + utf8Bytes(entry.Source) + utf8Bytes(entry.DetailType) + utf8Bytes(entry.Detail) + resources;
+}
+
+/** Consecutive calls of at most 10 entries and less than 256 KB each, in the order given. */
+function calls(pending: readonly Pending[]): Pending[][] {
+  const result: Pending[][] = [];
+  let call: Pending[] = [];
+  let bytes = 0;
+  for (const item of pending) {
+    if (call.length === PUT_EVENTS_LIMIT || bytes + item.bytes > PUT_EVENTS_MAX_BYTES) {
+      result.push(call);
+      call = [];
+      bytes = 0;
+    }
+    call.push(item);
+    bytes += item.bytes;
+  }
+  if (call.length > 0) result.push(call);
+  return result;
+}
+
+/** Why EventBridge refused an entry, or null when it accepted it. No EventId is a refusal even without an error code. */
+function refusalOf(result: PutEventsResultEntry | undefined): string | null {
+  if (result?.EventId !== undefined && result.ErrorCode === undefined) return null;
+  const code = result?.ErrorCode ?? 'no result';
+  return result?.ErrorMessage === undefined ? code : `${code}: ${result.ErrorMessage}`;
+}
+
+export class EventBridgePublisher implements EventPublisher {
+  constructor(
+    private readonly eventBridge: Sender,
+    private readonly busName: string,
+    private readonly pause: (ms: number) => Promise<void> = sleep,
+  ) {}
+
+  async publish(events: readonly DomainEvent[]): Promise<void> {
+    const pending = events.map((event) => this.pendingOf(event));
+    for (const call of calls(pending)) await this.putAll(call);
+  }
+
+  private pendingOf(event: DomainEvent): Pending {
+    const entry: PutEventsRequestEntry = {
+      EventBusName: this.busName,
+      Source: DOMAIN_EVENT_SOURCE,
+      DetailType: event.type,
+      Detail: JSON.stringify(event),
+      Time: new Date(event.time),
+      Resources: [],
+    };
+    const bytes = entrySize(entry);
+    // Fails the same way on every attempt, so it is refused before anything is sent.
+    if (bytes > PUT_EVENTS_MAX_BYTES) throw new Error(`domain event ${event.id} is ${bytes} bytes as a PutEvents entry, over EventBridge's limit of 256 KB`);
+    return { event, entry, bytes };
+  }
+
+  /** Sends the entries, then again only those that were refused, with exponential backoff. */
+  private async putAll(call: readonly Pending[]): Promise<void> {
+    let pending = call;
+    for (let attempt = 1; ; attempt++) {
+      if (attempt > 1) await this.pause(BASE_BACKOFF_MS * 2 ** (attempt - 2));
+      const output: PutEventsCommandOutput = await this.eventBridge.send(new PutEventsCommand({ Entries: pending.map((item) => item.entry) }));
+      const refused = pending.flatMap((item, index) => {
+        const error = refusalOf(output.Entries?.[index]);
+        return error === null ? [] : [{ item, error }];
+      });
+      if (refused.length === 0) return;
+      if (attempt === MAX_ATTEMPTS) {
+        const named = refused.map(({ item, error }) => `${item.event.id} (${error})`).join(', ');
+        throw new Error(`EventBridge bus ${this.busName} refused ${refused.length} of ${call.length} domain events after ${MAX_ATTEMPTS} attempts: ${named}`);
+      }
+      pending = refused.map(({ item }) => item);
+    }
+  }
+}
