@@ -5,5 +5,7 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     pool: 'threads',
     testTimeout: 60_000,
+    // Handlers log a line per batch; in tests that is noise around the failures that matter.
+    env: { POWERTOOLS_LOG_LEVEL: 'ERROR' },
   },
 });

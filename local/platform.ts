@@ -6,7 +6,7 @@
  * rollover runs on the stack's schedules. `npm start` (local/start.ts) adds the demo firm's traders.
  */
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { CreateStreamCommand, DescribeStreamSummaryCommand, KinesisClient } from '@aws-sdk/client-kinesis';
+import { CreateStreamCommand, DescribeStreamSummaryCommand, GetRecordsCommand, GetShardIteratorCommand, KinesisClient, ListShardsCommand } from '@aws-sdk/client-kinesis';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import dynalite from 'dynalite';
@@ -29,8 +29,10 @@ import { tableDefinition } from '../shared/adapters/dynamodb/table.js';
 import { EventBridgePublisher } from '../shared/adapters/eventbridge/event-publisher.js';
 import { KinesisTradeStream } from '../shared/adapters/kinesis/trade-stream.js';
 import { SqsQuarantineQueue } from '../shared/adapters/sqs/quarantine-queue.js';
+import type { AccountStore } from '../shared/ports/account-store.js';
+import type { EventPublisher } from '../shared/ports/event-publisher.js';
 import { StreamEvaluator } from '../shared/stream/evaluator.js';
-import { FileCheckpointStore, InMemoryCheckpointStore } from './checkpoints.js';
+import { FileCheckpointStore, InMemoryCheckpointStore, type CheckpointStore } from './checkpoints.js';
 import { LocalEventBus, type EventBridgeEvent } from './event-router.js';
 import { KinesisPoller, type BatchReport, type KinesisOnFailureRecord } from './kinesis-poller.js';
 import { localEventBridgeClient, localSqsClient } from './local-aws.js';
@@ -51,6 +53,17 @@ export interface PlatformOptions {
   readonly onQuarantine?: (body: string) => void;
   readonly onBatch?: (report: BatchReport) => void;
   readonly onStreamFailure?: (failure: KinesisOnFailureRecord) => void;
+  /** For tests: faults injected around the evaluator's ports and invocations. */
+  readonly faults?: FaultInjection;
+}
+
+export interface FaultInjection {
+  readonly accounts?: (accounts: AccountStore) => AccountStore;
+  readonly publisher?: (publisher: EventPublisher) => EventPublisher;
+  /** Asked after each invocation: true makes it throw once its work is done, as a crash before returning would. */
+  readonly crashAfter?: () => boolean;
+  /** Asked before each invocation: true runs it on a new container, which has delivered no outbox. */
+  readonly coldStart?: () => boolean;
 }
 
 export interface Platform {
@@ -65,6 +78,8 @@ export interface Platform {
   readonly accounts: DynamoDbAccountStore;
   readonly programs: DynamoDbProgramStore;
   readonly tradeStream: KinesisTradeStream;
+  /** Resolves once the evaluator has finished every record on the stream. */
+  drained(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -112,22 +127,38 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
   const accounts = new DynamoDbAccountStore(dynamo, tableName);
   const programs = new DynamoDbProgramStore(dynamo, tableName);
   const calendar = new DynamoDbNewsCalendar(dynamo, tableName);
-  const evaluator = new StreamEvaluator(
-    {
-      accounts,
-      programs: new CachedProgramStore(programs),
-      publisher: new EventBridgePublisher(localEventBridgeClient(bus), template.eventBus.name),
-      quarantine: new CompositeQuarantine(new DynamoDbQuarantineStore(dynamo, tableName), new SqsQuarantineQueue(localSqsClient((_queue, body) => options.onQuarantine?.(body)), 'local-quarantine')),
-      news: () => calendar.current(),
-    },
-    { tenant },
+  const faults = options.faults ?? {};
+  const publisher = new EventBridgePublisher(localEventBridgeClient(bus), template.eventBus.name);
+  const quarantine = new CompositeQuarantine(
+    new DynamoDbQuarantineStore(dynamo, tableName),
+    new SqsQuarantineQueue(localSqsClient((_queue, body) => options.onQuarantine?.(body)), 'local-quarantine'),
   );
-  const evaluate = createEvaluatorHandler(evaluator);
+  // A new evaluator is a new Lambda container: empty caches, no outbox known to be delivered.
+  const newContainer = () =>
+    createEvaluatorHandler(
+      new StreamEvaluator(
+        {
+          accounts: faults.accounts?.(accounts) ?? accounts,
+          programs: new CachedProgramStore(programs),
+          publisher: faults.publisher?.(publisher) ?? publisher,
+          quarantine,
+          news: () => calendar.current(),
+        },
+        { tenant },
+      ),
+    );
+  let evaluate = newContainer();
   const settings = template.evaluatorEventSource;
+  const checkpoints = persist ? new FileCheckpointStore(join(options.dataDir!, 'checkpoints.json')) : new InMemoryCheckpointStore();
   const poller = new KinesisPoller({
     client: kinesis,
     streamName,
-    handler: (event) => evaluate(event, lambdaContext('evaluator')),
+    handler: async (event) => {
+      if (faults.coldStart?.() === true) evaluate = newContainer();
+      const response = await evaluate(event, lambdaContext('evaluator'));
+      if (faults.crashAfter?.() === true) throw new Error('injected: the invocation crashed after its work');
+      return response;
+    },
     batchSize: options.batchSize ?? settings.BatchSize,
     maximumBatchingWindowInSeconds: options.maximumBatchingWindowInSeconds ?? settings.MaximumBatchingWindowInSeconds,
     maximumRetryAttempts: settings.MaximumRetryAttempts,
@@ -135,7 +166,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     bisectBatchOnFunctionError: settings.BisectBatchOnFunctionError,
     reportBatchItemFailures: settings.FunctionResponseTypes.includes('ReportBatchItemFailures'),
     startingPosition: settings.StartingPosition === 'LATEST' ? 'LATEST' : 'TRIM_HORIZON',
-    checkpoints: persist ? new FileCheckpointStore(join(options.dataDir!, 'checkpoints.json')) : new InMemoryCheckpointStore(),
+    checkpoints,
     onFailure: (failure) => options.onStreamFailure?.(failure),
     ...(options.onBatch !== undefined ? { onBatch: options.onBatch } : {}),
     pollIntervalMs: 200,
@@ -168,6 +199,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     accounts,
     programs,
     tradeStream,
+    drained: () => drained(kinesis, streamName, checkpoints),
     stop: async () => {
       for (const timer of timers) timer.cancel();
       await close(ingestServer);
@@ -178,6 +210,28 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       await close(dynamoServer);
     },
   };
+}
+
+/** Every shard has nothing after its checkpoint. */
+async function drained(kinesis: KinesisClient, streamName: string, checkpoints: CheckpointStore): Promise<void> {
+  const { Shards = [] } = await kinesis.send(new ListShardsCommand({ StreamName: streamName }));
+  for (;;) {
+    let pending = false;
+    for (const shard of Shards) {
+      const checkpoint = await checkpoints.load(shard.ShardId!);
+      const { ShardIterator } = await kinesis.send(
+        new GetShardIteratorCommand({
+          StreamName: streamName,
+          ShardId: shard.ShardId!,
+          ...(checkpoint === undefined ? { ShardIteratorType: 'TRIM_HORIZON' } : { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', StartingSequenceNumber: checkpoint }),
+        }),
+      );
+      const { Records = [] } = await kinesis.send(new GetRecordsCommand({ ShardIterator, Limit: 1 }));
+      if (Records.length > 0) pending = true;
+    }
+    if (!pending) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }
 
 async function ensureTable(dynamo: DynamoDBClient, tableName: string): Promise<void> {

@@ -25,7 +25,8 @@ export interface SavePolicy {
 
 export const DEFAULT_SAVE_POLICY: SavePolicy = { nearDayEndMs: 60_000, maxStaleMs: 60_000 };
 
-const TICK_FIELDS: ReadonlySet<keyof AccountState> = new Set<keyof AccountState>([
+/** Fields a quiet tick may change without a save: the next broker snapshot overwrites them. */
+export const TICK_FIELDS: ReadonlySet<keyof AccountState> = new Set<keyof AccountState>([
   'equity',
   'margin',
   'equityEstimated',
