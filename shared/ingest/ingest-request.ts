@@ -160,7 +160,12 @@ function checkBatch(raw: readonly unknown[], tenant: string): BatchCheck {
     const event = parsed.data;
     events.push(event);
     if (event.tenant !== tenant) fault(index, ['tenant'], `is ${event.tenant}, but this endpoint takes tenant ${tenant} only`);
-    if (event.type === 'clock') return;
+    if (event.type === 'clock') {
+      // Only Propdesk's scheduler closes firm days: a clock from outside could close one early.
+      fault(index, ['type'], 'clock events come from the scheduler only; bridges send trade events');
+      wrongTenantOnly = false;
+      return;
+    }
     // Compared with the account's highest seq so far, as the reducer compares with the last it applied.
     const highest = highestSeq.get(event.accountId);
     if (highest === undefined || event.seq > highest.seq) {

@@ -223,6 +223,12 @@ describe('decideIngest: invalid events (422)', () => {
     expect(problem.errors).toEqual([{ pointer, message: expect.any(String) }]);
   });
 
+  it("refuses a clock event: only Propdesk's scheduler closes firm days", () => {
+    const clock = { type: 'clock', schemaVersion: 1, tenant, accountId: 'acc-1', time: '2026-03-02T23:00:00Z' };
+    const { problem } = refusal(decideIngest(request(eventsBody([batch[0], clock])), config), 422);
+    expect(problem.errors).toEqual([{ pointer: '/events/1/type', message: expect.stringMatching(/scheduler only/) }]);
+  });
+
   it('names every field at fault with its event index, and accepts none of the batch', () => {
     const events = [batch[0], { ...batch[1], volume: 1.5, time: '2026-02-03T11:29:07' }, batch[2], { ...batch[3], type: 'close' }, { ...batch[4], amount: undefined }];
     const { problem } = refusal(decideIngest(request(eventsBody(events)), config), 422);
