@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { BalanceEvent, ClockEvent, DayCloseEvent, DealEvent, OrderEvent, SnapshotEvent, TradeEvent } from '../shared/domain/events.js';
 import { NewsCalendar } from '../shared/domain/news.js';
 import { Program } from '../shared/domain/program.js';
+import { DomainEvent } from '../shared/stream/domain-events.js';
 
 export interface Contract {
   readonly file: string;
@@ -28,6 +29,7 @@ export const contracts: readonly Contract[] = [
   ...Object.values(eventContracts),
   { file: 'program.schema.json', title: 'Propdesk challenge program', schema: Program },
   { file: 'news-calendar.schema.json', title: 'Propdesk news calendar', schema: NewsCalendar },
+  { file: 'domain-event.schema.json', title: "Propdesk domain event, published on the firm's bus (detail of source propdesk.evaluator)", schema: DomainEvent },
 ];
 
 /** The JSON Schema of what a producer sends (io: 'input': defaults optional, times as strings). */

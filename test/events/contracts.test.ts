@@ -7,6 +7,7 @@ import { TradeEvent } from '../../shared/domain/events.js';
 import { NewsCalendar } from '../../shared/domain/news.js';
 import { Program } from '../../shared/domain/program.js';
 import { presets } from '../../shared/presets/index.js';
+import { DomainEvent } from '../../shared/stream/domain-events.js';
 
 const schemasDirectory = new URL('../../events/schemas/', import.meta.url);
 const samplesDirectory = new URL('../../events/samples/', import.meta.url);
@@ -118,5 +119,24 @@ describe('an invalid payload', () => {
     expect(TradeEvent.safeParse(payload).error!.issues.map((issue) => issue.path.join('.'))).toEqual(['type']);
     expect(anyEvent(payload)).toBe(false);
     expect(namesField(anyEvent.errors, 'type')).toBe(true);
+  });
+});
+
+describe('the domain events Propdesk publishes', () => {
+  const domainDirectory = new URL('domain/', samplesDirectory);
+  // zod renders the evidence inputs (number, string, boolean or null) as a type list, which strict ajv flags.
+  const unionAjv = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true });
+  addFormats.default(unionAjv);
+  const domainValidator = unionAjv.compile(readJson(new URL('domain-event.schema.json', schemasDirectory)));
+  const domainSamples = readdirSync(domainDirectory).map((name) => ({ name, payload: readJson(new URL(name, domainDirectory)) }));
+
+  it('has a sample of every type', () => {
+    expect(domainSamples.map(({ name }) => name.replace('.json', '')).sort()).toEqual(DomainEvent.options.map((option) => option.shape.type.value).sort());
+  });
+
+  it.each(domainSamples)('$name keeps to the zod contract and its JSON Schema', ({ payload }) => {
+    expect(DomainEvent.safeParse(payload).success).toBe(true);
+    const validate = domainValidator;
+    expect(validate(payload), JSON.stringify(validate.errors)).toBe(true);
   });
 });

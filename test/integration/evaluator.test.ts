@@ -20,7 +20,7 @@ import { openAccount, type AccountState } from '../../shared/domain/state.js';
 import type { AccountStore, StoredAccount } from '../../shared/ports/account-store.js';
 import type { EventPublisher } from '../../shared/ports/event-publisher.js';
 import { seededRandom } from '../../shared/seeded-random.js';
-import { domainEventOf, type DomainEvent } from '../../shared/stream/domain-events.js';
+import { DomainEvent, domainEventOf } from '../../shared/stream/domain-events.js';
 import { DEFAULT_SAVE_POLICY, TICK_FIELDS } from '../../shared/stream/save-policy.js';
 import { startPlatform, type Platform, type PlatformOptions } from '../../local/platform.js';
 import { PROFILES, SimulatedTrader } from '../../local/simulated-traders.js';
@@ -220,6 +220,8 @@ describe('the evaluator on the local platform', () => {
     const types = new Set([...reference.events.values()].map((event) => event.type));
     expect([...types].sort()).toEqual(['AccountFailed', 'DayClosed', 'ObjectiveUpdated', 'PhasePassed', 'TradeClosed', 'ViolationRecorded', 'WarningRaised']);
     expect(stream.events.length).toBeGreaterThan(1_500);
+    // What is published keeps to the contract in events/schemas/domain-event.schema.json.
+    for (const event of reference.events.values()) DomainEvent.parse(event);
   });
 
   it.each([1, 10, 100, 1000])('ends, at batch size %i and without faults, with the unbatched states and events, each published once', async (batchSize) => {
