@@ -88,11 +88,17 @@ export function accountCursors(count: number): AccountCursor[] {
 }
 
 /**
- * One firm day of events for every account, sorted by time: per account 1 to 3 trades held 20 to
- * 120 seconds, a broker snapshot every second while in position, and the scheduler's
- * clock event at the day's start.
+ * How long positions are held. `scalping`: 20 to 120 seconds, uniformly (the reducer's benchmark: the
+ * most deals per tick). `intraday`: log-uniform from a minute to an hour (median 8 minutes, mean 14),
+ * scalpers and intraday traders mixed.
  */
-export function dayOfEvents(cursors: AccountCursor[], day: number, next: () => number): DayOfEvents {
+export type TradingMix = 'scalping' | 'intraday';
+
+/**
+ * One firm day of events for every account, sorted by time: per account 1 to 3 trades, a broker
+ * snapshot every second while in position, and the scheduler's clock event at the day's start.
+ */
+export function dayOfEvents(cursors: AccountCursor[], day: number, next: () => number, mix: TradingMix = 'scalping'): DayOfEvents {
   const dayStart = FIRST_DAY + day * DAY_MS;
   const out: BenchEvent[] = [];
   for (let account = 0; account < cursors.length; account++) {
@@ -107,7 +113,7 @@ export function dayOfEvents(cursors: AccountCursor[], day: number, next: () => n
       const side = next() < 0.5 ? 'buy' : 'sell';
       const volume = 5_000 + 1_000 * Math.floor(next() * 10);
       const commission = -Math.round(volume / 100);
-      const seconds = 20 + Math.floor(next() * 100);
+      const seconds = mix === 'scalping' ? 20 + Math.floor(next() * 100) : Math.round(60 * 60 ** next());
       const deal = (entry: 'in' | 'out', dealSide: 'buy' | 'sell', profit: number): TradeEvent => {
         const seq = cursor.seq++;
         return {

@@ -1,6 +1,6 @@
 /**
  * DynamoDB writes per event on the realistic mix, in a process of its own:
- * `tsx bench/writes.ts <accounts> <days> <batchSize>`. Each batch starts from the states the store
+ * `tsx bench/writes.ts <accounts> <days> <batchSize> <scalping|intraday>`. Each batch starts from the states the store
  * holds, applies its records account by account, and saves an account only when the save policy says
  * so; the next batch starts from what was saved, as the stream evaluator will. The same stream is run
  * saving every changed account, and the accounts' outcomes are compared. Prints one JSON line.
@@ -11,12 +11,13 @@ import { applyInPlace } from '../shared/domain/reducer.js';
 import { cloneState, openAccount, type AccountState } from '../shared/domain/state.js';
 import { seededRandom } from '../shared/seeded-random.js';
 import { mustSave } from '../shared/stream/save-policy.js';
-import { accountCursors, benchNews, benchProgram, dayOfEvents, FIRST_DAY } from './workload.js';
+import { accountCursors, benchNews, benchProgram, dayOfEvents, FIRST_DAY, type TradingMix } from './workload.js';
 
 export interface WritesResult {
   accounts: number;
   days: number;
   batchSize: number;
+  mix: TradingMix;
   events: number;
   writes: number;
   writesPerEvent: number;
@@ -24,7 +25,8 @@ export interface WritesResult {
   sameOutcomes: boolean;
 }
 
-const [accounts, days, batchSize] = process.argv.slice(2).map(Number) as [number, number, number];
+const [accounts, days, batchSize] = process.argv.slice(2, 5).map(Number) as [number, number, number];
+const mix: TradingMix = process.argv[5] === 'intraday' ? 'intraday' : 'scalping';
 const news = benchNews(days);
 const cursors = accountCursors(accounts);
 const opened = () => cursors.map((cursor) => openAccount(benchProgram, { tenant: 'bench', accountId: cursor.accountId, openedAt: FIRST_DAY - 3_600_000 }));
@@ -34,7 +36,7 @@ const next = seededRandom(20_260_302 + accounts);
 let events = 0;
 
 for (let day = 0; day < days; day++) {
-  const { accounts: owners, events: stream } = dayOfEvents(cursors, day, next);
+  const { accounts: owners, events: stream } = dayOfEvents(cursors, day, next, mix);
   events += stream.length;
   for (let from = 0; from < stream.length; from += batchSize) {
     const byAccount = new Map<number, TradeEvent[]>();
@@ -64,6 +66,7 @@ const result: WritesResult = {
   accounts,
   days,
   batchSize,
+  mix,
   events,
   writes: writes.policy,
   writesPerEvent: Number((writes.policy / events).toFixed(4)),

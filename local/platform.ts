@@ -8,7 +8,7 @@
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateStreamCommand, DescribeStreamSummaryCommand, GetRecordsCommand, GetShardIteratorCommand, KinesisClient, ListShardsCommand } from '@aws-sdk/client-kinesis';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
-import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import type { APIGatewayProxyEventV2, Context, KinesisStreamRecord } from 'aws-lambda';
 import dynalite from 'dynalite';
 import kinesalite from 'kinesalite';
 import { DateTime } from 'luxon';
@@ -52,6 +52,8 @@ export interface PlatformOptions {
   readonly onDomainEvent?: (queue: string, event: EventBridgeEvent) => void;
   readonly onQuarantine?: (body: string) => void;
   readonly onBatch?: (report: BatchReport) => void;
+  /** After each invocation of the evaluator that returned, with its records (the latency benchmark). */
+  readonly onEvaluated?: (records: readonly KinesisStreamRecord[]) => void;
   readonly onStreamFailure?: (failure: KinesisOnFailureRecord) => void;
   /** For tests: faults injected around the evaluator's ports and invocations. */
   readonly faults?: FaultInjection;
@@ -156,6 +158,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     handler: async (event) => {
       if (faults.coldStart?.() === true) evaluate = newContainer();
       const response = await evaluate(event, lambdaContext('evaluator'));
+      options.onEvaluated?.(event.Records);
       if (faults.crashAfter?.() === true) throw new Error('injected: the invocation crashed after its work');
       return response;
     },

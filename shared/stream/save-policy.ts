@@ -23,7 +23,11 @@ export interface SavePolicy {
   readonly maxStaleMs: number;
 }
 
-export const DEFAULT_SAVE_POLICY: SavePolicy = { nearDayEndMs: 60_000, maxStaleMs: 60_000 };
+/**
+ * Two minutes of staleness: what the API shows as an account's equity is at most that old (a trader's
+ * live equity is the trading platform's to show), and it costs a write per 120 quiet ticks.
+ */
+export const DEFAULT_SAVE_POLICY: SavePolicy = { nearDayEndMs: 60_000, maxStaleMs: 120_000 };
 
 /** Fields a quiet tick may change without a save: the next broker snapshot overwrites them. */
 export const TICK_FIELDS: ReadonlySet<keyof AccountState> = new Set<keyof AccountState>([

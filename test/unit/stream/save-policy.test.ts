@@ -38,9 +38,10 @@ describe('mustSave', () => {
     expect(batch((make) => [tick(make, '08:00:20', 9_985_000), tick(make, '08:00:40', 9_995_000), tick(make, '08:00:59', 9_980_000)])).toBe(false);
   });
 
-  it('saves once the stored state would be a minute old', () => {
-    expect(DEFAULT_SAVE_POLICY.maxStaleMs).toBe(60_000);
-    expect(batch((make) => [tick(make, '08:01:01', 9_985_000)])).toBe(true);
+  it('saves once the stored state would be two minutes old', () => {
+    expect(DEFAULT_SAVE_POLICY.maxStaleMs).toBe(120_000);
+    expect(batch((make) => [tick(make, '08:02:00', 9_985_000)])).toBe(false);
+    expect(batch((make) => [tick(make, '08:02:01', 9_985_000)])).toBe(true);
   });
 
   it('saves a new high-water mark, because the trailing floor rose', () => {
