@@ -9,13 +9,13 @@ import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-s
 import { CreateStreamCommand, DescribeStreamSummaryCommand, GetRecordsCommand, GetShardIteratorCommand, KinesisClient, ListShardsCommand } from '@aws-sdk/client-kinesis';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { APIGatewayProxyEventV2, Context, KinesisStreamRecord } from 'aws-lambda';
-import dynalite from 'dynalite';
-import kinesalite from 'kinesalite';
 import { DateTime } from 'luxon';
+import { fork } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { tenantConfig } from '../cdk/app.js';
 import { synthesizeLocal, type LocalTemplate } from '../cdk/local-template.js';
 import { createEvaluatorHandler } from '../functions/evaluator/handler.js';
@@ -112,10 +112,10 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
   const persist = options.dataDir !== undefined;
   if (persist) mkdirSync(options.dataDir!, { recursive: true });
 
-  const dynamoServer = dynalite({ createTableMs: 0, ...(persist ? { path: join(options.dataDir!, 'dynamodb') } : {}) });
-  const kinesisServer = kinesalite({ createStreamMs: 0, ...(persist ? { path: join(options.dataDir!, 'kinesis') } : {}) });
-  const dynamoPort = await listen(dynamoServer, options.ports?.dynamodb ?? 0);
-  const kinesisPort = await listen(kinesisServer, options.ports?.kinesis ?? 0);
+  const dynamoServer = await startEmulator('dynalite', options.ports?.dynamodb ?? 0, persist ? join(options.dataDir!, 'dynamodb') : undefined);
+  const kinesisServer = await startEmulator('kinesalite', options.ports?.kinesis ?? 0, persist ? join(options.dataDir!, 'kinesis') : undefined);
+  const dynamoPort = dynamoServer.port;
+  const kinesisPort = kinesisServer.port;
   const dynamo = new DynamoDBClient({ endpoint: `http://127.0.0.1:${dynamoPort}`, region: REGION, credentials: LOCAL_CREDENTIALS });
   // kinesalite speaks HTTP/1.1 only (aws-notes.md).
   const kinesis = new KinesisClient({ endpoint: `http://127.0.0.1:${kinesisPort}`, region: REGION, credentials: LOCAL_CREDENTIALS, requestHandler: new NodeHttpHandler() });
@@ -172,7 +172,8 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     checkpoints,
     onFailure: (failure) => options.onStreamFailure?.(failure),
     ...(options.onBatch !== undefined ? { onBatch: options.onBatch } : {}),
-    pollIntervalMs: 200,
+    // Lambda polls an idle shard once a second; locally a shorter wait keeps the demo and tests brisk.
+    pollIntervalMs: 50,
   });
   await poller.start();
 
@@ -209,8 +210,8 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       await poller.stop();
       dynamo.destroy();
       kinesis.destroy();
-      await close(kinesisServer);
-      await close(dynamoServer);
+      await kinesisServer.stop();
+      await dynamoServer.stop();
     },
   };
 }
@@ -235,6 +236,30 @@ async function drained(kinesis: KinesisClient, streamName: string, checkpoints: 
     if (!pending) return;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+}
+
+interface Emulator {
+  readonly port: number;
+  stop(): Promise<void>;
+}
+
+function startEmulator(kind: 'dynalite' | 'kinesalite', port: number, path: string | undefined): Promise<Emulator> {
+  const child = fork(fileURLToPath(new URL('./emulator-process.ts', import.meta.url)), [kind, String(port), path ?? ''], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`${kind} exited with code ${code} before listening`)));
+    child.once('message', (message) => {
+      child.removeAllListeners('exit');
+      resolve({
+        port: (message as { port: number }).port,
+        stop: () =>
+          new Promise<void>((done) => {
+            child.once('exit', () => done());
+            child.send('stop');
+          }),
+      });
+    });
+  });
 }
 
 async function ensureTable(dynamo: DynamoDBClient, tableName: string): Promise<void> {
