@@ -33,11 +33,16 @@ function describe(event: EventBridgeEvent): string {
   return `${clock(String(detail['time']))}  ${String(detail['accountId']).padEnd(16)} ${what}${rule}${extra}`;
 }
 
+const activity = { records: 0, batches: 0 };
 const platform = await startPlatform({
   tenantId: TENANT,
   dataDir: DATA_DIR,
   ports: { ingest: INGEST_PORT },
   schedules: true,
+  onBatch: (report) => {
+    activity.batches += 1;
+    if (report.outcome === 'succeeded') activity.records += report.size;
+  },
   onDomainEvent: (_queue, event) => console.log(describe(event)),
   onQuarantine: (body) => console.log(`quarantined: ${(JSON.parse(body) as { reason: string }).reason}`),
   onStreamFailure: (failure) => console.error('records skipped to the on-failure destination', failure.KinesisBatchInfo),
@@ -77,11 +82,19 @@ const ticker = setInterval(() => {
   if (events.length > 0) void post(events);
 }, 1000);
 
+// A heartbeat line, so a quiet minute does not look like a stalled platform.
+const summary = setInterval(() => {
+  console.log(`${new Date().toISOString().slice(11, 19)}  evaluated ${activity.records} events in ${activity.batches} batches in the last minute`);
+  activity.records = 0;
+  activity.batches = 0;
+}, 60_000);
+
 let stopping = false;
 const stop = async () => {
   if (stopping) return;
   stopping = true;
   clearInterval(ticker);
+  clearInterval(summary);
   console.log('\nstopping: finishing the batch in flight and saving checkpoints');
   await platform.stop();
   process.exit(0);
