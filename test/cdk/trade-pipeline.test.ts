@@ -46,7 +46,7 @@ describe('the demo tenant stack', () => {
         FunctionName: { Ref: id(pipeline.evaluator) },
         StartingPosition: 'TRIM_HORIZON',
         BatchSize: 1000,
-        MaximumBatchingWindowInSeconds: 2,
+        MaximumBatchingWindowInSeconds: 0,
         ParallelizationFactor: 1,
         FunctionResponseTypes: ['ReportBatchItemFailures'],
         BisectBatchOnFunctionError: true,

@@ -23,7 +23,7 @@ describe('the demo tenant, synthesized for the local platform', () => {
   it('reads the evaluator stream settings from the template', () => {
     expect(local.evaluatorEventSource).toMatchObject({
       BatchSize: 1000,
-      MaximumBatchingWindowInSeconds: 2,
+      MaximumBatchingWindowInSeconds: 0,
       MaximumRetryAttempts: 5,
       MaximumRecordAgeInSeconds: 3600,
       BisectBatchOnFunctionError: true,
