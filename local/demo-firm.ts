@@ -20,7 +20,7 @@ export const DEMO_PROGRAM: Program = parseProgram({
       kind: 'evaluation',
       passCheck: 'onTradeClose',
       rules: [
-        { kind: 'dailyLoss', severity: 'hard', reference: 'dayStartBalance', limit: { bps: 50, of: 'initial' }, breachAt: 'cross', warnAtBps: [5000, 8000] },
+        { kind: 'dailyLoss', severity: 'hard', reference: 'dayStartBalance', limit: { bps: 50, of: 'initial' }, breachAt: 'cross', warnAtBps: [3000, 6000, 9000] },
         { kind: 'maxLoss', severity: 'hard', floor: 'trailing', trailSource: 'intradayEquity', limit: { bps: 100, of: 'initial' }, lockAt: 'initial', breachAt: 'cross', warnAtBps: [8000] },
         { kind: 'profitTarget', target: { bps: 30, of: 'initial' }, measure: 'balance', requireFlat: true },
         { kind: 'maxOpenPositions', severity: 'soft', max: 1 },

@@ -24,8 +24,8 @@ export interface TraderProfile {
 /** The demo firm's traders: a steady one, a winner who reaches the target, a reckless one who breaches. */
 export const PROFILES = {
   steady: { name: 'steady', driftPerSecond: 0, volatilityPerSecond: 400, holdSeconds: [60, 600], pauseSeconds: [30, 300], volume: 10_000 },
-  winner: { name: 'winner', driftPerSecond: 60, volatilityPerSecond: 500, holdSeconds: [120, 900], pauseSeconds: [20, 120], volume: 20_000 },
-  reckless: { name: 'reckless', driftPerSecond: -80, volatilityPerSecond: 1_500, holdSeconds: [120, 1_200], pauseSeconds: [10, 60], volume: 50_000 },
+  winner: { name: 'winner', driftPerSecond: 100, volatilityPerSecond: 500, holdSeconds: [120, 600], pauseSeconds: [20, 120], volume: 20_000 },
+  reckless: { name: 'reckless', driftPerSecond: -150, volatilityPerSecond: 3_000, holdSeconds: [120, 1_200], pauseSeconds: [10, 60], volume: 50_000 },
 } as const satisfies Record<string, TraderProfile>;
 
 const SYMBOLS = ['EURUSD', 'GBPUSD', 'XAUUSD', 'US30'] as const;

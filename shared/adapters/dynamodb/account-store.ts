@@ -22,17 +22,14 @@ import type { AccountState } from '../../domain/state.js';
 import type { AccountListing, AccountStore, SaveOutcome, StoredAccount } from '../../ports/account-store.js';
 import type { DomainEvent } from '../../stream/domain-events.js';
 import { keys, LISTING_INDEX, LISTING_KEY, LISTING_SORT_KEY, listings, PARTITION_KEY } from './table.js';
+import { backOff, MAX_ATTEMPTS, sleep, type Pause } from '../backoff.js';
 
 /** BatchGetItem takes at most 100 keys, BatchWriteItem 25 items. */
 const BATCH_GET_LIMIT = 100;
 const BATCH_WRITE_LIMIT = 25;
-/** Attempts at keys or items DynamoDB left unprocessed (throttling), with exponential backoff between them. */
-const MAX_ATTEMPTS = 8;
 const BASE_BACKOFF_MS = 25;
 
 type Sender = Pick<DynamoDBClient, 'send'>;
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 function keyOf(accountId: string): Record<string, AttributeValue> {
   const key = keys.accountState(accountId);
@@ -67,7 +64,7 @@ export class DynamoDbAccountStore implements AccountStore {
   constructor(
     private readonly db: Sender,
     private readonly tableName: string,
-    private readonly pause: (ms: number) => Promise<void> = sleep,
+    private readonly pause: Pause = sleep,
   ) {}
 
   async load(accountIds: readonly string[]): Promise<Map<string, StoredAccount>> {
@@ -184,6 +181,6 @@ export class DynamoDbAccountStore implements AccountStore {
 
   private async backOff(attempt: number, what: string): Promise<void> {
     if (attempt > MAX_ATTEMPTS) throw new Error(`DynamoDB left ${what} unprocessed after ${MAX_ATTEMPTS} attempts`);
-    if (attempt > 1) await this.pause(BASE_BACKOFF_MS * 2 ** (attempt - 2));
+    await backOff(attempt, BASE_BACKOFF_MS, this.pause);
   }
 }

@@ -8,13 +8,13 @@
 import { PutEventsCommand, type EventBridgeClient, type PutEventsCommandOutput, type PutEventsRequestEntry, type PutEventsResultEntry } from '@aws-sdk/client-eventbridge';
 import type { EventPublisher } from '../../ports/event-publisher.js';
 import { DOMAIN_EVENT_SOURCE, type DomainEvent } from '../../stream/domain-events.js';
+import { backOff, MAX_ATTEMPTS, sleep, type Pause } from '../backoff.js';
 
 const PUT_EVENTS_LIMIT = 10;
 /** "The total entry size must be less than 256KB." */
 const PUT_EVENTS_MAX_BYTES = 256 * 1024 - 1;
 /** What EventBridge counts for a Time, whatever its value. */
 const TIME_BYTES = 14;
-const MAX_ATTEMPTS = 8;
 const BASE_BACKOFF_MS = 50;
 
 type Sender = Pick<EventBridgeClient, 'send'>;
@@ -25,7 +25,6 @@ interface Pending {
   readonly bytes: number;
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 const utf8Bytes = (text: string | undefined): number => (text === undefined ? 0 : Buffer.byteLength(text, 'utf8'));
 
 /**
@@ -67,7 +66,7 @@ export class EventBridgePublisher implements EventPublisher {
   constructor(
     private readonly eventBridge: Sender,
     private readonly busName: string,
-    private readonly pause: (ms: number) => Promise<void> = sleep,
+    private readonly pause: Pause = sleep,
   ) {}
 
   async publish(events: readonly DomainEvent[]): Promise<void> {
@@ -94,7 +93,7 @@ export class EventBridgePublisher implements EventPublisher {
   private async putAll(call: readonly Pending[]): Promise<void> {
     let pending = call;
     for (let attempt = 1; ; attempt++) {
-      if (attempt > 1) await this.pause(BASE_BACKOFF_MS * 2 ** (attempt - 2));
+      await backOff(attempt, BASE_BACKOFF_MS, this.pause);
       const output: PutEventsCommandOutput = await this.eventBridge.send(new PutEventsCommand({ Entries: pending.map((item) => item.entry) }));
       const refused = pending.flatMap((item, index) => {
         const error = refusalOf(output.Entries?.[index]);

@@ -8,15 +8,13 @@
 import { PutRecordsCommand, type KinesisClient, type PutRecordsCommandOutput, type PutRecordsRequestEntry } from '@aws-sdk/client-kinesis';
 import { toWire, type TradeEvent } from '../../domain/events.js';
 import type { TradeStream } from '../../ports/trade-stream.js';
+import { backOff, MAX_ATTEMPTS, sleep, type Pause } from '../backoff.js';
 
 /** PutRecords takes at most 500 entries. */
 const PUT_RECORDS_LIMIT = 500;
-const MAX_ATTEMPTS = 8;
 const BASE_BACKOFF_MS = 50;
 
 type Sender = Pick<KinesisClient, 'send'>;
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Round k holds the k-th event of every account that has one, in the order accounts first appear. */
 export function rounds(events: readonly TradeEvent[]): TradeEvent[][] {
@@ -39,7 +37,7 @@ export class KinesisTradeStream implements TradeStream {
   constructor(
     private readonly kinesis: Sender,
     private readonly streamName: string,
-    private readonly pause: (ms: number) => Promise<void> = sleep,
+    private readonly pause: Pause = sleep,
   ) {}
 
   async put(events: readonly TradeEvent[]): Promise<void> {
@@ -54,7 +52,7 @@ export class KinesisTradeStream implements TradeStream {
   private async putAll(entries: PutRecordsRequestEntry[]): Promise<void> {
     let pending = entries;
     for (let attempt = 1; ; attempt++) {
-      if (attempt > 1) await this.pause(BASE_BACKOFF_MS * 2 ** (attempt - 2));
+      await backOff(attempt, BASE_BACKOFF_MS, this.pause);
       const output: PutRecordsCommandOutput = await this.kinesis.send(new PutRecordsCommand({ StreamName: this.streamName, Records: pending }));
       const failed = pending.filter((_, index) => {
         const result = output.Records?.[index];

@@ -7,11 +7,11 @@
 import { SendMessageBatchCommand, type BatchResultErrorEntry, type SendMessageBatchCommandOutput, type SendMessageBatchRequestEntry, type SQSClient } from '@aws-sdk/client-sqs';
 import type { QuarantineSink } from '../../ports/quarantine.js';
 import type { Quarantined } from '../../stream/decode-record.js';
+import { backOff, MAX_ATTEMPTS, sleep, type Pause } from '../backoff.js';
 
 const SEND_MESSAGE_BATCH_LIMIT = 10;
 /** Both one message and the sum of a batch's messages. */
 const SEND_MESSAGE_BATCH_MAX_BYTES = 256 * 1024;
-const MAX_ATTEMPTS = 8;
 const BASE_BACKOFF_MS = 50;
 
 type Sender = Pick<SQSClient, 'send'>;
@@ -24,7 +24,6 @@ interface Pending {
   readonly bytes: number;
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 const utf8Bytes = (text: string): number => Buffer.byteLength(text, 'utf8');
 
 /**
@@ -75,7 +74,7 @@ export class SqsQuarantineQueue implements QuarantineSink {
   constructor(
     private readonly sqs: Sender,
     private readonly queueUrl: string,
-    private readonly pause: (ms: number) => Promise<void> = sleep,
+    private readonly pause: Pause = sleep,
   ) {}
 
   async quarantine(entries: readonly Quarantined[]): Promise<void> {
@@ -86,7 +85,7 @@ export class SqsQuarantineQueue implements QuarantineSink {
   private async sendAll(batch: readonly Pending[]): Promise<void> {
     let pending = batch;
     for (let attempt = 1; ; attempt++) {
-      if (attempt > 1) await this.pause(BASE_BACKOFF_MS * 2 ** (attempt - 2));
+      await backOff(attempt, BASE_BACKOFF_MS, this.pause);
       const entries: SendMessageBatchRequestEntry[] = pending.map(({ id, body }) => ({ Id: id, MessageBody: body }));
       const output: SendMessageBatchCommandOutput = await this.sqs.send(new SendMessageBatchCommand({ QueueUrl: this.queueUrl, Entries: entries }));
       const sent = new Set((output.Successful ?? []).map((result) => result.Id));
