@@ -29,11 +29,31 @@ export type EvaluatorHandler = (event: KinesisStreamEvent, context: Context) => 
 
 const logger = new Logger({ serviceName: 'propdesk-evaluator' });
 
-function streamRecordOf(record: KinesisStreamRecord): StreamRecord {
-  const { sequenceNumber, partitionKey, data, approximateArrivalTimestamp } = record.kinesis;
-  // Lambda gives the arrival in epoch seconds, with a fraction.
-  return { recordId: record.eventID, sequenceNumber, partitionKey, data, arrivedAt: Math.round(approximateArrivalTimestamp * 1000) };
+/**
+ * A Kinesis record as the evaluator reads it, read through rather than copied: the evaluator reads the
+ * data and the partition key of every record, the rest only for the few it quarantines or retries.
+ */
+class KinesisRecordView implements StreamRecord {
+  constructor(private readonly record: KinesisStreamRecord) {}
+  get recordId(): string {
+    return this.record.eventID;
+  }
+  get sequenceNumber(): string {
+    return this.record.kinesis.sequenceNumber;
+  }
+  get partitionKey(): string {
+    return this.record.kinesis.partitionKey;
+  }
+  get data(): string {
+    return this.record.kinesis.data;
+  }
+  /** Lambda gives the arrival in epoch seconds, with a fraction. */
+  get arrivedAt(): number {
+    return Math.round(this.record.kinesis.approximateArrivalTimestamp * 1000);
+  }
 }
+
+const streamRecordOf = (record: KinesisStreamRecord): StreamRecord => new KinesisRecordView(record);
 
 export function createEvaluatorHandler(evaluator: StreamEvaluator): EvaluatorHandler {
   return middy<KinesisStreamEvent, KinesisStreamBatchResponse>().handler(async (event) => {
