@@ -146,7 +146,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
           quarantine,
           news: () => calendar.current(),
         },
-        { tenant },
+        { tenant, now: Date.now },
       ),
     );
   let evaluate = newContainer();

@@ -88,7 +88,7 @@ export function evaluatorFromEnvironment(env: NodeJS.ProcessEnv): StreamEvaluato
       quarantine: new CompositeQuarantine(new DynamoDbQuarantineStore(dynamo, TABLE_NAME), new SqsQuarantineQueue(new SQSClient({}), QUARANTINE_QUEUE_URL)),
       news: () => calendar.current(),
     },
-    { tenant: TENANT_ID },
+    { tenant: TENANT_ID, now: Date.now },
   );
 }
 

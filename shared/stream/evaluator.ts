@@ -4,13 +4,17 @@
  * around it; the local platform and the tests run the same code.
  *
  * Per batch: decode every record (an invalid one is quarantined with its reason and never fails the
- * batch); group the events by account, keeping their order; load the accounts in bulk; deliver any
- * outbox this process has not delivered; apply each account's events to a copy of its state; save it
- * with its outbox when the save policy says so, on the condition that nobody saved it since the load;
- * deliver the outbox. An account that cannot be finished (a conflict, a failed write, a missing
- * program) is reported from its first record in the batch, so Lambda retries from there; the other
- * accounts are done, and their records, redelivered, are ignored as duplicates or re-applied to the
- * same stored state, with the same result.
+ * batch); group the events by account, keeping their order; take each account's state from what this
+ * container last saw of it, or load it (in bulk) and deliver an outbox the load finds; apply the
+ * account's events to a copy of its state; save it with its outbox when the save policy says so, on the
+ * condition that nobody saved it since; deliver the outbox. An account that cannot be finished (a
+ * conflict, a failed write, a missing program) is forgotten and reported from its first record in the
+ * batch, so Lambda retries from there with a fresh load; the other accounts are done, and their
+ * records, redelivered, are ignored as duplicates or re-applied to the same state, with the same result.
+ *
+ * What a warm container knows of an account is what it saved, or that plus quiet ticks the policy did
+ * not save; never an unsaved material change. A write by anyone else shows as a conflict at the next save,
+ * and what the container knows expires (`knownForMs`), so an operator's change is seen within that time.
  */
 import type { Effect } from '../domain/effects.js';
 import type { TradeEvent } from '../domain/events.js';
@@ -18,7 +22,7 @@ import type { NewsIndex } from '../domain/news.js';
 import { applyInPlace } from '../domain/reducer.js';
 import { refOf } from '../domain/rules/verdicts.js';
 import { cloneState, type AccountState } from '../domain/state.js';
-import type { AccountStore, StoredAccount } from '../ports/account-store.js';
+import type { AccountStore } from '../ports/account-store.js';
 import type { EventPublisher } from '../ports/event-publisher.js';
 import type { ProgramStore } from '../ports/program-store.js';
 import type { QuarantineSink } from '../ports/quarantine.js';
@@ -40,6 +44,12 @@ export interface EvaluatorOptions {
   readonly policy?: SavePolicy;
   /** Accounts whose writes are in flight at once. */
   readonly concurrency?: number;
+  /** Wall time (epoch ms), for expiring what the container knows; without it, nothing expires. */
+  readonly now?: () => number;
+  /** How long a known state is used before it is loaded again. */
+  readonly knownForMs?: number;
+  /** How many accounts' states a container keeps, the least recently used dropped first. */
+  readonly maxKnown?: number;
 }
 
 export interface AccountFailure {
@@ -67,12 +77,29 @@ interface AccountRecords {
 }
 
 const DEFAULT_CONCURRENCY = 32;
+const DEFAULT_KNOWN_FOR_MS = 60_000;
+/** About 2 KB each: 100 MB at most, within the evaluator's memory. */
+const DEFAULT_MAX_KNOWN = 50_000;
+
+/** An account's state as this container last saw it, with what the store holds of it. */
+interface Known {
+  readonly state: AccountState;
+  readonly revision: number;
+  /** The clock of the state last saved: how stale the stored state is. */
+  readonly savedClock: number;
+  readonly knownSince: number;
+}
+
+/** An account at the start of a batch: known to this container, or loaded (with the outbox found). */
+type Start = Known & { readonly loadedOutbox: readonly DomainEvent[] | null };
 
 export class StreamEvaluator {
-  /** Outbox revisions this process delivered, by account: a warm container does not deliver twice. */
-  private readonly delivered = new Map<string, number>();
+  private readonly known = new Map<string, Known>();
   private readonly policy: SavePolicy;
   private readonly concurrency: number;
+  private readonly now: () => number;
+  private readonly knownForMs: number;
+  private readonly maxKnown: number;
 
   constructor(
     private readonly ports: EvaluatorPorts,
@@ -80,6 +107,9 @@ export class StreamEvaluator {
   ) {
     this.policy = options.policy ?? DEFAULT_SAVE_POLICY;
     this.concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
+    this.now = options.now ?? (() => 0);
+    this.knownForMs = options.now === undefined ? Number.POSITIVE_INFINITY : (options.knownForMs ?? DEFAULT_KNOWN_FOR_MS);
+    this.maxKnown = options.maxKnown ?? DEFAULT_MAX_KNOWN;
   }
 
   async evaluate(records: readonly StreamRecord[]): Promise<BatchReport> {
@@ -98,9 +128,9 @@ export class StreamEvaluator {
       group.events.push(decoded.event);
     }
 
-    const stored = await this.ports.accounts.load([...byAccount.keys()]);
+    const starts = await this.startsOf([...byAccount.keys()]);
     for (const group of byAccount.values()) {
-      if (stored.has(group.accountId)) continue;
+      if (starts.has(group.accountId)) continue;
       byAccount.delete(group.accountId);
       for (const record of group.records) toQuarantine.push(notProvisioned(record, group.accountId));
     }
@@ -122,8 +152,9 @@ export class StreamEvaluator {
       while (next < groups.length) {
         const group = groups[next++]!;
         try {
-          await this.advance(group, stored.get(group.accountId)!, news!, counts);
+          await this.advance(group, starts.get(group.accountId)!, news!, counts);
         } catch (error) {
+          this.known.delete(group.accountId);
           failures.push({ accountId: group.accountId, sequenceNumber: group.records[0]!.sequenceNumber, reason: messageOf(error) });
         }
       }
@@ -133,17 +164,37 @@ export class StreamEvaluator {
     return { records: records.length, quarantined: toQuarantine.length, accounts: byAccount.size, ...counts, failures };
   }
 
-  private async advance(group: AccountRecords, stored: StoredAccount, news: NewsIndex, counts: { saved: number; redelivered: number; published: number }): Promise<void> {
-    if (stored.outbox.length > 0 && this.delivered.get(group.accountId) !== stored.revision) {
-      await this.deliver(stored.state, stored.revision, stored.outbox);
-      counts.redelivered += 1;
-      counts.published += stored.outbox.length;
+  /** Each account's state at the start of the batch; accounts neither known nor stored are absent. */
+  private async startsOf(accountIds: readonly string[]): Promise<Map<string, Start>> {
+    const starts = new Map<string, Start>();
+    const now = this.now();
+    const toLoad: string[] = [];
+    for (const accountId of accountIds) {
+      const known = this.known.get(accountId);
+      if (known !== undefined && now - known.knownSince < this.knownForMs) starts.set(accountId, { ...known, loadedOutbox: null });
+      else toLoad.push(accountId);
     }
-    const { programId, programVersion } = stored.state;
+    if (toLoad.length === 0) return starts;
+    for (const [accountId, stored] of await this.ports.accounts.load(toLoad)) {
+      // The outbox of a revision this container saved was delivered before it was remembered.
+      const deliveredHere = this.known.get(accountId)?.revision === stored.revision;
+      starts.set(accountId, { state: stored.state, revision: stored.revision, savedClock: stored.state.clock, knownSince: now, loadedOutbox: deliveredHere ? null : stored.outbox });
+    }
+    return starts;
+  }
+
+  private async advance(group: AccountRecords, start: Start, news: NewsIndex, counts: { saved: number; redelivered: number; published: number }): Promise<void> {
+    // A loaded outbox may not have been delivered: its saver may have crashed before delivering it.
+    if (start.loadedOutbox !== null && start.loadedOutbox.length > 0) {
+      await this.deliver(start.state, start.revision, start.loadedOutbox);
+      counts.redelivered += 1;
+      counts.published += start.loadedOutbox.length;
+    }
+    const { programId, programVersion } = start.state;
     const program = await this.ports.programs.get(programId, programVersion);
     if (program === null) throw new Error(`program ${programId} v${programVersion} is not stored`);
 
-    const draft = cloneState(stored.state);
+    const draft = cloneState(start.state);
     const effects: Effect[] = [];
     const outbox: DomainEvent[] = [];
     for (const event of group.events) {
@@ -154,14 +205,19 @@ export class StreamEvaluator {
         if (domainEvent !== null) outbox.push(domainEvent);
       }
     }
-    if (!mustSave(stored.state, draft, effects, this.policy)) return;
-    if ((await this.ports.accounts.save(draft, stored.revision, outbox)) === 'conflict') {
-      throw new Error(`account ${group.accountId} was saved by someone else since revision ${stored.revision}`);
+    if (!mustSave(start.state, draft, effects, this.policy, start.savedClock)) {
+      this.remember(draft, start.revision, start.savedClock, start.knownSince);
+      return;
+    }
+    if ((await this.ports.accounts.save(draft, start.revision, outbox)) === 'conflict') {
+      throw new Error(`account ${group.accountId} was saved by someone else since revision ${start.revision}`);
     }
     counts.saved += 1;
-    if (outbox.length === 0) return;
-    await this.deliver(draft, stored.revision + 1, outbox);
-    counts.published += outbox.length;
+    if (outbox.length > 0) {
+      await this.deliver(draft, start.revision + 1, outbox);
+      counts.published += outbox.length;
+    }
+    this.remember(draft, start.revision + 1, draft.clock, start.knownSince);
   }
 
   /** Records first, then events: a consumer told of a trade can read it. */
@@ -169,7 +225,13 @@ export class StreamEvaluator {
     await this.ports.accounts.writeRecords(outbox);
     await this.ports.publisher.publish(outbox);
     if (state.status !== 'active') await this.ports.accounts.markDelivered(state, revision);
-    this.delivered.set(state.accountId, revision);
+  }
+
+  /** Keeps the state as the most recently used; the least recently used goes when there are too many. */
+  private remember(state: AccountState, revision: number, savedClock: number, knownSince: number): void {
+    this.known.delete(state.accountId);
+    this.known.set(state.accountId, { state, revision, savedClock, knownSince });
+    if (this.known.size > this.maxKnown) this.known.delete(this.known.keys().next().value!);
   }
 }
 

@@ -40,11 +40,14 @@ export const TICK_FIELDS: ReadonlySet<keyof AccountState> = new Set<keyof Accoun
   'dayPeakEquity',
 ]);
 
-/** `stored` is the state as loaded at the start of the batch, `current` the state after it. */
-export function mustSave(stored: AccountState, current: AccountState, effects: readonly Effect[], policy: SavePolicy = DEFAULT_SAVE_POLICY): boolean {
+/**
+ * `stored` is the state at the start of the batch (as saved, or ahead of it by quiet ticks), `current`
+ * the state after it, `savedClock` the clock of the state the store holds.
+ */
+export function mustSave(stored: AccountState, current: AccountState, effects: readonly Effect[], policy: SavePolicy = DEFAULT_SAVE_POLICY, savedClock = stored.clock): boolean {
   if (current === stored) return false;
   for (const effect of effects) if (effect.type !== 'ignored') return true;
-  if (current.clock - stored.clock >= policy.maxStaleMs) return true;
+  if (current.clock - savedClock >= policy.maxStaleMs) return true;
   if (current.dayEndsAt - current.clock <= policy.nearDayEndMs && current.clock !== stored.clock) return true;
   for (const field of Object.keys(current) as (keyof AccountState)[]) {
     if (!TICK_FIELDS.has(field) && current[field] !== stored[field]) return true;

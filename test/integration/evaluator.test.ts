@@ -17,7 +17,7 @@ import { parseProgram } from '../../shared/domain/program.js';
 import { applyInPlace } from '../../shared/domain/reducer.js';
 import { refOf } from '../../shared/domain/rules/verdicts.js';
 import { openAccount, type AccountState } from '../../shared/domain/state.js';
-import type { AccountStore, StoredAccount } from '../../shared/ports/account-store.js';
+import type { AccountStore } from '../../shared/ports/account-store.js';
 import type { EventPublisher } from '../../shared/ports/event-publisher.js';
 import { seededRandom } from '../../shared/seeded-random.js';
 import { DomainEvent, domainEventOf } from '../../shared/stream/domain-events.js';
@@ -131,17 +131,14 @@ interface Faults {
 
 /** The account store with a second writer and failing record writes, for fault injection. */
 function faultyAccounts(inner: AccountStore, faults: Faults, random: () => number): AccountStore {
-  const loaded = new Map<string, StoredAccount>();
   return {
-    load: async (ids) => {
-      const found = await inner.load(ids);
-      for (const [id, stored] of found) loaded.set(id, stored);
-      return found;
-    },
+    load: (ids) => inner.load(ids),
     save: async (state, revision, outbox) => {
-      const before = loaded.get(state.accountId);
-      // The second writer saves what it loaded (the same state): the evaluator's save must then conflict.
-      if (before !== undefined && revision !== null && random() < faults.conflict) await inner.save(before.state, revision, before.outbox);
+      if (revision !== null && random() < faults.conflict) {
+        // A second writer (a redelivered batch, say) saves the stored state again: the evaluator's save must conflict.
+        const stored = (await inner.load([state.accountId])).get(state.accountId)!;
+        await inner.save(stored.state, stored.revision, stored.outbox);
+      }
       return inner.save(state, revision, outbox);
     },
     writeRecords: async (events) => {

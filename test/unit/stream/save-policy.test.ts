@@ -44,6 +44,18 @@ describe('mustSave', () => {
     expect(batch((make) => [tick(make, '08:02:01', 9_985_000)])).toBe(true);
   });
 
+  it('measures staleness from the state last saved, not from the quiet ticks a warm container kept', () => {
+    const make = events();
+    const stored = openAccount(program, { tenant: 'demo', accountId: 'acc-1', openedAt: at('07:00:00') });
+    applyInPlace(stored, tick(make, '08:00:00', 9_990_000), program, NO_NEWS, []);
+    const known = cloneState(stored);
+    applyInPlace(known, tick(make, '08:01:30', 9_985_000), program, NO_NEWS, []);
+    const current = cloneState(known);
+    applyInPlace(current, tick(make, '08:02:10', 9_987_000), program, NO_NEWS, []);
+    expect(mustSave(known, current, [])).toBe(false);
+    expect(mustSave(known, current, [], DEFAULT_SAVE_POLICY, stored.clock)).toBe(true);
+  });
+
   it('saves a new high-water mark, because the trailing floor rose', () => {
     expect(batch((make) => [tick(make, '08:00:10', 10_020_000)])).toBe(true);
   });
