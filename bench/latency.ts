@@ -4,9 +4,11 @@
  * The platform runs as `npm start` runs it (dynalite, kinesalite, the poller with the synthesized
  * event-source settings, the evaluator, the bus) with the demo firm's program on every account. A
  * load generator signs and POSTs broker snapshots to the ingest endpoint, spread evenly over all
- * accounts (each account every accounts/rate seconds), in ten requests a second. An event's latency
- * runs from just before its POST to the end of the evaluator invocation that applied it. The first
- * five seconds warm up and are not counted. Prints one JSON line.
+ * accounts (each account every accounts/rate seconds), in ten requests a second. Each account's equity
+ * walks from just under its starting balance, as most accounts' do most of the time (below their high,
+ * so not every tick is a new trailing floor to save). An event's latency runs from just before its POST
+ * to the end of the evaluator invocation that applied it. The first ten seconds warm up and are not
+ * counted. Prints one JSON line.
  */
 import { DEMO_PROGRAM } from '../local/demo-firm.js';
 import { startPlatform } from '../local/platform.js';
@@ -30,7 +32,7 @@ export interface LatencyResult {
 }
 
 const [accounts, rate, seconds, window] = process.argv.slice(2).map(Number) as [number, number, number, number | undefined];
-const WARM_UP_MS = 5_000;
+const WARM_UP_MS = 10_000;
 const REQUESTS_PER_SECOND = 10;
 
 const sentAt = new Map<string, number>();
@@ -62,13 +64,14 @@ for (let from = 0; from < ids.length; from += 200) {
 
 const random = seededRandom(42);
 const seqs = new Int32Array(accounts);
+const equities = new Float64Array(accounts).fill(10_000_000 - 5_000);
 let cursor = 0;
 function nextEvents(count: number, time: number): SnapshotEvent[] {
   const events: SnapshotEvent[] = [];
   for (let i = 0; i < count; i++) {
     const account = cursor++ % accounts;
     const seq = ++seqs[account]!;
-    const equity = 10_000_000 + Math.round((random() - 0.5) * 20_000);
+    const equity = (equities[account] = equities[account]! + Math.round((random() - 0.5) * 2_000));
     const accountId = ids[account]!;
     events.push({ type: 'snapshot', schemaVersion: 1, tenant: 'demo', accountId, platform: 'mt5', eventId: `${accountId}-${seq}`, seq, time, balance: 10_000_000, equity, margin: 50_000, floatingPnl: equity - 10_000_000, source: 'broker' });
   }
