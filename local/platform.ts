@@ -76,6 +76,8 @@ export interface Platform {
   readonly streamName: string;
   readonly ingestUrl: string;
   readonly ingestSecret: string;
+  readonly dynamodbEndpoint: string;
+  readonly kinesisEndpoint: string;
   readonly bus: LocalEventBus;
   readonly accounts: DynamoDbAccountStore;
   readonly programs: DynamoDbProgramStore;
@@ -199,6 +201,8 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     streamName,
     ingestUrl: `http://127.0.0.1:${ingestPort}`,
     ingestSecret,
+    dynamodbEndpoint: `http://127.0.0.1:${dynamoPort}`,
+    kinesisEndpoint: `http://127.0.0.1:${kinesisPort}`,
     bus,
     accounts,
     programs,

@@ -14,7 +14,11 @@ import { toWire, type TradeEvent } from '../shared/domain/events.js';
 
 const TENANT = 'demo';
 const DATA_DIR = process.env['PROPDESK_DATA_DIR'] ?? '.propdesk';
-const INGEST_PORT = Number(process.env['PROPDESK_INGEST_PORT'] ?? 3000);
+const PORTS = {
+  ingest: Number(process.env['PROPDESK_INGEST_PORT'] ?? 3000),
+  dynamodb: Number(process.env['PROPDESK_DYNAMODB_PORT'] ?? 8000),
+  kinesis: Number(process.env['PROPDESK_KINESIS_PORT'] ?? 4567),
+};
 
 const clock = (iso: string) => iso.slice(11, 19);
 
@@ -37,7 +41,7 @@ const activity = { records: 0, batches: 0 };
 const platform = await startPlatform({
   tenantId: TENANT,
   dataDir: DATA_DIR,
-  ports: { ingest: INGEST_PORT },
+  ports: PORTS,
   schedules: true,
   onBatch: (report) => {
     activity.batches += 1;
@@ -65,7 +69,8 @@ for (const { accountId, profile, seed } of DEMO_TRADERS) {
 
 console.log(`Propdesk local platform (tenant ${TENANT}), data in ${DATA_DIR}/
   ingest endpoint  POST ${platform.ingestUrl}/ingest/events  (signing secret: "${platform.ingestSecret}")
-  DynamoDB table   ${platform.tableName}   Kinesis stream ${platform.streamName}
+  DynamoDB         ${platform.dynamodbEndpoint}  table ${platform.tableName}
+  Kinesis          ${platform.kinesisEndpoint}  stream ${platform.streamName}
   ${traders.length} demo traders on "${DEMO_PROGRAM.name}"; verdicts follow. Ctrl-C stops.
 `);
 
