@@ -38,7 +38,8 @@ Usage:
   propdesk --help
 
 The quarantine commands use the standard AWS configuration (AWS_REGION, credentials); against the
-local platform, --dynamodb-endpoint and --kinesis-endpoint give its URLs.
+local platform, --dynamodb-endpoint and --kinesis-endpoint give its URLs (npm start prints them), and
+then no AWS configuration is needed.
 
 A program is a preset id (lowercase letters, digits and dashes) or a path to a program JSON file.
 The events file holds one canonical event per line: see events/README.md and events/schemas/.
@@ -179,13 +180,18 @@ function replayedEvent(entry: QuarantineEntry, payloadFile: string | undefined):
   }
 }
 
+/** Against an emulator's endpoint any region and key will do; otherwise the standard AWS configuration. */
+function clientConfig(endpoint: string | undefined) {
+  return endpoint === undefined ? {} : { endpoint, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } };
+}
+
 async function quarantineReplay(store: DynamoDbQuarantineStore, id: string, args: QuarantineArgs): Promise<string> {
   const streamName = args.stream ?? fail('quarantine replay needs --stream; see propdesk --help', 2);
   const entry = (await aws('reading the quarantine', () => store.get(id))) ?? fail(`no quarantined entry ${id}; see propdesk quarantine list`);
   if (entry.status === 'replayed') fail(`entry ${id} was replayed at ${entry.replayedAt}; nothing was replayed`);
   const event = replayedEvent(entry, args.payload);
   // HTTP/1.1: the SDK's default HTTP/2 for Kinesis fails against the local platform's kinesalite.
-  const kinesis = new KinesisClient({ requestHandler: new NodeHttpHandler(), ...(args['kinesis-endpoint'] !== undefined && { endpoint: args['kinesis-endpoint'] }) });
+  const kinesis = new KinesisClient({ requestHandler: new NodeHttpHandler(), ...clientConfig(args['kinesis-endpoint']) });
   try {
     await aws(`putting the event on stream ${streamName}`, () => new KinesisTradeStream(kinesis, streamName).put([event]));
   } finally {
@@ -201,7 +207,7 @@ async function quarantineCommand([action, ...rest]: string[], args: QuarantineAr
   const expected = action === 'list' ? 0 : 1;
   if (rest.length !== expected) throw new CliError(`quarantine ${action} takes ${expected === 0 ? 'no arguments' : 'one entry id'}; see propdesk --help`, 2);
   if (args.table === undefined) throw new CliError(`quarantine ${action} needs --table; see propdesk --help`, 2);
-  const dynamo = new DynamoDBClient(args['dynamodb-endpoint'] === undefined ? {} : { endpoint: args['dynamodb-endpoint'] });
+  const dynamo = new DynamoDBClient(clientConfig(args['dynamodb-endpoint']));
   const store = new DynamoDbQuarantineStore(dynamo, args.table);
   try {
     return action === 'list' ? await quarantineList(store, args) : await quarantineReplay(store, rest[0]!, args);
