@@ -15,5 +15,7 @@ server.listen(Number(port), '127.0.0.1', () => process.send!({ port: (server.add
 process.on('message', (message) => {
   if (message === 'stop') server.close(() => process.exit(0));
 });
-// Never outlive the platform that started it.
+// Ctrl-C reaches the whole process group: the platform stops first, then tells the emulators to stop,
+// so the batch in flight can finish. And an emulator never outlives the platform that started it.
+process.on('SIGINT', () => undefined);
 process.on('disconnect', () => process.exit(0));
