@@ -93,6 +93,15 @@ interface Known {
 /** An account at the start of a batch: known to this container, or loaded (with the outbox found). */
 type Start = Known & { readonly loadedOutbox: readonly DomainEvent[] | null };
 
+/** An account's outbox to deliver once the batch's saves are done, and what to remember once it is. */
+interface Delivery {
+  readonly group: AccountRecords;
+  readonly known: Known;
+  /** The state of the revision whose item holds the outbox. */
+  readonly savedState: AccountState;
+  readonly outbox: readonly DomainEvent[];
+}
+
 export class StreamEvaluator {
   private readonly known = new Map<string, Known>();
   private readonly policy: SavePolicy;
@@ -147,21 +156,37 @@ export class StreamEvaluator {
     const counts = { saved: 0, redelivered: 0, published: 0 };
     const news = byAccount.size > 0 ? await this.ports.news() : null;
     const groups = [...byAccount.values()];
+    const deliveries: Delivery[] = [];
     let next = 0;
     const worker = async (): Promise<void> => {
       while (next < groups.length) {
         const group = groups[next++]!;
         try {
-          await this.advance(group, starts.get(group.accountId)!, news!, counts);
+          const delivery = await this.advance(group, starts.get(group.accountId)!, news!, counts);
+          if (delivery !== null) deliveries.push(delivery);
         } catch (error) {
-          this.known.delete(group.accountId);
-          failures.push({ accountId: group.accountId, sequenceNumber: group.records[0]!.sequenceNumber, reason: messageOf(error) });
+          this.fail(group, messageOf(error), failures);
         }
       }
     };
     await Promise.all(Array.from({ length: Math.min(this.concurrency, groups.length) }, worker));
+    if (deliveries.length > 0) {
+      try {
+        await this.deliver(deliveries);
+        for (const delivery of deliveries) this.remember(delivery.known);
+        counts.published += deliveries.reduce((sum, delivery) => sum + delivery.outbox.length, 0);
+      } catch (error) {
+        // Each outbox is in its account's item: the retry loads it and delivers it again.
+        for (const delivery of deliveries) this.fail(delivery.group, `delivering its events failed: ${messageOf(error)}`, failures);
+      }
+    }
 
     return { records: records.length, quarantined: toQuarantine.length, accounts: byAccount.size, ...counts, failures };
+  }
+
+  private fail(group: AccountRecords, reason: string, failures: AccountFailure[]): void {
+    this.known.delete(group.accountId);
+    failures.push({ accountId: group.accountId, sequenceNumber: group.records[0]!.sequenceNumber, reason });
   }
 
   /** Each account's state at the start of the batch; accounts neither known nor stored are absent. */
@@ -183,20 +208,20 @@ export class StreamEvaluator {
     return starts;
   }
 
-  private async advance(group: AccountRecords, start: Start, news: NewsIndex, counts: { saved: number; redelivered: number; published: number }): Promise<void> {
-    // A loaded outbox may not have been delivered: its saver may have crashed before delivering it.
-    if (start.loadedOutbox !== null && start.loadedOutbox.length > 0) {
-      await this.deliver(start.state, start.revision, start.loadedOutbox);
-      counts.redelivered += 1;
-      counts.published += start.loadedOutbox.length;
-    }
+  /**
+   * Applies the account's events and saves the result when it must. Returns the outbox to deliver (the
+   * one a load found undelivered, carried into this save's if there is one), or null when there is none.
+   */
+  private async advance(group: AccountRecords, start: Start, news: NewsIndex, counts: { saved: number; redelivered: number }): Promise<Delivery | null> {
+    const pending = start.loadedOutbox ?? [];
+    if (pending.length > 0) counts.redelivered += 1;
     const { programId, programVersion } = start.state;
     const program = await this.ports.programs.get(programId, programVersion);
     if (program === null) throw new Error(`program ${programId} v${programVersion} is not stored`);
 
     const draft = cloneState(start.state);
     const effects: Effect[] = [];
-    const outbox: DomainEvent[] = [];
+    const outbox: DomainEvent[] = [...pending];
     for (const event of group.events) {
       const from = effects.length;
       applyInPlace(draft, event, program, news, effects);
@@ -206,31 +231,38 @@ export class StreamEvaluator {
       }
     }
     if (!mustSave(start.state, draft, effects, this.policy, start.savedClock)) {
-      this.remember(draft, start.revision, start.savedClock, start.knownSince);
-      return;
+      const known = { state: draft, revision: start.revision, savedClock: start.savedClock, knownSince: start.knownSince };
+      if (pending.length > 0) return { group, known, savedState: start.state, outbox: pending };
+      this.remember(known);
+      return null;
     }
     if ((await this.ports.accounts.save(draft, start.revision, outbox)) === 'conflict') {
       throw new Error(`account ${group.accountId} was saved by someone else since revision ${start.revision}`);
     }
     counts.saved += 1;
-    if (outbox.length > 0) {
-      await this.deliver(draft, start.revision + 1, outbox);
-      counts.published += outbox.length;
-    }
-    this.remember(draft, start.revision + 1, draft.clock, start.knownSince);
+    const known = { state: draft, revision: start.revision + 1, savedClock: draft.clock, knownSince: start.knownSince };
+    if (outbox.length > 0) return { group, known, savedState: draft, outbox };
+    this.remember(known);
+    return null;
   }
 
-  /** Records first, then events: a consumer told of a trade can read it. */
-  private async deliver(state: AccountState, revision: number, outbox: readonly DomainEvent[]): Promise<void> {
-    await this.ports.accounts.writeRecords(outbox);
-    await this.ports.publisher.publish(outbox);
-    if (state.status !== 'active') await this.ports.accounts.markDelivered(state, revision);
+  /**
+   * The batch's outboxes together, records first, then events (a consumer told of a trade can read it):
+   * a few large calls rather than one or two per account.
+   */
+  private async deliver(deliveries: readonly Delivery[]): Promise<void> {
+    const events = deliveries.flatMap((delivery) => delivery.outbox);
+    await this.ports.accounts.writeRecords(events);
+    await this.ports.publisher.publish(events);
+    for (const { savedState, known } of deliveries) {
+      if (savedState.status !== 'active') await this.ports.accounts.markDelivered(savedState, known.revision);
+    }
   }
 
   /** Keeps the state as the most recently used; the least recently used goes when there are too many. */
-  private remember(state: AccountState, revision: number, savedClock: number, knownSince: number): void {
-    this.known.delete(state.accountId);
-    this.known.set(state.accountId, { state, revision, savedClock, knownSince });
+  private remember(known: Known): void {
+    this.known.delete(known.state.accountId);
+    this.known.set(known.state.accountId, known);
     if (this.known.size > this.maxKnown) this.known.delete(this.known.keys().next().value!);
   }
 }

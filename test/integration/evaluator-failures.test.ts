@@ -15,8 +15,10 @@ import { openAccount } from '../../shared/domain/state.js';
 import { getPreset } from '../../shared/presets/index.js';
 import type { QuarantineSink } from '../../shared/ports/quarantine.js';
 import type { StreamRecord } from '../../shared/stream/decode-record.js';
+import { DomainEvent } from '../../shared/stream/domain-events.js';
 import { StreamEvaluator } from '../../shared/stream/evaluator.js';
 import { startDynamo, type LocalDynamo } from '../support/dynalite.js';
+import sampleTradeClosed from '../../events/samples/domain/TradeClosed.json' with { type: 'json' };
 import { events } from '../support/events.js';
 
 const program = getPreset('two-step-static')!;
@@ -81,6 +83,20 @@ describe('the evaluator when something fails', () => {
     const report = await evaluator(failing).evaluate(records);
     expect(report.failures).toEqual([{ accountId: 'ok-2', sequenceNumber: records[0]!.sequenceNumber, reason: 'quarantine failed: queue unavailable' }]);
     expect((await accounts.load(['ok-2'])).get('ok-2')).toMatchObject({ revision: 2 });
+  });
+
+  it('delivers an outbox a crash left undelivered together with the next change, which carries it', async () => {
+    const state = openAccount(program, { tenant: 'demo', accountId: 'crashed-1', openedAt: opened });
+    await accounts.save(state, null, []);
+    // A saver that crashed between its save and its delivery left this outbox in the item.
+    const left = DomainEvent.parse({ ...sampleTradeClosed, id: 'demo:crashed-1:s0:0', accountId: 'crashed-1' });
+    await accounts.save(state, 1, [left]);
+    const deal = events({ accountId: 'crashed-1' }).deal('2026-03-02T09:00:00Z', { positionId: 'p1', symbol: 'EURUSD', side: 'buy', volume: 10_000, entry: 'in' });
+    const report = await evaluator().evaluate([recordOfEvent(deal)]);
+    expect(report).toMatchObject({ saved: 1, redelivered: 1, failures: [] });
+    expect(bus.archive.map((event) => (event.detail as { id: string }).id)).toContain(left.id);
+    // Had the delivery failed, the retry would find the crashed outbox in the new revision too.
+    expect((await accounts.load(['crashed-1'])).get('crashed-1')!.outbox.map((event) => event.id)).toContain(left.id);
   });
 
   it('quarantines an event for an account nobody provisioned, with its payload to replay', async () => {
