@@ -7,10 +7,11 @@
  * batch); group the events by account, keeping their order; take each account's state from what this
  * container last saw of it, or load it (in bulk) and deliver an outbox the load finds; apply the
  * account's events to a copy of its state; save it with its outbox when the save policy says so, on the
- * condition that nobody saved it since; then deliver the batch's outboxes together. An account that cannot be finished (a
- * conflict, a failed write, a missing program) is forgotten and reported from its first record in the
- * batch, so Lambda retries from there with a fresh load; the other accounts are done, and their
- * records, redelivered, are ignored as duplicates or re-applied to the same state, with the same result.
+ * condition that nobody saved it since; then deliver the batch's outboxes together. An account that
+ * cannot be finished (a conflict, a failed write, a missing program) is forgotten and reported from its
+ * first record in the batch, so Lambda retries from there with a fresh load; the other accounts are
+ * done, and their records, redelivered, are ignored as duplicates or re-applied to the same state, with
+ * the same result.
  *
  * What a warm container knows of an account is what it saved, or that plus quiet ticks the policy did
  * not save; never an unsaved material change. A write by anyone else shows as a conflict at the next save,
