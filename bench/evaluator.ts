@@ -13,15 +13,13 @@
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Context, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
 import { fork } from 'node:child_process';
-import { createEvaluatorHandler } from '../functions/evaluator/handler.js';
+import { fileURLToPath } from 'node:url';
+import { awsEvaluatorPorts, createEvaluatorHandler } from '../functions/evaluator/handler.js';
 import { LocalEventBus } from '../local/event-router.js';
 import { localEventBridgeClient, localSqsClient } from '../local/local-aws.js';
 import { DynamoDbAccountStore } from '../shared/adapters/dynamodb/account-store.js';
-import { CachedProgramStore, DynamoDbProgramStore } from '../shared/adapters/dynamodb/program-store.js';
-import { CompositeQuarantine, DynamoDbQuarantineStore } from '../shared/adapters/dynamodb/quarantine-store.js';
+import { DynamoDbProgramStore } from '../shared/adapters/dynamodb/program-store.js';
 import { tableDefinition } from '../shared/adapters/dynamodb/table.js';
-import { EventBridgePublisher } from '../shared/adapters/eventbridge/event-publisher.js';
-import { SqsQuarantineQueue } from '../shared/adapters/sqs/quarantine-queue.js';
 import { toWire } from '../shared/domain/events.js';
 import { openAccount } from '../shared/domain/state.js';
 import { seededRandom } from '../shared/seeded-random.js';
@@ -80,10 +78,10 @@ const [accounts, days, batchSize] = process.argv.slice(2, 5).map(Number) as [num
 const storage = process.argv[5] === 'memory' ? 'memory' : 'dynalite';
 const mix: TradingMix = process.argv[6] === 'intraday' ? 'intraday' : 'scalping';
 
-// dynalite in another process, so its CPU is not counted as the handler's.
-const server = fork(new URL('./dynalite-server.ts', import.meta.url).pathname, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+// dynalite in another process, as the local platform runs it, so its CPU is not counted as the handler's.
+const server = fork(fileURLToPath(new URL('../local/emulator-process.ts', import.meta.url)), ['dynalite', '0', ''], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
 process.on('exit', () => server.kill());
-const port = await new Promise<number>((resolve) => server.once('message', (message) => resolve(Number(message))));
+const port = await new Promise<number>((resolve) => server.once('message', (message) => resolve((message as { port: number }).port)));
 const dynamo = new DynamoDBClient({ endpoint: `http://127.0.0.1:${port}`, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
 const writes = { accountSaves: 0, records: 0, outboxClears: 0 };
 dynamo.middlewareStack.add(
@@ -109,18 +107,15 @@ writes.accountSaves = 0;
 
 const bus = new LocalEventBus({ rules: [], account: '111111111111', region: 'local' });
 const news = benchNews(days);
-const handler = createEvaluatorHandler(
-  new StreamEvaluator(
-    {
-      accounts: accountStore,
-      programs: new CachedProgramStore(programs),
-      publisher: new EventBridgePublisher(localEventBridgeClient(bus), 'bench'),
-      quarantine: new CompositeQuarantine(new DynamoDbQuarantineStore(dynamo, table), new SqsQuarantineQueue(localSqsClient(() => undefined), 'bench')),
-      news: async () => news,
-    },
-    { tenant: 'bench' },
-  ),
-);
+const ports = awsEvaluatorPorts({
+  dynamo,
+  tableName: table,
+  eventBridge: localEventBridgeClient(bus),
+  busName: 'bench',
+  sqs: localSqsClient(() => undefined),
+  quarantineQueueUrl: 'bench',
+});
+const handler = createEvaluatorHandler(new StreamEvaluator({ ...ports, accounts: accountStore, news: async () => news }, { tenant: 'bench' }));
 const context = { functionName: 'bench' } as Context;
 
 let sequence = 0n;

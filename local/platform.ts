@@ -18,17 +18,13 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { tenantConfig } from '../cdk/app.js';
 import { synthesizeLocal, type LocalTemplate } from '../cdk/local-template.js';
-import { createEvaluatorHandler } from '../functions/evaluator/handler.js';
+import { awsEvaluatorPorts, createEvaluatorHandler } from '../functions/evaluator/handler.js';
 import { createIngestHandler } from '../functions/ingest/handler.js';
 import { createRolloverHandler } from '../functions/rollover/handler.js';
 import { DynamoDbAccountStore } from '../shared/adapters/dynamodb/account-store.js';
-import { DynamoDbNewsCalendar } from '../shared/adapters/dynamodb/news-calendar.js';
-import { CachedProgramStore, DynamoDbProgramStore } from '../shared/adapters/dynamodb/program-store.js';
-import { CompositeQuarantine, DynamoDbQuarantineStore } from '../shared/adapters/dynamodb/quarantine-store.js';
+import { DynamoDbProgramStore } from '../shared/adapters/dynamodb/program-store.js';
 import { tableDefinition } from '../shared/adapters/dynamodb/table.js';
-import { EventBridgePublisher } from '../shared/adapters/eventbridge/event-publisher.js';
 import { KinesisTradeStream } from '../shared/adapters/kinesis/trade-stream.js';
-import { SqsQuarantineQueue } from '../shared/adapters/sqs/quarantine-queue.js';
 import type { AccountStore } from '../shared/ports/account-store.js';
 import type { EventPublisher } from '../shared/ports/event-publisher.js';
 import { StreamEvaluator } from '../shared/stream/evaluator.js';
@@ -130,27 +126,19 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
   }
   const accounts = new DynamoDbAccountStore(dynamo, tableName);
   const programs = new DynamoDbProgramStore(dynamo, tableName);
-  const calendar = new DynamoDbNewsCalendar(dynamo, tableName);
   const faults = options.faults ?? {};
-  const publisher = new EventBridgePublisher(localEventBridgeClient(bus), template.eventBus.name);
-  const quarantine = new CompositeQuarantine(
-    new DynamoDbQuarantineStore(dynamo, tableName),
-    new SqsQuarantineQueue(localSqsClient((_queue, body) => options.onQuarantine?.(body)), 'local-quarantine'),
-  );
-  // A new evaluator is a new Lambda container: empty caches, no outbox known to be delivered.
-  const newContainer = () =>
-    createEvaluatorHandler(
+  const eventBridge = localEventBridgeClient(bus);
+  const sqs = localSqsClient((_queue, body) => options.onQuarantine?.(body));
+  // A new evaluator is a new Lambda container: empty caches, no account state known.
+  const newContainer = () => {
+    const ports = awsEvaluatorPorts({ dynamo, tableName, eventBridge, busName: template.eventBus.name, sqs, quarantineQueueUrl: 'local-quarantine' });
+    return createEvaluatorHandler(
       new StreamEvaluator(
-        {
-          accounts: faults.accounts?.(accounts) ?? accounts,
-          programs: new CachedProgramStore(programs),
-          publisher: faults.publisher?.(publisher) ?? publisher,
-          quarantine,
-          news: () => calendar.current(),
-        },
+        { ...ports, accounts: faults.accounts?.(ports.accounts) ?? ports.accounts, publisher: faults.publisher?.(ports.publisher) ?? ports.publisher },
         { tenant, now: Date.now },
       ),
     );
+  };
   let evaluate = newContainer();
   const settings = template.evaluatorEventSource;
   const checkpoints = persist ? new FileCheckpointStore(join(options.dataDir!, 'checkpoints.json')) : new InMemoryCheckpointStore();

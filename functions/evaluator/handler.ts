@@ -23,7 +23,7 @@ import { CompositeQuarantine, DynamoDbQuarantineStore } from '../../shared/adapt
 import { EventBridgePublisher } from '../../shared/adapters/eventbridge/event-publisher.js';
 import { SqsQuarantineQueue } from '../../shared/adapters/sqs/quarantine-queue.js';
 import type { StreamRecord } from '../../shared/stream/decode-record.js';
-import { StreamEvaluator } from '../../shared/stream/evaluator.js';
+import { StreamEvaluator, type EvaluatorPorts } from '../../shared/stream/evaluator.js';
 
 export type EvaluatorHandler = (event: KinesisStreamEvent, context: Context) => Promise<KinesisStreamBatchResponse>;
 
@@ -73,28 +73,42 @@ const Environment = z.object({
   QUARANTINE_QUEUE_URL: z.url(),
 });
 
+export interface EvaluatorClients {
+  readonly dynamo: Pick<DynamoDBClient, 'send'>;
+  readonly tableName: string;
+  readonly eventBridge: Pick<EventBridgeClient, 'send'>;
+  readonly busName: string;
+  readonly sqs: Pick<SQSClient, 'send'>;
+  readonly quarantineQueueUrl: string;
+}
+
+/** The evaluator's ports on the AWS adapters: the deployed function and the local platform build them here. */
+export function awsEvaluatorPorts({ dynamo, tableName, eventBridge, busName, sqs, quarantineQueueUrl }: EvaluatorClients): EvaluatorPorts {
+  const calendar = new DynamoDbNewsCalendar(dynamo, tableName);
+  return {
+    accounts: new DynamoDbAccountStore(dynamo, tableName),
+    programs: new CachedProgramStore(new DynamoDbProgramStore(dynamo, tableName)),
+    publisher: new EventBridgePublisher(eventBridge, busName),
+    quarantine: new CompositeQuarantine(new DynamoDbQuarantineStore(dynamo, tableName), new SqsQuarantineQueue(sqs, quarantineQueueUrl)),
+    news: () => calendar.current(),
+  };
+}
+
 /** The evaluator with the AWS adapters, from this Lambda's environment. */
 export function evaluatorFromEnvironment(env: NodeJS.ProcessEnv): StreamEvaluator {
   const parsed = Environment.safeParse(env);
   if (!parsed.success) throw new Error(`evaluator environment: ${parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`);
   const { TENANT_ID, TABLE_NAME, EVENT_BUS_NAME, QUARANTINE_QUEUE_URL } = parsed.data;
-  const dynamo = new DynamoDBClient({});
-  const calendar = new DynamoDbNewsCalendar(dynamo, TABLE_NAME);
-  return new StreamEvaluator(
-    {
-      accounts: new DynamoDbAccountStore(dynamo, TABLE_NAME),
-      programs: new CachedProgramStore(new DynamoDbProgramStore(dynamo, TABLE_NAME)),
-      publisher: new EventBridgePublisher(new EventBridgeClient({}), EVENT_BUS_NAME),
-      quarantine: new CompositeQuarantine(new DynamoDbQuarantineStore(dynamo, TABLE_NAME), new SqsQuarantineQueue(new SQSClient({}), QUARANTINE_QUEUE_URL)),
-      news: () => calendar.current(),
-    },
-    { tenant: TENANT_ID, now: Date.now },
-  );
+  const clients = { dynamo: new DynamoDBClient({}), eventBridge: new EventBridgeClient({}), sqs: new SQSClient({}) };
+  return new StreamEvaluator(awsEvaluatorPorts({ ...clients, tableName: TABLE_NAME, busName: EVENT_BUS_NAME, quarantineQueueUrl: QUARANTINE_QUEUE_URL }), {
+    tenant: TENANT_ID,
+    now: Date.now,
+  });
 }
 
 // Built on the first invocation rather than at import, so tests and the local platform can import
 // createEvaluatorHandler without this Lambda's environment. Kept for the container's life: its
-// program cache and its record of delivered outboxes are what make warm invocations cheap.
+// program cache and the account states it knows are what make warm invocations cheap.
 let fromEnvironment: EvaluatorHandler | undefined;
 
 export const handler: EvaluatorHandler = (event, context) => {
