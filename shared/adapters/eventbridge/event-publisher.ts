@@ -9,6 +9,7 @@ import { PutEventsCommand, type EventBridgeClient, type PutEventsCommandOutput, 
 import type { EventPublisher } from '../../ports/event-publisher.js';
 import { DOMAIN_EVENT_SOURCE, type DomainEvent } from '../../stream/domain-events.js';
 import { backOff, MAX_ATTEMPTS, sleep, type Pause } from '../backoff.js';
+import { chunksOf } from '../chunks.js';
 
 const PUT_EVENTS_LIMIT = 10;
 /** "The total entry size must be less than 256KB." */
@@ -37,24 +38,6 @@ export function entrySize(entry: PutEventsRequestEntry): number {
   return (entry.Time === undefined ? 0 : TIME_BYTES) + utf8Bytes(entry.Source) + utf8Bytes(entry.DetailType) + utf8Bytes(entry.Detail) + resources;
 }
 
-/** Consecutive calls of at most 10 entries and less than 256 KB each, in the order given. */
-function calls(pending: readonly Pending[]): Pending[][] {
-  const result: Pending[][] = [];
-  let call: Pending[] = [];
-  let bytes = 0;
-  for (const item of pending) {
-    if (call.length === PUT_EVENTS_LIMIT || bytes + item.bytes > PUT_EVENTS_MAX_BYTES) {
-      result.push(call);
-      call = [];
-      bytes = 0;
-    }
-    call.push(item);
-    bytes += item.bytes;
-  }
-  if (call.length > 0) result.push(call);
-  return result;
-}
-
 /** Why EventBridge refused an entry, or null when it accepted it. No EventId is a refusal even without an error code. */
 function refusalOf(result: PutEventsResultEntry | undefined): string | null {
   if (result?.EventId !== undefined && result.ErrorCode === undefined) return null;
@@ -71,7 +54,7 @@ export class EventBridgePublisher implements EventPublisher {
 
   async publish(events: readonly DomainEvent[]): Promise<void> {
     const pending = events.map((event) => this.pendingOf(event));
-    for (const call of calls(pending)) await this.putAll(call);
+    for (const call of chunksOf(pending, PUT_EVENTS_LIMIT, PUT_EVENTS_MAX_BYTES)) await this.putAll(call);
   }
 
   private pendingOf(event: DomainEvent): Pending {

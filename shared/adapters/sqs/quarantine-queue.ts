@@ -8,6 +8,7 @@ import { SendMessageBatchCommand, type BatchResultErrorEntry, type SendMessageBa
 import type { QuarantineSink } from '../../ports/quarantine.js';
 import type { Quarantined } from '../../stream/decode-record.js';
 import { backOff, MAX_ATTEMPTS, sleep, type Pause } from '../backoff.js';
+import { chunksOf } from '../chunks.js';
 
 const SEND_MESSAGE_BATCH_LIMIT = 10;
 /** Both one message and the sum of a batch's messages. */
@@ -39,24 +40,13 @@ export function messageBody(entry: Quarantined): string {
   return sqsSafeJson({ ...entry, payload: '', payloadOmitted: `${utf8Bytes(entry.payload)} bytes, too large for a message` });
 }
 
-/** Consecutive batches of at most 10 messages and 256 KiB, in the order given. */
+/** Consecutive batches of at most 10 messages and 256 KiB, in the order given, each message with its id in the batch. */
 function batches(entries: readonly Quarantined[]): Pending[][] {
-  const result: Pending[][] = [];
-  let batch: Pending[] = [];
-  let bytes = 0;
-  for (const entry of entries) {
+  const messages = entries.map((entry) => {
     const body = messageBody(entry);
-    const size = utf8Bytes(body);
-    if (batch.length === SEND_MESSAGE_BATCH_LIMIT || bytes + size > SEND_MESSAGE_BATCH_MAX_BYTES) {
-      result.push(batch);
-      batch = [];
-      bytes = 0;
-    }
-    batch.push({ entry, id: String(batch.length), body, bytes: size });
-    bytes += size;
-  }
-  if (batch.length > 0) result.push(batch);
-  return result;
+    return { entry, body, bytes: utf8Bytes(body) };
+  });
+  return chunksOf(messages, SEND_MESSAGE_BATCH_LIMIT, SEND_MESSAGE_BATCH_MAX_BYTES).map((batch) => batch.map((message, index) => ({ ...message, id: String(index) })));
 }
 
 /** The records of the messages, each with why it failed. */
