@@ -58,13 +58,13 @@ const stored = await platform.accounts.load(DEMO_TRADERS.map((trader) => trader.
 const startAt = Math.floor(Date.now() / 1000) * 1000;
 const traders: SimulatedTrader[] = [];
 for (const { accountId, profile, seed } of DEMO_TRADERS) {
-  let account = stored.get(accountId);
-  if (account === undefined) {
-    await platform.accounts.save(openAccount(DEMO_PROGRAM, { tenant: TENANT, accountId, openedAt: startAt }), null, []);
-    account = { state: openAccount(DEMO_PROGRAM, { tenant: TENANT, accountId, openedAt: startAt }), revision: 1, outbox: [] };
+  let state = stored.get(accountId)?.state;
+  if (state === undefined) {
+    state = openAccount(DEMO_PROGRAM, { tenant: TENANT, accountId, openedAt: startAt });
+    await platform.accounts.save(state, null, []);
   }
-  if (account.state.status !== 'active') continue;
-  traders.push(new SimulatedTrader({ tenant: TENANT, accountId, profile, balance: account.state.balance, seed: seed + account.state.lastSeq, firstSeq: account.state.lastSeq + 1, startAt, leftOpen: account.state.positions }));
+  if (state.status !== 'active') continue;
+  traders.push(new SimulatedTrader({ tenant: TENANT, accountId, profile, balance: state.balance, seed: seed + state.lastSeq, firstSeq: state.lastSeq + 1, startAt, leftOpen: state.positions }));
 }
 
 console.log(`Propdesk local platform (tenant ${TENANT}), data in ${DATA_DIR}/
