@@ -1,18 +1,18 @@
 /**
  * The evaluator: Lambda on the Kinesis trade stream (ReportBatchItemFailures on). A thin shell around
  * StreamEvaluator (shared/stream/evaluator.ts): Kinesis records in, the accounts that could not be
- * finished out as batchItemFailures, one log line per batch.
+ * finished out as batchItemFailures, one log line and one set of metrics per batch (functions/README.md).
  *
  * Environment:
  *   TENANT_ID             the firm whose stream this is; records of another tenant are quarantined
  *   TABLE_NAME            the tenant's table: accounts, programs, records, quarantine, news calendar
  *   EVENT_BUS_NAME        the firm's EventBridge bus for domain events
  *   QUARANTINE_QUEUE_URL  the SQS queue that alerts on quarantined records
+ *   POWERTOOLS_*          see functions/powertools.ts
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { Logger } from '@aws-lambda-powertools/logger';
 import middy from '@middy/core';
 import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
 import { z } from 'zod';
@@ -24,10 +24,11 @@ import { EventBridgePublisher } from '../../shared/adapters/eventbridge/event-pu
 import { SqsQuarantineQueue } from '../../shared/adapters/sqs/quarantine-queue.js';
 import type { StreamRecord } from '../../shared/stream/decode-record.js';
 import { StreamEvaluator, type EvaluatorPorts } from '../../shared/stream/evaluator.js';
+import { createPowertools, type Powertools } from '../powertools.js';
 
 export type EvaluatorHandler = (event: KinesisStreamEvent, context: Context) => Promise<KinesisStreamBatchResponse>;
 
-const logger = new Logger({ serviceName: 'propdesk-evaluator' });
+const powertools = createPowertools('evaluator');
 
 /**
  * A Kinesis record as the evaluator reads it, read through rather than copied: the evaluator reads the
@@ -55,15 +56,26 @@ class KinesisRecordView implements StreamRecord {
 
 const streamRecordOf = (record: KinesisStreamRecord): StreamRecord => new KinesisRecordView(record);
 
-export function createEvaluatorHandler(evaluator: StreamEvaluator): EvaluatorHandler {
-  return middy<KinesisStreamEvent, KinesisStreamBatchResponse>().handler(async (event) => {
-    const report = await evaluator.evaluate(event.Records.map(streamRecordOf));
-    const { failures, ...counts } = report;
-    // One line per batch, no personal data: account ids and reasons only for accounts that failed.
-    if (failures.length > 0) logger.warn('batch finished with accounts to retry', { ...counts, failures });
-    else logger.info('batch evaluated', counts);
-    return { batchItemFailures: failures.map((failure) => ({ itemIdentifier: failure.sequenceNumber })) };
-  });
+export function createEvaluatorHandler(evaluator: StreamEvaluator, { logger, middlewares, count }: Powertools<'evaluator'> = powertools): EvaluatorHandler {
+  return middy<KinesisStreamEvent, KinesisStreamBatchResponse>()
+    .use(middlewares)
+    .handler(async (event) => {
+      const report = await evaluator.evaluate(event.Records.map(streamRecordOf));
+      const { failures, ...counts } = report;
+      // Per batch, never per record: this is the hot path.
+      count({
+        RecordsEvaluated: report.records,
+        RecordsQuarantined: report.quarantined,
+        AccountsSaved: report.saved,
+        // A quarantine that failed reports each of its records; the account is retried once.
+        AccountsRetried: new Set(failures.map((failure) => failure.accountId)).size,
+        EventsPublished: report.published,
+      });
+      // One line per batch, no personal data: account ids and reasons only for accounts that failed.
+      if (failures.length > 0) logger.warn('batch finished with accounts to retry', { ...counts, failures });
+      else logger.info('batch evaluated', counts);
+      return { batchItemFailures: failures.map((failure) => ({ itemIdentifier: failure.sequenceNumber })) };
+    });
 }
 
 const Environment = z.object({
@@ -99,7 +111,12 @@ export function evaluatorFromEnvironment(env: NodeJS.ProcessEnv): StreamEvaluato
   const parsed = Environment.safeParse(env);
   if (!parsed.success) throw new Error(`evaluator environment: ${parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`);
   const { TENANT_ID, TABLE_NAME, EVENT_BUS_NAME, QUARANTINE_QUEUE_URL } = parsed.data;
-  const clients = { dynamo: new DynamoDBClient({}), eventBridge: new EventBridgeClient({}), sqs: new SQSClient({}) };
+  const { tracer } = powertools;
+  const clients = {
+    dynamo: tracer.captureAWSv3Client(new DynamoDBClient({})),
+    eventBridge: tracer.captureAWSv3Client(new EventBridgeClient({})),
+    sqs: tracer.captureAWSv3Client(new SQSClient({})),
+  };
   return new StreamEvaluator(awsEvaluatorPorts({ ...clients, tableName: TABLE_NAME, busName: EVENT_BUS_NAME, quarantineQueueUrl: QUARANTINE_QUEUE_URL }), {
     tenant: TENANT_ID,
     now: Date.now,

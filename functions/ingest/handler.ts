@@ -4,19 +4,24 @@
  * request, then the events are put on the stream, or the request is refused as a whole.
  *
  * Environment:
- *   TENANT_ID          the firm this endpoint serves; every event must carry it
- *   TRADE_STREAM_NAME  the Kinesis stream events are put on
- *   INGEST_SECRETS     the accepted signing secrets as a JSON array of strings, each at least 32
- *                      characters: ["<new>", "<old>"] while a secret is being rotated. JSON rather
- *                      than a comma list so a secret may hold any character.
- *   CTRADER_SYMBOLS    optional: the tenant's cTrader symbols as a JSON object by symbolId,
- *                      {"1": {"name": "EURUSD", "lotSize": 10000000}}; without it cTrader fills are
- *                      refused naming the unknown symbol.
- * In AWS the secrets belong in Secrets Manager and the symbols in the tenant's configuration, read
- * once per cold start; the environment keeps this first version free of those dependencies.
+ *   TENANT_ID           the firm this endpoint serves; every event must carry it
+ *   TRADE_STREAM_NAME   the Kinesis stream events are put on
+ *   INGEST_SECRETS_ARN  when deployed: the Secrets Manager secret holding the accepted signing secrets,
+ *                       a JSON object whose values are the secrets: {"current": "<secret>"}, and
+ *                       {"current": "<new>", "previous": "<old>"} while one is rotated. Read through
+ *                       Powertools' cache, so a change is seen within five minutes.
+ *   INGEST_SECRETS      the local platform and tests: the accepted secrets as a JSON array of strings
+ *                       (JSON rather than a comma list so a secret may hold any character).
+ *                       Exactly one of the two is set; every secret is at least 32 characters.
+ *   CTRADER_SYMBOLS     optional: the tenant's cTrader symbols as a JSON object by symbolId,
+ *                       {"1": {"name": "EURUSD", "lotSize": 10000000}}; without it cTrader fills are
+ *                       refused naming the unknown symbol.
+ *   POWERTOOLS_*        see functions/powertools.ts
  */
 import { KinesisClient } from '@aws-sdk/client-kinesis';
-import { Logger } from '@aws-lambda-powertools/logger';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
+import type { Logger } from '@aws-lambda-powertools/logger';
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { z } from 'zod';
@@ -31,20 +36,26 @@ import {
 } from '../../shared/ingest/ingest-request.js';
 import type { TranslateContext } from '../../shared/platforms/index.js';
 import type { TradeStream } from '../../shared/ports/trade-stream.js';
+import { createPowertools, type Powertools } from '../powertools.js';
+
+/** The accepted signing secrets; a function when they are read from Secrets Manager and may rotate. */
+export type AcceptedSecrets = readonly string[] | (() => Promise<readonly string[]>);
 
 export interface IngestDependencies {
   readonly stream: TradeStream;
   readonly tenant: string;
-  readonly secrets: readonly string[];
+  readonly secrets: AcceptedSecrets;
   /** The clock, epoch milliseconds: a parameter so tests can stand at the edge of the signature's tolerance. */
   readonly now: () => number;
   /** For POST /ingest/{platform}; by default no cTrader symbol is known. */
   readonly platformContext?: TranslateContext;
+  /** By default the function's own. */
+  readonly powertools?: Powertools<'ingest'>;
 }
 
 export type IngestHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
 
-const logger = new Logger({ serviceName: 'propdesk-ingest' });
+const powertools = createPowertools('ingest');
 
 const resultOf = (response: HttpResponse): APIGatewayProxyStructuredResultV2 => ({ statusCode: response.status, headers: response.headers, body: response.body });
 
@@ -69,34 +80,50 @@ function requestOf(event: APIGatewayProxyEventV2): IngestRequest {
   };
 }
 
+type Answer = (response: HttpResponse, accepted?: number) => APIGatewayProxyStructuredResultV2;
+
 /** A bug must still answer in the endpoint's format, without the cause (it may describe internals). */
-const internalErrorAsProblem: MiddlewareObj<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2> = {
+const internalErrorAsProblem = (logger: Logger, answer: Answer): MiddlewareObj<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2> => ({
   onError: (request) => {
     logger.error('ingest request failed', { error: request.error });
-    request.response = resultOf(internalErrorResponse());
+    request.response = answer(internalErrorResponse());
   },
-};
+});
 
 const NO_PLATFORM_CONTEXT: TranslateContext = { ctraderSymbols: new Map() };
 
-export function createIngestHandler({ stream, tenant, secrets, now, platformContext = NO_PLATFORM_CONTEXT }: IngestDependencies): IngestHandler {
+export function createIngestHandler({ stream, tenant, secrets, now, platformContext = NO_PLATFORM_CONTEXT, powertools: { logger, middlewares, count } = powertools }: IngestDependencies): IngestHandler {
+  // Every response is counted here, once: 202 by its events, 4xx as rejected, 5xx as failed.
+  const answer: Answer = (response, accepted = 0) => {
+    count({ EventsAccepted: accepted, RequestsRejected: response.status >= 400 && response.status < 500 ? 1 : 0, RequestsFailed: response.status >= 500 ? 1 : 0 });
+    return resultOf(response);
+  };
   return middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>()
-    .use(internalErrorAsProblem)
+    .use(middlewares)
+    .use(internalErrorAsProblem(logger, answer))
     .handler(async (event) => {
-      const decision = decideIngest(requestOf(event), { tenant, secrets, now: now(), platformContext });
-      if (!decision.ok) return resultOf(decision.response);
+      let accepted: readonly string[];
+      try {
+        accepted = typeof secrets === 'function' ? await secrets() : secrets;
+      } catch (error) {
+        // The errors name the secret and what is wrong with its content, never the content.
+        logger.error('signing secrets could not be read', { error });
+        return answer(streamUnavailableResponse());
+      }
+      const decision = decideIngest(requestOf(event), { tenant, secrets: accepted, now: now(), platformContext });
+      if (!decision.ok) return answer(decision.response);
       try {
         await stream.put(decision.events);
       } catch (error) {
         // The adapter already retried; the sender resends the whole request, which is safe.
         logger.error('trade stream did not store the events', { error, events: decision.events.length });
-        return resultOf(streamUnavailableResponse());
+        return answer(streamUnavailableResponse());
       }
-      return resultOf(acceptedResponse(decision.events.length));
+      return answer(acceptedResponse(decision.events.length), decision.events.length);
     });
 }
 
-/** JSON text in a variable; the message does not quote the text, which may be a secret. */
+/** JSON text in a variable or a secret; the message does not quote the text, which may be a secret. */
 const jsonText = (expected: string) =>
   z.string().transform((text, context) => {
     try {
@@ -107,36 +134,72 @@ const jsonText = (expected: string) =>
     }
   });
 
+/** The rules for the signing secrets, wherever they are read from. */
+const Secret = z.string().min(32, 'each secret must be at least 32 characters');
+const Secrets = z.array(Secret).min(1, 'must hold at least one secret');
+
+/** A Secrets Manager secret's value: its values are the accepted secrets, whatever their keys. */
+const SECRET_VALUE = 'a JSON object whose values are the secrets';
+const SecretValue = jsonText(SECRET_VALUE)
+  .pipe(z.record(z.string(), Secret, { error: `must be ${SECRET_VALUE}` }))
+  .transform((secrets) => Object.values(secrets))
+  .pipe(Secrets);
+
+/** How often Secrets Manager is read: a rotation is seen within five minutes. A failed read is not cached. */
+export const SECRET_MAX_AGE_SECONDS = 300;
+
 const Environment = z.object({
   TENANT_ID: z.string().min(1),
   TRADE_STREAM_NAME: z.string().min(1),
-  INGEST_SECRETS: jsonText('a JSON array of strings').pipe(
-    z.array(z.string().min(32, 'each secret must be at least 32 characters')).min(1, 'must hold at least one secret'),
-  ),
+  INGEST_SECRETS: jsonText('a JSON array of strings').pipe(Secrets).optional(),
+  INGEST_SECRETS_ARN: z.string().regex(/^arn:[\w-]+:secretsmanager:/, 'must be the ARN of a Secrets Manager secret').optional(),
   CTRADER_SYMBOLS: jsonText('a JSON object of symbols by symbolId')
     .pipe(z.record(z.string().regex(/^\d+$/, 'a symbolId is decimal digits'), z.object({ name: z.string().min(1), lotSize: z.int().positive() })))
     .optional(),
 });
 
+const problemsOf = (error: z.ZodError): string[] => error.issues.map((issue) => (issue.path.length > 0 ? `${issue.path.join('.')}: ${issue.message}` : issue.message));
+
 export interface IngestEnvironment {
   readonly tenant: string;
   readonly streamName: string;
-  readonly secrets: readonly string[];
+  readonly secrets: AcceptedSecrets;
   readonly platformContext: TranslateContext;
 }
 
-/** Throws naming every variable at fault (but never a secret's value): the function cannot serve misconfigured. */
-export function readEnvironment(env: NodeJS.ProcessEnv): IngestEnvironment {
+/**
+ * Throws naming every variable at fault (but never a secret's value): the function cannot serve
+ * misconfigured. The secrets come from INGEST_SECRETS_ARN, read through `secretsManager`, or from
+ * INGEST_SECRETS; both are held to the same rule.
+ */
+export function readEnvironment(env: NodeJS.ProcessEnv, secretsManager: SecretsProvider): IngestEnvironment {
   const parsed = Environment.safeParse(env);
-  if (!parsed.success) {
-    throw new Error(`ingest environment: ${parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`);
+  const problems = parsed.success ? [] : problemsOf(parsed.error);
+  if ((env.INGEST_SECRETS === undefined) === (env.INGEST_SECRETS_ARN === undefined)) {
+    problems.push('INGEST_SECRETS, INGEST_SECRETS_ARN: exactly one must be set (INGEST_SECRETS_ARN when deployed)');
   }
-  const { TENANT_ID, TRADE_STREAM_NAME, INGEST_SECRETS, CTRADER_SYMBOLS = {} } = parsed.data;
-  return { tenant: TENANT_ID, streamName: TRADE_STREAM_NAME, secrets: INGEST_SECRETS, platformContext: { ctraderSymbols: new Map(Object.entries(CTRADER_SYMBOLS)) } };
+  if (!parsed.success || problems.length > 0) throw new Error(`ingest environment: ${problems.join('; ')}`);
+  const { TENANT_ID, TRADE_STREAM_NAME, INGEST_SECRETS, INGEST_SECRETS_ARN, CTRADER_SYMBOLS = {} } = parsed.data;
+  return {
+    tenant: TENANT_ID,
+    streamName: TRADE_STREAM_NAME,
+    secrets: INGEST_SECRETS ?? secretsIn(INGEST_SECRETS_ARN!, secretsManager),
+    platformContext: { ctraderSymbols: new Map(Object.entries(CTRADER_SYMBOLS)) },
+  };
 }
 
+/** Read through the provider's cache on each request; a malformed value is refused naming its key, never its content. */
+function secretsIn(secretArn: string, secretsManager: SecretsProvider): () => Promise<readonly string[]> {
+  return async () => {
+    const parsed = SecretValue.safeParse(await secretsManager.get(secretArn, { maxAge: SECRET_MAX_AGE_SECONDS }));
+    if (!parsed.success) throw new Error(`ingest secret ${secretArn}: ${problemsOf(parsed.error).join('; ')}`);
+    return parsed.data;
+  };
+}
+
+const { tracer } = powertools;
 /** Once per execution environment: the client's connections are reused across invocations. */
-const kinesis = new KinesisClient({});
+const kinesis = tracer.captureAWSv3Client(new KinesisClient({}));
 
 // Built on the first invocation rather than at import, so the local platform and tests can import
 // createIngestHandler without this Lambda's environment.
@@ -144,7 +207,8 @@ let fromEnvironment: IngestHandler | undefined;
 
 export const handler: IngestHandler = (event, context) => {
   if (fromEnvironment === undefined) {
-    const { tenant, streamName, secrets, platformContext } = readEnvironment(process.env);
+    const secretsManager = new SecretsProvider({ awsSdkV3Client: tracer.captureAWSv3Client(new SecretsManagerClient({})) });
+    const { tenant, streamName, secrets, platformContext } = readEnvironment(process.env, secretsManager);
     fromEnvironment = createIngestHandler({ stream: new KinesisTradeStream(kinesis, streamName), tenant, secrets, now: Date.now, platformContext });
   }
   return fromEnvironment(event, context);

@@ -7,10 +7,10 @@
  *   TENANT_ID          the firm
  *   TABLE_NAME         the tenant's table, to list the active accounts
  *   TRADE_STREAM_NAME  the Kinesis trade stream the clock events go to
+ *   POWERTOOLS_*       see functions/powertools.ts
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
-import { Logger } from '@aws-lambda-powertools/logger';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { z } from 'zod';
@@ -19,20 +19,24 @@ import { KinesisTradeStream } from '../../shared/adapters/kinesis/trade-stream.j
 import type { AccountStore } from '../../shared/ports/account-store.js';
 import type { TradeStream } from '../../shared/ports/trade-stream.js';
 import { rollDay, type RolloverReport } from '../../shared/stream/rollover.js';
+import { createPowertools, type Powertools } from '../powertools.js';
 
 export const RolloverInput = z.object({ scheduledTime: z.iso.datetime({ offset: true }).transform((text) => Date.parse(text)) });
 
 export type RolloverHandler = (input: unknown, context: Context) => Promise<RolloverReport>;
 
-const logger = new Logger({ serviceName: 'propdesk-rollover' });
+const powertools = createPowertools('rollover');
 
-export function createRolloverHandler(accounts: AccountStore, stream: TradeStream, tenant: string): RolloverHandler {
-  return middy<unknown, RolloverReport>().handler(async (input) => {
-    const { scheduledTime } = RolloverInput.parse(input);
-    const report = await rollDay(accounts, stream, tenant, scheduledTime);
-    logger.info('day rollover put clock events', { ...report });
-    return report;
-  });
+export function createRolloverHandler(accounts: AccountStore, stream: TradeStream, tenant: string, { logger, middlewares, count }: Powertools<'rollover'> = powertools): RolloverHandler {
+  return middy<unknown, RolloverReport>()
+    .use(middlewares)
+    .handler(async (input) => {
+      const { scheduledTime } = RolloverInput.parse(input);
+      const report = await rollDay(accounts, stream, tenant, scheduledTime);
+      count({ ClockEventsPut: report.clocks });
+      logger.info('day rollover put clock events', { ...report });
+      return report;
+    });
 }
 
 const Environment = z.object({ TENANT_ID: z.string().min(1), TABLE_NAME: z.string().min(3), TRADE_STREAM_NAME: z.string().min(1) });
@@ -42,7 +46,12 @@ let fromEnvironment: RolloverHandler | undefined;
 export const handler: RolloverHandler = (input, context) => {
   if (fromEnvironment === undefined) {
     const { TENANT_ID, TABLE_NAME, TRADE_STREAM_NAME } = Environment.parse(process.env);
-    fromEnvironment = createRolloverHandler(new DynamoDbAccountStore(new DynamoDBClient({}), TABLE_NAME), new KinesisTradeStream(new KinesisClient({}), TRADE_STREAM_NAME), TENANT_ID);
+    const { tracer } = powertools;
+    fromEnvironment = createRolloverHandler(
+      new DynamoDbAccountStore(tracer.captureAWSv3Client(new DynamoDBClient({})), TABLE_NAME),
+      new KinesisTradeStream(tracer.captureAWSv3Client(new KinesisClient({})), TRADE_STREAM_NAME),
+      TENANT_ID,
+    );
   }
   return fromEnvironment(input, context);
 };

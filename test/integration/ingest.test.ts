@@ -1,4 +1,5 @@
 import { PutRecordsCommand, type PutRecordsCommandOutput } from '@aws-sdk/client-kinesis';
+import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -223,9 +224,11 @@ describe('ingest handler against kinesalite', () => {
 
 describe('readEnvironment', () => {
   const env = { TENANT_ID: tenant, TRADE_STREAM_NAME: 'propdesk-trades', INGEST_SECRETS: JSON.stringify([secret, 'propdesk-previous-secret-fedcba9876543210']) };
+  // Not read on this path: INGEST_SECRETS_ARN is tested in test/unit/ingest-secrets-manager.test.ts.
+  const secretsManager = new SecretsProvider();
 
   it('reads INGEST_SECRETS as a JSON array of secrets', () => {
-    expect(readEnvironment(env)).toEqual({ tenant, streamName: 'propdesk-trades', secrets: [secret, 'propdesk-previous-secret-fedcba9876543210'], platformContext: { ctraderSymbols: new Map() } });
+    expect(readEnvironment(env, secretsManager)).toEqual({ tenant, streamName: 'propdesk-trades', secrets: [secret, 'propdesk-previous-secret-fedcba9876543210'], platformContext: { ctraderSymbols: new Map() } });
   });
 
   it.each([
@@ -233,11 +236,11 @@ describe('readEnvironment', () => {
     { case: 'a short secret', secrets: JSON.stringify(['short-secret']), message: /INGEST_SECRETS\.0: each secret must be at least 32 characters/ },
     { case: 'no secret', secrets: '[]', message: /INGEST_SECRETS: must hold at least one secret/ },
   ])('refuses $case without printing a secret', ({ secrets, message }) => {
-    expect(() => readEnvironment({ ...env, INGEST_SECRETS: secrets })).toThrow(message);
-    expect(() => readEnvironment({ ...env, INGEST_SECRETS: secrets })).not.toThrow(/secret-0123|short-secret/);
+    expect(() => readEnvironment({ ...env, INGEST_SECRETS: secrets }, secretsManager)).toThrow(message);
+    expect(() => readEnvironment({ ...env, INGEST_SECRETS: secrets }, secretsManager)).not.toThrow(/secret-0123|short-secret/);
   });
 
   it('names every missing variable', () => {
-    expect(() => readEnvironment({})).toThrow(/TENANT_ID: .*; TRADE_STREAM_NAME: .*; INGEST_SECRETS: /);
+    expect(() => readEnvironment({}, secretsManager)).toThrow(/TENANT_ID: .*; TRADE_STREAM_NAME: .*; INGEST_SECRETS, INGEST_SECRETS_ARN: exactly one must be set/);
   });
 });

@@ -1,0 +1,77 @@
+/**
+ * Every function's Powertools: a JSON logger, CloudWatch metrics (EMF) and an X-Ray tracer, named after
+ * the function, with the middy middlewares that bind them to each invocation.
+ *
+ * Environment (all optional):
+ *   POWERTOOLS_SERVICE_NAME       the `service` in logs, metrics and traces; defaults to the function's name
+ *   POWERTOOLS_METRICS_NAMESPACE  defaults to `Propdesk`
+ *   TENANT_ID                     the `tenant` dimension of every metric
+ *   POWERTOOLS_METRICS_DISABLED   outside Lambda (no AWS_EXECUTION_ENV) it defaults to `true`
+ *   POWERTOOLS_LOG_LEVEL, POWERTOOLS_TRACE_ENABLED, ...: as Powertools documents them
+ */
+import { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { Tracer } from '@aws-lambda-powertools/tracer';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
+import type { MiddlewareObj } from '@middy/core';
+
+/**
+ * The metric contract (functions/README.md): the alarms are built on these names, all Count, with the
+ * dimensions service and tenant.
+ */
+export const METRICS = {
+  evaluator: ['RecordsEvaluated', 'RecordsQuarantined', 'AccountsSaved', 'AccountsRetried', 'EventsPublished'],
+  ingest: ['EventsAccepted', 'RequestsRejected', 'RequestsFailed'],
+  rollover: ['ClockEventsPut'],
+} as const;
+
+/** The metrics a function emits: those of its contract; none for a function without one. */
+export type MetricName<F extends string> = F extends keyof typeof METRICS ? (typeof METRICS)[F][number] : never;
+
+export interface Powertools<F extends string = string> {
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+  readonly tracer: Tracer;
+  /** Tracing, the log context, then metrics: metrics are published last, also when the handler throws. */
+  readonly middlewares: MiddlewareObj[];
+  /** Every metric of the function's contract, zeros included, so sums and ratios never miss a datapoint. */
+  count(counts: Readonly<Record<MetricName<F>, number>>): void;
+}
+
+const METRICS_NAMESPACE = 'Propdesk';
+
+export function createPowertools<F extends string>(name: F): Powertools<F> {
+  // The tracer turns itself off outside Lambda; metrics would print EMF wherever they run (the local
+  // platform, tests, benchmarks), where nothing reads it. An explicit setting still wins.
+  if (!process.env.AWS_EXECUTION_ENV) process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
+  const serviceName = process.env.POWERTOOLS_SERVICE_NAME || name;
+  const tenant = process.env.TENANT_ID;
+  const logger = new Logger({ serviceName });
+  const metrics = new Metrics({
+    serviceName,
+    namespace: process.env.POWERTOOLS_METRICS_NAMESPACE || METRICS_NAMESPACE,
+    // Powertools adds `service`; an empty dimension would only draw a warning.
+    ...(tenant ? { defaultDimensions: { tenant } } : {}),
+    logger,
+  });
+  const tracer = new Tracer({ serviceName });
+  const contract: readonly string[] = (METRICS as Readonly<Record<string, readonly string[]>>)[name] ?? [];
+  return {
+    logger,
+    metrics,
+    tracer,
+    middlewares: [
+      // Responses can carry a request's problem details; traces keep timings, not payloads.
+      captureLambdaHandler(tracer, { captureResponse: false }),
+      // Never the event: it holds request bodies and trade data, whatever POWERTOOLS_LOGGER_LOG_EVENT says.
+      injectLambdaContext(logger, { logEvent: false }),
+      // Without metrics of its own a function would warn on every invocation that it has none to publish.
+      ...(contract.length > 0 ? [logMetrics(metrics, { captureColdStartMetric: true })] : []),
+    ],
+    count: (counts) => {
+      for (const metric of contract) metrics.addMetric(metric, MetricUnit.Count, counts[metric as MetricName<F>]);
+    },
+  };
+}
