@@ -1,38 +1,44 @@
 /**
- * The CDK app: one stack per firm, chosen with `-c tenant=<id>`. The tenant registry and stack naming live
- * here so the CLI synth and the local platform (cdk/local-template.ts) build the very same stack.
+ * The CDK app: one stack per firm, chosen with `-c tenant=<id>` from cdk/tenants/<id>.json. Every synth runs
+ * cdk-nag's AwsSolutions checks as a policy-validation plugin: a finding that is not acknowledged with a
+ * reason fails the synth, and the findings are written to the assembly's policy-validation-report.json.
  */
-import { App } from 'aws-cdk-lib';
+import { App, type AppProps, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
 import { pathToFileURL } from 'node:url';
-import { TenantStack, type TenantConfig } from './stacks/tenant-stack.js';
-import { demo } from './tenants/demo.js';
+import { TenantStack } from './stacks/tenant-stack.js';
+import { loadTenantConfig } from './tenant-config.js';
 
-/** Every firm this app can deploy, by tenant id (a later issue loads these from tenant files). */
-export const TENANTS: Readonly<Record<string, TenantConfig>> = { [demo.tenantId]: demo };
-
-export function tenantConfig(tenantId: unknown): TenantConfig {
-  const known = Object.keys(TENANTS).join(', ');
-  if (typeof tenantId !== 'string' || tenantId === '') {
-    throw new Error(
-      `no tenant chosen: pass -c tenant=<id> to cdk, or set CDK_CONTEXT_JSON='{"tenant":"<id>"}' when running cdk/app.ts directly (known tenants: ${known})`,
-    );
-  }
-  const config = Object.hasOwn(TENANTS, tenantId) ? TENANTS[tenantId] : undefined;
-  if (config === undefined) throw new Error(`unknown tenant "${tenantId}" (known tenants: ${known})`);
-  return config;
-}
+/** The stack name a tenant deploys as (CloudFormation console, `cdk deploy`, `cdk destroy`). */
+export const stackNameOf = (tenantId: string) => `Propdesk-${tenantId}`;
 
 /** Adds the stack of the tenant named by `-c tenant=<id>` (or `tenantId`) to the app. */
 export function addTenantStack(app: App, tenantId: unknown = app.node.tryGetContext('tenant')): TenantStack {
-  const config = tenantConfig(tenantId);
-  return new TenantStack(app, `Propdesk-${config.tenantId}`, config);
+  const config = loadTenantConfig(tenantId);
+  return new TenantStack(app, stackNameOf(config.tenantId), { config });
 }
 
-// The CDK CLI runs this file; run directly (`npx tsx cdk/app.ts`) it writes the assembly to cdk.out. Imported
-// (by the local platform and tests) it only provides the functions above.
+/** An app that checks what it synthesizes against the AwsSolutions rules (as `cdk synth` and `cdk deploy` do). */
+export function checkedApp(props: AppProps = {}): App {
+  const app = new App({
+    ...props,
+    // The report as JSON in the cloud assembly, so tests (and CI) can read every finding.
+    context: { '@aws-cdk/core:validationReportJson': true, ...props.context },
+  });
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
+  return app;
+}
+
+// The CDK CLI runs this file. Imported (by the local platform and tests) it only provides the functions above.
 const runDirectly = process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href;
 if (runDirectly) {
-  const app = new App({ outdir: process.env.CDK_OUTDIR ?? 'cdk.out' });
-  addTenantStack(app);
+  const app = checkedApp();
+  try {
+    addTenantStack(app);
+  } catch (error) {
+    // A configuration mistake is the user's to fix: the message, without a stack trace of CDK internals.
+    console.error(`\n${(error as Error).message}\n`);
+    process.exit(1);
+  }
   app.synth();
 }

@@ -16,7 +16,6 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { tenantConfig } from '../cdk/app.js';
 import { synthesizeLocal, type LocalTemplate } from '../cdk/local-template.js';
 import { awsEvaluatorPorts, createEvaluatorHandler } from '../functions/evaluator/handler.js';
 import { createIngestHandler } from '../functions/ingest/handler.js';
@@ -84,6 +83,8 @@ export interface Platform {
 }
 
 const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
+/** Public on purpose: the local demo bridges sign with it. A deployed firm's secret lives in Secrets Manager. */
+const LOCAL_INGEST_SECRET = 'local-ingest-secret-public-do-not-use-in-production';
 const REGION = 'local';
 
 function listen(server: Server, port: number): Promise<number> {
@@ -105,8 +106,6 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
   const tenant = options.tenantId;
   const tableName = `propdesk-${tenant}`;
   const streamName = `propdesk-${tenant}-trades`;
-  const { ingestSecrets } = tenantConfig(tenant);
-  const ingestSecret = ingestSecrets[0]!;
   const persist = options.dataDir !== undefined;
   if (persist) mkdirSync(options.dataDir!, { recursive: true });
 
@@ -168,7 +167,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
   await poller.start();
 
   const tradeStream = new KinesisTradeStream(kinesis, streamName);
-  const ingest = createIngestHandler({ stream: tradeStream, tenant, secrets: ingestSecrets, now: Date.now });
+  const ingest = createIngestHandler({ stream: tradeStream, tenant, secrets: [LOCAL_INGEST_SECRET], now: Date.now });
   const ingestServer = createServer((request, response) => {
     void readBody(request).then(async (body) => {
       const result = await ingest(apiGatewayEventOf(request, body), lambdaContext('ingest'));
@@ -188,7 +187,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     tableName,
     streamName,
     ingestUrl: `http://127.0.0.1:${ingestPort}`,
-    ingestSecret,
+    ingestSecret: LOCAL_INGEST_SECRET,
     dynamodbEndpoint: `http://127.0.0.1:${dynamoPort}`,
     kinesisEndpoint: `http://127.0.0.1:${kinesisPort}`,
     bus,

@@ -7,9 +7,8 @@
  * members below.
  */
 import type { CreateTableCommandInput, KeySchemaElement } from '@aws-sdk/client-dynamodb';
-import { Duration, RemovalPolicy, TimeZone } from 'aws-cdk-lib';
-import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
-import { HttpApi, HttpMethod, type HttpStage, LogGroupLogDestination, type ThrottleSettings } from 'aws-cdk-lib/aws-apigatewayv2';
+import { type CfnResource, Duration, RemovalPolicy, Stack, TimeZone } from 'aws-cdk-lib';
+import { type HttpApi, HttpMethod, type HttpStage, type ThrottleSettings } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import {
   type Attribute,
@@ -22,35 +21,24 @@ import {
 } from 'aws-cdk-lib/aws-dynamodb';
 import { EventBus, Rule } from 'aws-cdk-lib/aws-events';
 import { SqsQueue } from 'aws-cdk-lib/aws-events-targets';
+import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Stream, StreamEncryption, StreamMode } from 'aws-cdk-lib/aws-kinesis';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import { KinesisEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
-import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { ContextAttribute, Schedule, ScheduleExpression, ScheduleTargetInput } from 'aws-cdk-lib/aws-scheduler';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
+import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { fileURLToPath } from 'node:url';
 import { tableDefinition } from '../../shared/adapters/dynamodb/table.js';
-import { PropdeskFunction } from './propdesk-function.js';
+import type { EvaluatorBatching, FirmDayBoundary, TradeStreamCapacity } from '../tenant-config.js';
+import { LoggedHttpApi } from './http-api.js';
+import { acknowledge } from './nag.js';
+import { type FunctionSettings, PropdeskFunction } from './propdesk-function.js';
 
-/** On-demand scales by itself (and costs a stream-hour floor); provisioned is cheaper at a steady load. */
-export type TradeStreamCapacity = { readonly mode: 'on-demand' } | { readonly mode: 'provisioned'; readonly shards: number };
-
-/** A firm day boundary: the local time (`HH:mm`) in an IANA zone at which one firm day ends and the next starts. */
-export interface FirmDayBoundary {
-  readonly zone: string;
-  readonly time: string;
-}
-
-export interface EvaluatorBatching {
-  /** Records per invocation (1..10,000; a batch's payload, base64 inflated, must stay under 6 MB). */
-  readonly batchSize: number;
-  /** How long Lambda may wait to fill a batch (0..300 s): latency traded for fewer, larger invocations. */
-  readonly maxBatchingWindowSeconds: number;
-}
-
+/** The values come validated from the tenant file (cdk/tenant-config.ts). */
 export interface TradePipelineProps {
   readonly tenantId: string;
   readonly stream: TradeStreamCapacity;
@@ -58,21 +46,14 @@ export interface TradePipelineProps {
   /** Each distinct boundary gets one rollover schedule; duplicates are scheduled once. */
   readonly dayBoundaries: readonly FirmDayBoundary[];
   /**
-   * The secrets bridges sign requests with (several while one is rotated), handed to the ingest function as
-   * INGEST_SECRETS, a JSON array. Interim: the values land in the function's configuration and in the
-   * template; a later issue moves them to Secrets Manager.
+   * Steady requests per second and burst for the ingest API. Bridges post batches, so a firm needs far fewer
+   * requests than events; the cap keeps one firm's runaway bridge from eating the account-wide API Gateway
+   * quota its neighbours share.
    */
-  readonly ingestSecrets: readonly string[];
-  /** @default DEFAULT_INGEST_THROTTLE */
-  readonly ingestThrottle?: ThrottleSettings;
+  readonly ingestThrottle: ThrottleSettings;
+  /** Log retention and tracing for every function. */
+  readonly functions: FunctionSettings;
 }
-
-/**
- * Steady requests per second and burst for the ingest API. Bridges post batches, so a firm needs far fewer
- * requests than events; the cap keeps one firm's runaway bridge from eating the account-wide API Gateway
- * quota its neighbours share.
- */
-export const DEFAULT_INGEST_THROTTLE: ThrottleSettings = { rateLimit: 1_000, burstLimit: 2_000 };
 
 /** The event source and detail types the evaluator publishes; the bus rules below route on them. */
 export const EVALUATOR_EVENT_SOURCE = 'propdesk.evaluator';
@@ -88,9 +69,6 @@ const STREAM_RETENTION = Duration.hours(24);
 
 /** SQS's maximum: a consumer (a bridge, an operator) that is down for days must not lose messages. */
 const QUEUE_RETENTION = Duration.days(14);
-
-/** The ingest function refuses shorter secrets (functions/ingest/handler.ts). */
-const MIN_INGEST_SECRET_LENGTH = 32;
 
 const handlerEntry = (name: string) => fileURLToPath(new URL(`../../functions/${name}/handler.ts`, import.meta.url));
 
@@ -114,6 +92,8 @@ export class TradePipeline extends Construct {
   readonly evaluator: PropdeskFunction;
   readonly evaluatorEventSource: KinesisEventSource;
   readonly ingest: PropdeskFunction;
+  /** The HMAC secrets bridges sign with, as a JSON object of accepted values (`{"current": …}`). */
+  readonly ingestSecret: Secret;
   readonly ingestApi: HttpApi;
   readonly ingestStage: HttpStage;
   readonly rollover: PropdeskFunction;
@@ -138,6 +118,11 @@ export class TradePipeline extends Construct {
       retentionPeriod: STREAM_RETENTION,
       removalPolicy: RemovalPolicy.RETAIN,
     });
+    acknowledge(
+      this.tradeStream,
+      'KDS3',
+      "Trade records are the firm's financial data: its own key gives it a key policy and a CloudTrail record of every use; the key cost is priced in the deployment guide",
+    );
 
     // Only the schema is read: the table's name is CloudFormation's to choose (it reaches functions by binding).
     const schema = tableSchema(tableDefinition('unused'));
@@ -156,11 +141,13 @@ export class TradePipeline extends Construct {
     // The only physical name here, derived from the tenant: bridges and operators address the bus by name.
     this.eventBus = new EventBus(this, 'EventBus', { eventBusName: `propdesk-${tenantId}` });
     // Every event the firm's bus carries, kept for a year: verdicts can be replayed into a new consumer.
-    this.eventBus.archive('Archive', {
-      description: `Propdesk ${tenantId}: every event on the firm's bus`,
-      eventPattern: { account: [this.eventBus.stack.account] },
-      retention: Duration.days(365),
-    });
+    this.eventBus
+      .archive('Archive', {
+        description: `Propdesk ${tenantId}: every event on the firm's bus`,
+        eventPattern: { account: [this.eventBus.stack.account] },
+        retention: Duration.days(365),
+      })
+      .applyRemovalPolicy(RemovalPolicy.RETAIN);
 
     // SQS-managed encryption (SSE-SQS) rather than the firm's KMS key: EventBridge and Lambda can write to it
     // without extra key-policy grants for service principals, and it costs nothing per request.
@@ -168,6 +155,7 @@ export class TradePipeline extends Construct {
     [this.accountOutcomesQueue, this.accountOutcomesDeadLetterQueue] = queueWithDeadLetterQueue(this, 'AccountOutcomes');
     [this.riskAlertsQueue, this.riskAlertsDeadLetterQueue] = queueWithDeadLetterQueue(this, 'RiskAlerts');
     this.streamFailureQueue = encryptedQueue(this, 'StreamFailureQueue');
+    acknowledge(this.streamFailureQueue, 'SQS3', "It is a dead-letter queue itself: the stream mapping's on-failure destination, alarmed on depth");
     this.rolloverDeadLetterQueue = encryptedQueue(this, 'RolloverDeadLetterQueue');
 
     // Terminal outcomes, for the trading-platform bridges (disable the login) and, later, provisioning.
@@ -186,14 +174,16 @@ export class TradePipeline extends Construct {
       targets: [new SqsQueue(this.riskAlertsQueue, { deadLetterQueue: this.riskAlertsDeadLetterQueue })],
     });
 
+    const functionDefaults = { tenantId, settings: props.functions };
     this.evaluator = new PropdeskFunction(this, 'Evaluator', {
+      ...functionDefaults,
+      serviceName: 'evaluator',
       entry: handlerEntry('evaluator'),
       description: `Propdesk ${tenantId}: applies the trade stream to account state`,
       // CPU scales with memory and the reducer is CPU-bound; a timeout fails the whole batch (then bisect
       // halves it), so the timeout leaves ample headroom over a 1,000-record batch.
       memorySize: 1024,
       timeout: Duration.minutes(1),
-      environment: { TENANT_ID: tenantId },
     })
       .bindTable(this.table, 'readWrite', 'TABLE_NAME')
       .bindBus(this.eventBus, 'EVENT_BUS_NAME')
@@ -207,8 +197,8 @@ export class TradePipeline extends Construct {
       batchSize: props.evaluator.batchSize,
       // A short wait fills batches under light load at the cost of that much latency.
       maxBatchingWindow: Duration.seconds(props.evaluator.maxBatchingWindowSeconds),
-      // One batch per shard at a time; raise toward 10 if iterator age grows (per-account order still holds).
-      parallelizationFactor: 1,
+      // Concurrent batches per shard (1 by default); raise toward 10 if iterator age grows: per-account order holds.
+      parallelizationFactor: props.evaluator.parallelizationFactor,
       // The evaluator reports the records that failed; Lambda checkpoints at the lowest and retries from it.
       reportBatchItemFailures: true,
       // A crash or timeout splits the batch to isolate the bad record; bisecting does not use up retries.
@@ -221,50 +211,61 @@ export class TradePipeline extends Construct {
     });
     this.evaluator.addEventSource(this.evaluatorEventSource);
 
+    // Generated here, never in a template or a tenant file: operators read it from Secrets Manager to
+    // configure the bridges. The ingest function accepts every value of the JSON object, so a rotation adds
+    // a second key, moves the bridges, then removes the first (cdk/README.md).
+    this.ingestSecret = new Secret(this, 'IngestSecret', {
+      description: `Propdesk ${tenantId}: HMAC secrets trading-platform bridges sign ingest requests with`,
+      generateSecretString: {
+        secretStringTemplate: '{}',
+        generateStringKey: 'current',
+        passwordLength: 64,
+        excludePunctuation: true,
+      },
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    acknowledge(
+      this.ingestSecret,
+      'SMG4',
+      'The bridges hold this secret, so it is rotated by hand in two steps (add a value, move the bridges, remove the old one; cdk/README.md); an automatic rotation would cut the bridges off',
+    );
+
     this.ingest = new PropdeskFunction(this, 'Ingest', {
+      ...functionDefaults,
+      serviceName: 'ingest',
       entry: handlerEntry('ingest'),
       description: `Propdesk ${tenantId}: verifies bridge requests and puts their events on the trade stream`,
       // Well under API Gateway's 30 s integration limit: a stuck put fails fast and the bridge retries.
       timeout: Duration.seconds(10),
-      environment: { TENANT_ID: tenantId, INGEST_SECRETS: ingestSecretsVariable(props.ingestSecrets) },
-    }).bindStreamWrite(this.tradeStream, 'TRADE_STREAM_NAME');
+    })
+      .bindStreamWrite(this.tradeStream, 'TRADE_STREAM_NAME')
+      .bindSecretRead(this.ingestSecret, 'INGEST_SECRETS_ARN');
 
     // No API Gateway authorizer: each bridge signs its requests and the ingest function verifies them.
-    this.ingestApi = new HttpApi(this, 'IngestApi', {
+    const ingestApi = new LoggedHttpApi(this, 'IngestHttp', {
       description: `Propdesk ${tenantId}: trading-platform bridges post events here`,
-      createDefaultStage: false,
+      throttle: props.ingestThrottle,
+      logRetentionDays: props.functions.logRetentionDays,
     });
-    this.ingestStage = this.ingestApi.addStage('DefaultStage', {
-      stageName: '$default',
-      autoDeploy: true,
-      throttle: props.ingestThrottle ?? DEFAULT_INGEST_THROTTLE,
-      accessLogSettings: {
-        destination: new LogGroupLogDestination(new LogGroup(this, 'IngestAccessLogs', { retention: RetentionDays.ONE_MONTH })),
-        // JSON with the HTTP API's own variables (CDK's default format is the REST API's).
-        format: AccessLogFormat.custom(
-          JSON.stringify({
-            requestId: '$context.requestId',
-            sourceIp: '$context.identity.sourceIp',
-            requestTime: '$context.requestTime',
-            routeKey: '$context.routeKey',
-            status: '$context.status',
-            responseLength: '$context.responseLength',
-            integrationError: '$context.integrationErrorMessage',
-          }),
-        ),
-      },
-    });
+    this.ingestApi = ingestApi.api;
+    this.ingestStage = ingestApi.stage;
+    acknowledge(
+      this.ingestApi,
+      'APIG4',
+      'Bridges sign every request (HMAC-SHA256 over timestamp and body, 300 s tolerance, constant-time comparison); the ingest function refuses unsigned or stale requests before reading the body',
+    );
     const ingestIntegration = new HttpLambdaIntegration('IngestIntegration', this.ingest);
     // Canonical events, and a platform's native payload that the function maps (mt5, ctrader, ...).
     this.ingestApi.addRoutes({ path: '/ingest/events', methods: [HttpMethod.POST], integration: ingestIntegration });
     this.ingestApi.addRoutes({ path: '/ingest/{platform}', methods: [HttpMethod.POST], integration: ingestIntegration });
 
     this.rollover = new PropdeskFunction(this, 'Rollover', {
+      ...functionDefaults,
+      serviceName: 'rollover',
       entry: handlerEntry('rollover'),
       description: `Propdesk ${tenantId}: puts the clock event that closes each firm day on the trade stream`,
       // It walks every account of the firm.
       timeout: Duration.minutes(5),
-      environment: { TENANT_ID: tenantId },
       // The scheduler invokes asynchronously; after Lambda's own retries a failed rollover is parked here.
       deadLetterQueue: this.rolloverDeadLetterQueue,
       retryAttempts: 2,
@@ -272,8 +273,14 @@ export class TradePipeline extends Construct {
       .bindTable(this.table, 'read', 'TABLE_NAME')
       .bindStreamWrite(this.tradeStream, 'TRADE_STREAM_NAME');
 
+    // Its own role, trusted only by this account's scheduler, instead of the stack-wide role CDK would share
+    // between every schedule target.
+    const scheduleRole = new Role(this, 'RolloverScheduleRole', {
+      assumedBy: new ServicePrincipal('scheduler.amazonaws.com', { conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } } }),
+    });
+    acknowledge(scheduleRole, `IAM5[Resource::<${Stack.of(this).getLogicalId(this.rollover.node.defaultChild as CfnResource)}.Arn>:*]`, "The scheduler's Lambda target grant covers the rollover function's versions and aliases, nothing else");
     this.rolloverSchedules = distinctBoundaries(props.dayBoundaries).map((boundary) => {
-      const { hour, minute } = parseLocalTime(boundary.time);
+      const { hour, minute } = cronTime(boundary.time);
       // The id (hence the logical id) is derived from the boundary itself, so adding or removing one
       // boundary never replaces the others' schedules.
       const scheduleId = `Rollover${boundary.zone.replace(/[^A-Za-z0-9]/g, '')}${boundary.time.replace(':', '')}`;
@@ -282,6 +289,7 @@ export class TradePipeline extends Construct {
         // Local time with the zone, so the boundary follows daylight saving as the firm's day does.
         schedule: ScheduleExpression.cron({ minute, hour, timeZone: TimeZone.of(boundary.zone) }),
         target: new LambdaInvoke(this.rollover, {
+          role: scheduleRole,
           // The instant the boundary was due, not when the invocation ran, so a late or retried run
           // closes exactly the day it was scheduled for.
           input: ScheduleTargetInput.fromObject({ scheduledTime: ContextAttribute.scheduledTime }),
@@ -349,19 +357,7 @@ export function tableSchema(definition: CreateTableCommandInput): TableSchema {
 }
 
 function streamCapacity(capacity: TradeStreamCapacity): { streamMode: StreamMode; shardCount?: number } {
-  if (capacity.mode === 'on-demand') return { streamMode: StreamMode.ON_DEMAND };
-  if (!Number.isInteger(capacity.shards) || capacity.shards < 1) {
-    throw new Error(`a provisioned trade stream needs a whole number of shards >= 1, got ${capacity.shards}`);
-  }
-  return { streamMode: StreamMode.PROVISIONED, shardCount: capacity.shards };
-}
-
-/** Checked here as the ingest function checks it at cold start, so a bad value fails the synth, not the API. */
-function ingestSecretsVariable(secrets: readonly string[]): string {
-  if (secrets.length === 0 || secrets.some((secret) => secret.length < MIN_INGEST_SECRET_LENGTH)) {
-    throw new Error(`ingest secrets: at least one, each at least ${MIN_INGEST_SECRET_LENGTH} characters`);
-  }
-  return JSON.stringify(secrets);
+  return capacity.mode === 'on-demand' ? { streamMode: StreamMode.ON_DEMAND } : { streamMode: StreamMode.PROVISIONED, shardCount: capacity.shards };
 }
 
 function encryptedQueue(scope: Construct, id: string, deadLetterQueue?: Queue): Queue {
@@ -369,6 +365,8 @@ function encryptedQueue(scope: Construct, id: string, deadLetterQueue?: Queue): 
     encryption: QueueEncryption.SQS_MANAGED,
     enforceSSL: true,
     retentionPeriod: QUEUE_RETENTION,
+    // Messages not yet handled (dead letters above all) outlive the stack.
+    removalPolicy: RemovalPolicy.RETAIN,
     // A message that fails five receives is parked instead of being retried forever.
     ...(deadLetterQueue ? { deadLetterQueue: { queue: deadLetterQueue, maxReceiveCount: 5 } } : {}),
   });
@@ -381,25 +379,11 @@ function queueWithDeadLetterQueue(scope: Construct, name: string): [Queue, Queue
 }
 
 function distinctBoundaries(boundaries: readonly FirmDayBoundary[]): FirmDayBoundary[] {
-  const byKey = new Map<string, FirmDayBoundary>();
-  for (const boundary of boundaries) {
-    assertTimeZone(boundary.zone);
-    byKey.set(`${boundary.zone} ${boundary.time}`, boundary);
-  }
-  return [...byKey.values()];
+  return [...new Map(boundaries.map((boundary) => [`${boundary.zone} ${boundary.time}`, boundary])).values()];
 }
 
-function assertTimeZone(zone: string): void {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: zone });
-  } catch {
-    throw new Error(`day boundary zone "${zone}" is not an IANA time zone`);
-  }
-}
-
-/** `HH:mm` (24-hour) into cron fields, without leading zeros. */
-function parseLocalTime(time: string): { hour: string; minute: string } {
-  const match = /^([01]\d|2[0-3]):([0-5]\d)$/.exec(time);
-  if (!match?.[1] || !match[2]) throw new Error(`day boundary time "${time}" is not HH:mm (24-hour)`);
-  return { hour: String(Number(match[1])), minute: String(Number(match[2])) };
+/** `HH:mm` (validated by the tenant schema) into cron fields, without leading zeros. */
+function cronTime(time: string): { hour: string; minute: string } {
+  const [hour = '', minute = ''] = time.split(':');
+  return { hour: String(Number(hour)), minute: String(Number(minute)) };
 }

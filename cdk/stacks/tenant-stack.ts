@@ -1,49 +1,66 @@
 /**
- * One firm (tenant), one stack: everything the firm runs on, tagged `tenant=<id>` for cost allocation.
- * The stack composes one construct per capability; this issue brings the trade pipeline, later issues add
- * alarms, dashboards and provisioning beside it.
+ * One firm (tenant), one stack: everything the firm runs on, in the firm's own account and region, tagged
+ * `tenant=<id>` for cost allocation. The stack composes one construct per capability.
  */
 import { CfnOutput, Stack, type StackProps, Tags } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
-import { type EvaluatorBatching, type FirmDayBoundary, TradePipeline, type TradeStreamCapacity } from '../constructs/trade-pipeline.js';
+import { ManagementApi } from '../constructs/management-api.js';
+import { Monitoring } from '../constructs/monitoring.js';
+import { TradePipeline } from '../constructs/trade-pipeline.js';
+import type { TenantConfig } from '../tenant-config.js';
 
-/** A firm's deployment settings (a later issue reads them from validated tenant files). */
-export interface TenantConfig {
-  /** Lower-case letters, digits and hyphens: it becomes part of resource names and tags. */
-  readonly tenantId: string;
-  /** Explicit, never environment-agnostic: a firm deploys to one known account and region. */
-  readonly env: { readonly account: string; readonly region: string };
-  readonly dayBoundaries: readonly FirmDayBoundary[];
-  readonly stream: TradeStreamCapacity;
-  readonly evaluator: EvaluatorBatching;
-  readonly ingestSecrets: readonly string[];
+export interface TenantStackProps extends Omit<StackProps, 'env'> {
+  /** Validated by `loadTenantConfig` (cdk/tenant-config.ts). */
+  readonly config: TenantConfig;
 }
-
-export type TenantStackProps = Omit<StackProps, 'env'> & TenantConfig;
-
-const TENANT_ID = /^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$/;
 
 export class TenantStack extends Stack {
   readonly tenantId: string;
   readonly tradePipeline: TradePipeline;
+  readonly managementApi: ManagementApi;
+  readonly monitoring: Monitoring;
 
   constructor(scope: Construct, id: string, props: TenantStackProps) {
-    const { tenantId, dayBoundaries, stream, evaluator, ingestSecrets, ...stackProps } = props;
-    if (!TENANT_ID.test(tenantId)) {
-      throw new Error(`tenant id "${tenantId}": use 1 to 32 lower-case letters, digits and inner hyphens`);
-    }
-    super(scope, id, { description: `Propdesk back office for firm ${tenantId}`, ...stackProps });
+    const { config, ...stackProps } = props;
+    const { tenantId } = config;
+    super(scope, id, {
+      description: `Propdesk back office for firm ${tenantId}`,
+      // Explicit, never environment-agnostic: a firm deploys to one known account and region.
+      env: { account: config.account, region: config.region },
+      ...stackProps,
+    });
     this.tenantId = tenantId;
     Tags.of(this).add('tenant', tenantId);
 
-    // The construct id is part of every logical id below it: renaming it would replace the table and stream.
-    this.tradePipeline = new TradePipeline(this, 'TradePipeline', { tenantId, dayBoundaries, stream, evaluator, ingestSecrets });
+    // Construct ids are part of every logical id below them: renaming one would replace the table and stream.
+    const functions = { logRetentionDays: config.logRetentionDays, tracing: config.features.tracing };
+    this.tradePipeline = new TradePipeline(this, 'TradePipeline', {
+      tenantId,
+      dayBoundaries: config.dayBoundaries,
+      stream: config.stream,
+      evaluator: config.evaluator,
+      ingestThrottle: config.ingest,
+      functions,
+    });
+    this.managementApi = new ManagementApi(this, 'ManagementApi', { tenantId, identity: config.identity, throttle: config.api, functions });
+    const { emails: alarmEmails, ...thresholds } = config.alarms;
+    this.monitoring = new Monitoring(this, 'Monitoring', { tenantId, pipeline: this.tradePipeline, managementApi: this.managementApi, thresholds, alarmEmails });
 
     new CfnOutput(this, 'IngestUrl', {
       description: 'Bridges POST to <url>/ingest/events or <url>/ingest/<platform>',
       value: this.tradePipeline.ingestApi.apiEndpoint,
     });
+    new CfnOutput(this, 'IngestSecretArn', {
+      description: 'The HMAC secrets bridges sign with: aws secretsmanager get-secret-value --secret-id <arn>',
+      value: this.tradePipeline.ingestSecret.secretArn,
+    });
+    new CfnOutput(this, 'ApiUrl', { description: 'The API for traders, the risk desk and admins (JWT)', value: this.managementApi.api.apiEndpoint });
+    if (this.managementApi.userPool && this.managementApi.userPoolClient) {
+      new CfnOutput(this, 'UserPoolId', { value: this.managementApi.userPool.userPoolId });
+      new CfnOutput(this, 'UserPoolClientId', { value: this.managementApi.userPoolClient.userPoolClientId });
+    }
     new CfnOutput(this, 'AccountOutcomesQueueUrl', { value: this.tradePipeline.accountOutcomesQueue.queueUrl });
     new CfnOutput(this, 'RiskAlertsQueueUrl', { value: this.tradePipeline.riskAlertsQueue.queueUrl });
+    new CfnOutput(this, 'AlarmTopicArn', { value: this.monitoring.alarmTopic.topicArn });
   }
 }

@@ -3,11 +3,11 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import type { CfnResource } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { addTenantStack, tenantConfig } from '../../cdk/app.js';
+import { addTenantStack } from '../../cdk/app.js';
 import type { PropdeskFunction } from '../../cdk/constructs/propdesk-function.js';
 import { tableSchema } from '../../cdk/constructs/trade-pipeline.js';
-import { type TenantConfig, TenantStack } from '../../cdk/stacks/tenant-stack.js';
-import { demo } from '../../cdk/tenants/demo.js';
+import { TenantStack } from '../../cdk/stacks/tenant-stack.js';
+import { loadTenantConfig, parseTenantConfig, type TenantConfigInput } from '../../cdk/tenant-config.js';
 import { tableDefinition } from '../../shared/adapters/dynamodb/table.js';
 
 /**
@@ -18,6 +18,8 @@ const appWithoutBundling = () => new App({ builtinCloudFormationValidation: fals
 
 const logicalId = (stack: Stack, construct: IConstruct) => stack.getLogicalId(construct.node.defaultChild as CfnResource);
 const arnOf = (id: string) => ({ 'Fn::GetAtt': [id, 'Arn'] });
+
+const demo = loadTenantConfig('demo');
 
 describe('the demo tenant stack', () => {
   let stack: TenantStack;
@@ -32,8 +34,8 @@ describe('the demo tenant stack', () => {
 
   it('is named after the tenant and deploys to its explicit account and region', () => {
     expect(stack.stackName).toBe('Propdesk-demo');
-    expect(stack.account).toBe(demo.env.account);
-    expect(stack.region).toBe(demo.env.region);
+    expect(stack.account).toBe(demo.account);
+    expect(stack.region).toBe(demo.region);
   });
 
   it('maps the evaluator to the trade stream with exactly the specified settings', () => {
@@ -79,7 +81,7 @@ describe('the demo tenant stack', () => {
     template.hasResourceProperties('AWS::Events::EventBus', { Name: 'propdesk-demo' });
     template.hasResourceProperties('AWS::Events::Archive', {
       SourceArn: arnOf(id(stack.tradePipeline.eventBus)),
-      EventPattern: { account: [demo.env.account] },
+      EventPattern: { account: [demo.account] },
       RetentionDays: 365,
     });
   });
@@ -131,22 +133,29 @@ describe('the demo tenant stack', () => {
   it('gives every function the shared defaults and the environment its handler reads', () => {
     const pipeline = stack.tradePipeline;
     const functions = template.findResources('AWS::Lambda::Function');
-    expect(Object.keys(functions)).toHaveLength(3);
+    // The pipeline's three and the staff API's one.
+    expect(Object.keys(functions)).toHaveLength(4);
     for (const fn of Object.values(functions)) {
       expect(fn.Properties).toMatchObject({
         Runtime: 'nodejs22.x',
         Architectures: ['arm64'],
         TracingConfig: { Mode: 'Active' },
         Handler: 'index.handler',
-        Environment: { Variables: { NODE_OPTIONS: '--enable-source-maps', TENANT_ID: 'demo' } },
+        Environment: { Variables: { NODE_OPTIONS: '--enable-source-maps', TENANT_ID: 'demo', POWERTOOLS_METRICS_NAMESPACE: 'Propdesk', POWERTOOLS_TRACE_ENABLED: 'true' } },
       });
       const logGroupId = (fn.Properties.LoggingConfig as { LogGroup: { Ref: string } }).LogGroup.Ref;
       expect(template.findResources('AWS::Logs::LogGroup')[logGroupId]?.Properties.RetentionInDays).toBe(30);
     }
     const variables = (construct: IConstruct) => functions[id(construct)]?.Properties.Environment.Variables as Record<string, unknown>;
+    const powertools = (service: string) => ({
+      POWERTOOLS_SERVICE_NAME: service,
+      POWERTOOLS_METRICS_NAMESPACE: 'Propdesk',
+      POWERTOOLS_TRACE_ENABLED: 'true',
+    });
     expect(variables(pipeline.evaluator)).toEqual({
       NODE_OPTIONS: '--enable-source-maps',
       TENANT_ID: 'demo',
+      ...powertools('evaluator'),
       TABLE_NAME: { Ref: id(pipeline.table) },
       EVENT_BUS_NAME: { Ref: id(pipeline.eventBus) },
       QUARANTINE_QUEUE_URL: { Ref: id(pipeline.quarantineQueue) },
@@ -154,12 +163,14 @@ describe('the demo tenant stack', () => {
     expect(variables(pipeline.ingest)).toEqual({
       NODE_OPTIONS: '--enable-source-maps',
       TENANT_ID: 'demo',
+      ...powertools('ingest'),
       TRADE_STREAM_NAME: { Ref: id(pipeline.tradeStream) },
-      INGEST_SECRETS: JSON.stringify(demo.ingestSecrets),
+      INGEST_SECRETS_ARN: { Ref: id(pipeline.ingestSecret) },
     });
     expect(variables(pipeline.rollover)).toEqual({
       NODE_OPTIONS: '--enable-source-maps',
       TENANT_ID: 'demo',
+      ...powertools('rollover'),
       TABLE_NAME: { Ref: id(pipeline.table) },
       TRADE_STREAM_NAME: { Ref: id(pipeline.tradeStream) },
     });
@@ -175,7 +186,7 @@ describe('the demo tenant stack', () => {
         .flatMap((policy) => (policy.Properties.PolicyDocument.Statement as Array<{ Action: string | string[] }>).flatMap((statement) => statement.Action));
     };
     const ingest = actionsOf(pipeline.ingest);
-    expect(ingest).toEqual(expect.arrayContaining(['kinesis:PutRecord', 'kinesis:PutRecords']));
+    expect(ingest).toEqual(expect.arrayContaining(['kinesis:PutRecord', 'kinesis:PutRecords', 'secretsmanager:GetSecretValue']));
     expect(ingest.filter((action) => /^(dynamodb|events|sqs|kinesis:GetRecords)/.test(action))).toEqual([]);
     const rollover = actionsOf(pipeline.rollover);
     expect(rollover).toEqual(expect.arrayContaining(['dynamodb:GetItem', 'dynamodb:Query', 'kinesis:PutRecords']));
@@ -205,7 +216,10 @@ describe('the demo tenant stack', () => {
   it('serves both ingest routes from the ingest function, throttled', () => {
     template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'POST /ingest/events' });
     template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'POST /ingest/{platform}' });
-    template.resourceCountIs('AWS::ApiGatewayV2::Route', 2);
+    const ingestRoutes = Object.values(template.findResources('AWS::ApiGatewayV2::Route')).filter(
+      (route) => (route.Properties.ApiId as { Ref: string }).Ref === id(stack.tradePipeline.ingestApi),
+    );
+    expect(ingestRoutes).toHaveLength(2);
     template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
       StageName: '$default',
       DefaultRouteSettings: { ThrottlingRateLimit: 1000, ThrottlingBurstLimit: 2000 },
@@ -231,39 +245,44 @@ describe('the demo tenant stack', () => {
 });
 
 describe('tenant settings flow into the stack', () => {
-  const config: TenantConfig = {
-    ...demo,
+  const acme: TenantConfigInput = {
     tenantId: 'acme-fx',
+    account: '222222222222',
+    region: 'eu-west-2',
     dayBoundaries: [
       { zone: 'Europe/London', time: '22:05' },
       { zone: 'Europe/London', time: '22:05' },
     ],
     stream: { mode: 'provisioned', shards: 3 },
-    evaluator: { batchSize: 250, maxBatchingWindowSeconds: 0 },
+    evaluator: { batchSize: 250, maxBatchingWindowSeconds: 2, parallelizationFactor: 4 },
+    ingest: { rateLimit: 50, burstLimit: 100 },
+    logRetentionDays: 90,
+    features: { tracing: false },
   };
-  const synth = (overrides: Partial<TenantConfig> = {}) =>
-    Template.fromStack(new TenantStack(appWithoutBundling(), 'Acme', { ...config, ...overrides }));
+  const template = Template.fromStack(new TenantStack(appWithoutBundling(), 'Acme', { config: parseTenantConfig(acme, 'acme') }));
 
   it('provisions shards, batches as configured and schedules a repeated boundary once', () => {
-    const template = synth();
     template.hasResourceProperties('AWS::Kinesis::Stream', { ShardCount: 3, StreamModeDetails: { StreamMode: 'PROVISIONED' } });
-    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', { BatchSize: 250, MaximumBatchingWindowInSeconds: 0 });
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', { BatchSize: 250, MaximumBatchingWindowInSeconds: 2, ParallelizationFactor: 4 });
     template.resourceCountIs('AWS::Scheduler::Schedule', 1);
     template.hasResourceProperties('AWS::Scheduler::Schedule', { ScheduleExpression: 'cron(5 22 * * ? *)', ScheduleExpressionTimezone: 'Europe/London' });
     template.hasResourceProperties('AWS::Events::EventBus', { Name: 'propdesk-acme-fx' });
   });
 
-  it('refuses settings that cannot deploy, before anything is built', () => {
-    expect(() => synth({ stream: { mode: 'provisioned', shards: 0 } })).toThrow(/whole number of shards/);
-    expect(() => synth({ dayBoundaries: [{ zone: 'Europe/Atlantis', time: '00:00' }] })).toThrow(/not an IANA time zone/);
-    expect(() => synth({ dayBoundaries: [{ zone: 'Europe/Prague', time: '24:00' }] })).toThrow(/not HH:mm/);
-    expect(() => synth({ ingestSecrets: ['short'] })).toThrow(/at least 32 characters/);
-    expect(() => synth({ tenantId: 'Acme FX' })).toThrow(/tenant id "Acme FX"/);
-  });
-
-  it('names the tenant the app does not know, and the missing choice', () => {
-    expect(() => tenantConfig('nobody')).toThrow(/unknown tenant "nobody" \(known tenants: demo\)/);
-    expect(() => tenantConfig(undefined)).toThrow(/no tenant chosen: pass -c tenant=<id>/);
+  it('throttles ingest, keeps logs and traces as the firm chose', () => {
+    template.hasResourceProperties('AWS::ApiGatewayV2::Stage', { DefaultRouteSettings: { ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 } });
+    const functions = Object.values(template.findResources('AWS::Lambda::Function'));
+    expect(functions).toHaveLength(4);
+    for (const fn of functions) {
+      expect(fn.Properties.TracingConfig).toBeUndefined();
+      expect(fn.Properties.Environment.Variables.POWERTOOLS_TRACE_ENABLED).toBe('false');
+      const logGroupId = (fn.Properties.LoggingConfig as { LogGroup: { Ref: string } }).LogGroup.Ref;
+      expect(template.findResources('AWS::Logs::LogGroup')[logGroupId]?.Properties.RetentionInDays).toBe(90);
+    }
+    const xray = Object.values(template.findResources('AWS::IAM::Policy')).flatMap((policy) =>
+      (policy.Properties.PolicyDocument.Statement as Array<{ Action: string | string[] }>).flatMap((statement) => statement.Action),
+    );
+    expect(xray.filter((action) => action.startsWith('xray:'))).toEqual([]);
   });
 });
 

@@ -1,7 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type LocalTemplate, synthesizeLocal } from '../../cdk/local-template.js';
-import { demo } from '../../cdk/tenants/demo.js';
+import { loadTenantConfig } from '../../cdk/tenant-config.js';
 import { type EventBridgeEvent, LocalEventBus } from '../../local/event-router.js';
+
+const demo = loadTenantConfig('demo');
 
 describe('the demo tenant, synthesized for the local platform', () => {
   let local: LocalTemplate;
@@ -14,8 +16,8 @@ describe('the demo tenant, synthesized for the local platform', () => {
     expect(local).toMatchObject({
       tenantId: 'demo',
       stackName: 'Propdesk-demo',
-      account: demo.env.account,
-      region: demo.env.region,
+      account: demo.account,
+      region: demo.region,
       eventBus: { name: 'propdesk-demo' },
     });
   });
@@ -83,9 +85,9 @@ describe('the demo tenant, synthesized for the local platform', () => {
           id: result.Entries[0]?.EventId,
           'detail-type': 'AccountFailed',
           source: 'propdesk.evaluator',
-          account: demo.env.account,
+          account: demo.account,
           time: '2026-03-02T17:00:00Z',
-          region: demo.env.region,
+          region: demo.region,
           resources: ['account/acc-1'],
           detail: { accountId: 'acc-1', rule: 'maxLoss' },
         },

@@ -1,0 +1,451 @@
+/**
+ * A firm's alarms and dashboard, built on the trade pipeline's public members. Every alarm notifies one
+ * KMS-encrypted SNS topic on ALARM and on OK, treats missing data as fine (an idle firm is not an incident)
+ * and tells the on-call engineer what it means and what to look at first. The alarms are declared as data
+ * (one list, one helper), so adding one is one entry.
+ */
+import { Aws, Duration, RemovalPolicy } from 'aws-cdk-lib';
+import {
+  Alarm,
+  AlarmStatusWidget,
+  ComparisonOperator,
+  Dashboard,
+  GraphWidget,
+  type IMetric,
+  type IWidget,
+  MathExpression,
+  Metric,
+  type MetricOptions,
+  Stats,
+  TextWidget,
+  TreatMissingData,
+} from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import { Effect, PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Key } from 'aws-cdk-lib/aws-kms';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import { Construct } from 'constructs';
+import { tableDefinition } from '../../shared/adapters/dynamodb/table.js';
+import { METRICS_NAMESPACE, type PropdeskFunction } from './propdesk-function.js';
+import type { HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
+import type { ManagementApi } from './management-api.js';
+import { type TradePipeline, tableSchema } from './trade-pipeline.js';
+
+export interface AlarmThresholds {
+  /** Oldest record's age on the trade stream the evaluator has not processed, seconds (Maximum over 1 min). */
+  readonly iteratorAgeSeconds: number;
+  /** Quarantined records per 5 minutes before alarming (>= this). */
+  readonly quarantinedRecordsPer5Minutes: number;
+  /** Function errors per 5 minutes, per function (>=). */
+  readonly functionErrorsPer5Minutes: number;
+  /** Function throttles per 5 minutes, per function (>=). */
+  readonly functionThrottlesPer5Minutes: number;
+  /** Ingest API 5xx responses per 5 minutes (>=). */
+  readonly ingest5xxPer5Minutes: number;
+  /** Staff and trader API 5xx responses per 5 minutes (>=). */
+  readonly api5xxPer5Minutes: number;
+}
+
+const ONE_MINUTE = Duration.minutes(1);
+const FIVE_MINUTES = Duration.minutes(5);
+
+export const DEFAULT_ALARM_THRESHOLDS: AlarmThresholds = {
+  iteratorAgeSeconds: 60,
+  quarantinedRecordsPer5Minutes: 1,
+  functionErrorsPer5Minutes: 1,
+  functionThrottlesPer5Minutes: 1,
+  ingest5xxPer5Minutes: 1,
+  api5xxPer5Minutes: 1,
+};
+
+export interface MonitoringProps {
+  readonly tenantId: string;
+  readonly pipeline: TradePipeline;
+  readonly managementApi: ManagementApi;
+  readonly thresholds: AlarmThresholds;
+  /** Addresses subscribed to the alarm topic by email (may be empty). */
+  readonly alarmEmails: readonly string[];
+}
+
+/**
+ * The custom-metric contract between the functions and this construct: the handlers emit these with
+ * Powertools Metrics (EMF) under `namespace`, with the dimensions `service` (the key below, the function's
+ * POWERTOOLS_SERVICE_NAME) and `tenant` (the tenant id). Everything here reads the names from this object.
+ * The handlers' side is `METRICS` in functions/powertools.ts (not imported: it would load the Powertools
+ * runtime into every synth); test/cdk/monitoring.test.ts fails if the two drift apart.
+ */
+export const PROPDESK_METRICS = {
+  namespace: METRICS_NAMESPACE,
+  dimensions: { service: 'service', tenant: 'tenant' },
+  services: {
+    evaluator: {
+      RecordsEvaluated: 'RecordsEvaluated',
+      RecordsQuarantined: 'RecordsQuarantined',
+      AccountsSaved: 'AccountsSaved',
+      AccountsRetried: 'AccountsRetried',
+      EventsPublished: 'EventsPublished',
+    },
+    ingest: {
+      EventsAccepted: 'EventsAccepted',
+      RequestsRejected: 'RequestsRejected',
+      RequestsFailed: 'RequestsFailed',
+    },
+    rollover: {
+      ClockEventsPut: 'ClockEventsPut',
+    },
+  },
+} as const;
+
+export type PropdeskService = keyof typeof PROPDESK_METRICS.services;
+export type PropdeskMetricName<S extends PropdeskService> = keyof (typeof PROPDESK_METRICS.services)[S] & string;
+
+/** One of the functions' custom metrics for one tenant (Sum over 5 minutes unless `options` says otherwise). */
+export function propdeskMetric<S extends PropdeskService>(
+  tenantId: string,
+  service: S,
+  metricName: PropdeskMetricName<S>,
+  options: MetricOptions = {},
+): Metric {
+  return new Metric({
+    namespace: PROPDESK_METRICS.namespace,
+    metricName,
+    dimensionsMap: { [PROPDESK_METRICS.dimensions.service]: service, [PROPDESK_METRICS.dimensions.tenant]: tenantId },
+    statistic: Stats.SUM,
+    period: FIVE_MINUTES,
+    ...options,
+  });
+}
+
+/** CloudWatch refuses an alarm whose metric math uses more metrics than this. */
+const MAX_METRICS_PER_ALARM = 10;
+
+/** One alarm, as data: `id` is the construct id and, kebab-cased, the end of the alarm's name. */
+interface AlarmSpec {
+  readonly id: string;
+  readonly metric: IMetric;
+  /** Alarms at or above this value. */
+  readonly threshold: number;
+  /** Consecutive breaching periods needed (all of them). @default 1 */
+  readonly evaluationPeriods?: number;
+  /** What it means and what to look at first. */
+  readonly description: string;
+}
+
+export class Monitoring extends Construct {
+  /** Encrypts the alarm topic; its policy lets CloudWatch (the alarms' publisher) use it. */
+  readonly alarmTopicKey: Key;
+  /** Every alarm's ALARM and OK action. */
+  readonly alarmTopic: Topic;
+  readonly alarms: readonly Alarm[];
+  readonly dashboard: Dashboard;
+
+  constructor(scope: Construct, id: string, props: MonitoringProps) {
+    // Checked before anything is added to the tree.
+    validateThresholds(props.thresholds);
+    const emails = validateEmails(props.alarmEmails);
+    super(scope, id);
+    const { tenantId, pipeline, managementApi, thresholds } = props;
+    const alarmNamePrefix = `propdesk-${tenantId}-`;
+
+    this.alarmTopicKey = new Key(this, 'AlarmTopicKey', {
+      description: `Propdesk ${tenantId}: alarm notifications topic`,
+      enableKeyRotation: true,
+      // It protects only notifications in flight; nothing outlives the topic that needs it.
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    // CloudWatch publishes as its service principal; SNS then encrypts with this key on its behalf, which
+    // fails (and the notification is dropped, visible only in the alarm history) unless the key policy lets
+    // the principal generate and decrypt data keys. The key encrypts this topic only.
+    this.alarmTopicKey.addToResourcePolicy(
+      new PolicyStatement({
+        sid: 'AllowCloudWatchAlarmsToUseTheKey',
+        effect: Effect.ALLOW,
+        principals: [new ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        resources: ['*'],
+      }),
+    );
+
+    this.alarmTopic = new Topic(this, 'AlarmTopic', {
+      displayName: `Propdesk ${tenantId} alarms`,
+      masterKey: this.alarmTopicKey,
+      // Denies Publish over plain HTTP (cdk-nag AwsSolutions-SNS3).
+      enforceSSL: true,
+    });
+    // enforceSSL attaches a topic policy, which replaces SNS's default one (the one that lets the account's
+    // services publish), so CloudWatch needs its own statement, scoped to this firm's alarms.
+    this.alarmTopic.addToResourcePolicy(
+      new PolicyStatement({
+        sid: 'AllowThisFirmsAlarmsToPublish',
+        effect: Effect.ALLOW,
+        principals: [new ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [this.alarmTopic.topicArn],
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID },
+          ArnLike: { 'aws:SourceArn': `arn:${Aws.PARTITION}:cloudwatch:${Aws.REGION}:${Aws.ACCOUNT_ID}:alarm:${alarmNamePrefix}*` },
+        },
+      }),
+    );
+    for (const email of emails) this.alarmTopic.addSubscription(new EmailSubscription(email));
+
+    const functions: ReadonlyArray<readonly [string, PropdeskFunction, string]> = [
+      ['Evaluator', pipeline.evaluator, 'applies the trade stream to account state'],
+      ['Ingest', pipeline.ingest, 'serves the bridges\u2019 ingest API'],
+      ['Rollover', pipeline.rollover, 'closes firm days on schedule'],
+      ['Me', managementApi.me, 'answers GET /v1/me on the staff and trader API'],
+    ];
+    const deadLetterQueues: ReadonlyArray<readonly [string, string, IQueue, string]> = [
+      [
+        'QuarantineDlqDepth',
+        'Quarantine DLQ',
+        pipeline.quarantineDeadLetterQueue,
+        'Quarantine messages failed 5 receives. Inspect them in the quarantine dead-letter queue, fix the consumer, then redrive them to the quarantine queue.',
+      ],
+      [
+        'AccountOutcomesDlqDepth',
+        'AccountOutcomes DLQ',
+        pipeline.accountOutcomesDeadLetterQueue,
+        'Account outcomes (failed / phase passed) were not delivered: the event bus could not put them on the queue, or the bridge consumer failed them 5 times. Check the AccountOutcomes rule\u2019s FailedInvocations and the consumer, then redrive: until then a failed account may still be able to trade.',
+      ],
+      [
+        'RiskAlertsDlqDepth',
+        'RiskAlerts DLQ',
+        pipeline.riskAlertsDeadLetterQueue,
+        'Risk alerts (violations / warnings) were not delivered: the event bus could not put them on the queue, or the risk-desk consumer failed them 5 times. Check the RiskAlerts rule\u2019s FailedInvocations and the consumer, then redrive.',
+      ],
+      [
+        'StreamFailureQueueDepth',
+        'Stream failure queue',
+        pipeline.streamFailureQueue,
+        'The evaluator gave up on a trade-stream batch (5 retries or 1 h record age): those trades are NOT applied to account state. Each message holds the shard and sequence range; find the cause in the evaluator logs, then re-read and replay the range within the stream\u2019s 24 h retention.',
+      ],
+      [
+        'RolloverDlqDepth',
+        'Rollover DLQ',
+        pipeline.rolloverDeadLetterQueue,
+        'A scheduled rollover failed for good, so a firm day may not have closed. Read the rollover logs for the scheduled time in the message, fix the cause and invoke the rollover with that scheduledTime.',
+      ],
+    ];
+
+    const specs: AlarmSpec[] = [
+      {
+        id: 'EvaluatorIteratorAge',
+        metric: pipeline.evaluator.metric('IteratorAge', { statistic: Stats.MAXIMUM, period: ONE_MINUTE }),
+        threshold: thresholds.iteratorAgeSeconds * 1000,
+        evaluationPeriods: 3,
+        description: `The evaluator has fallen behind the trade stream: its oldest unprocessed record has been older than ${thresholds.iteratorAgeSeconds} s for 3 minutes, so verdicts are late. Check the evaluator's errors, throttles and duration on the dashboard first; if it is healthy but slow, raise the mapping's parallelization factor. Records older than 1 h go to the stream-failure queue.`,
+      },
+      ...deadLetterQueues.map(([alarmId, , queue, meaning]) => ({
+        id: alarmId,
+        metric: queue.metricApproximateNumberOfMessagesVisible({ statistic: Stats.MAXIMUM, period: ONE_MINUTE }),
+        threshold: 1,
+        description: `Messages are waiting in a dead-letter / failure queue. ${meaning}`,
+      })),
+      {
+        id: 'RecordsQuarantined',
+        metric: propdeskMetric(tenantId, 'evaluator', 'RecordsQuarantined'),
+        threshold: thresholds.quarantinedRecordsPer5Minutes,
+        description: `The evaluator quarantined at least ${thresholds.quarantinedRecordsPer5Minutes} trade record(s) in 5 minutes (malformed, or for an account it does not know); they are not applied to account state. Read the messages on the quarantine queue and the evaluator logs to see why, usually a bridge sending a new or broken payload.`,
+      },
+      ...functions.flatMap(([name, fn, role]) => [
+        {
+          id: `${name}Errors`,
+          metric: fn.metricErrors({ statistic: Stats.SUM, period: FIVE_MINUTES }),
+          threshold: thresholds.functionErrorsPer5Minutes,
+          description: `The ${name.toLowerCase()} function (it ${role}) failed at least ${thresholds.functionErrorsPer5Minutes} invocation(s) in 5 minutes. Read its log group for the errors first (X-Ray traces show which call failed).`,
+        },
+        {
+          id: `${name}Throttles`,
+          metric: fn.metricThrottles({ statistic: Stats.SUM, period: FIVE_MINUTES }),
+          threshold: thresholds.functionThrottlesPer5Minutes,
+          description: `The ${name.toLowerCase()} function (it ${role}) was throttled at least ${thresholds.functionThrottlesPer5Minutes} time(s) in 5 minutes. Check the account's Lambda concurrency (ConcurrentExecutions against the regional limit) and other functions eating it; request a limit raise or reserve concurrency.`,
+        },
+      ]),
+      {
+        id: 'IngestApiServerErrors',
+        metric: pipeline.ingestApi.metricServerError({ statistic: Stats.SUM, period: FIVE_MINUTES }),
+        threshold: thresholds.ingest5xxPer5Minutes,
+        description: `The ingest API answered at least ${thresholds.ingest5xxPer5Minutes} request(s) with 5xx in 5 minutes: bridges are retrying and trades may be delayed. Check the ingest function's errors and logs first, then the trade stream's write throttling.`,
+      },
+      {
+        id: 'ApiServerErrors',
+        metric: managementApi.api.metricServerError({ statistic: Stats.SUM, period: FIVE_MINUTES }),
+        threshold: thresholds.api5xxPer5Minutes,
+        description: `The staff and trader API answered at least ${thresholds.api5xxPer5Minutes} request(s) with 5xx in 5 minutes. Check the errors of the functions behind its routes, then the API's access logs (integrationError, authorizerError).`,
+      },
+      {
+        id: 'TradeStreamWriteThrottles',
+        metric: pipeline.tradeStream.metricWriteProvisionedThroughputExceeded({ statistic: Stats.SUM, period: FIVE_MINUTES }),
+        threshold: 1,
+        description: 'Writes to the trade stream were throttled (the shards\u2019 write limit): ingest and rollover retry, and may fail. On a provisioned stream add shards (or switch to on-demand); on-demand, check for a hot partition key (one account flooding).',
+      },
+      {
+        id: 'TableThrottles',
+        metric: tableThrottleEvents(pipeline, FIVE_MINUTES),
+        threshold: 1,
+        description: 'Reads or writes on the firm\u2019s table (or its indexes) were throttled: saves are retried and may fail. Check the table\u2019s throttle metrics per index and for a hot key, and the account\u2019s on-demand throughput limits.',
+      },
+    ];
+
+    const topicAction = new SnsAction(this.alarmTopic);
+    const makeAlarm = (spec: AlarmSpec): Alarm => {
+      const evaluationPeriods = spec.evaluationPeriods ?? 1;
+      const alarm = new Alarm(this, spec.id, {
+        alarmName: `${alarmNamePrefix}${kebabCase(spec.id)}`,
+        alarmDescription: spec.description,
+        metric: spec.metric,
+        threshold: spec.threshold,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods,
+        datapointsToAlarm: evaluationPeriods,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      });
+      alarm.addAlarmAction(topicAction);
+      alarm.addOkAction(topicAction);
+      return alarm;
+    };
+    this.alarms = specs.map(makeAlarm);
+
+    this.dashboard = new Dashboard(this, 'Dashboard', { dashboardName: `propdesk-${tenantId}`, defaultInterval: Duration.hours(3) });
+    const custom = <S extends PropdeskService>(service: S, name: PropdeskMetricName<S>) =>
+      propdeskMetric(tenantId, service, name, { label: name });
+    const graph = (title: string, left: IMetric[], width: number): GraphWidget => new GraphWidget({ title, left, width, height: 6 });
+    const functionHealth = (fn: PropdeskFunction, width: number): GraphWidget[] => [
+      graph('Errors, throttles', [fn.metricErrors({ label: 'Errors' }), fn.metricThrottles({ label: 'Throttles' })], width),
+      graph('Duration p50 / p99', [fn.metricDuration({ statistic: Stats.p(50), label: 'p50' }), fn.metricDuration({ statistic: Stats.p(99), label: 'p99' })], width),
+    ];
+    const apiTraffic = (api: HttpApi): GraphWidget[] => [
+      graph('API requests, 4xx, 5xx', [api.metricCount({ statistic: Stats.SUM, label: 'Requests' }), api.metricClientError({ label: '4xx' }), api.metricServerError({ label: '5xx' })], 6),
+      graph('API latency p99', [api.metricLatency({ statistic: Stats.p(99), label: 'Latency p99' }), api.metricIntegrationLatency({ statistic: Stats.p(99), label: 'Integration latency p99' })], 6),
+    ];
+    const queueDepth = (entries: ReadonlyArray<readonly [string, IQueue]>) =>
+      entries.map(([label, queue]) => queue.metricApproximateNumberOfMessagesVisible({ statistic: Stats.MAXIMUM, label }));
+    const rows: ReadonlyArray<readonly [string, IWidget[]]> = [
+      [
+        'Trade stream',
+        [
+          graph('Incoming records', [pipeline.tradeStream.metricIncomingRecords({ statistic: Stats.SUM, label: 'IncomingRecords' })], 8),
+          graph('Write throttled', [pipeline.tradeStream.metricWriteProvisionedThroughputExceeded({ statistic: Stats.SUM, label: 'WriteProvisionedThroughputExceeded' })], 8),
+          new GraphWidget({
+            title: 'Evaluator iterator age (ms, max)',
+            left: [pipeline.evaluator.metric('IteratorAge', { statistic: Stats.MAXIMUM, period: ONE_MINUTE, label: 'IteratorAge' })],
+            leftAnnotations: [{ value: thresholds.iteratorAgeSeconds * 1000, label: 'alarm' }],
+            width: 8,
+            height: 6,
+          }),
+        ],
+      ],
+      [
+        'Evaluator',
+        [
+          graph('Records', [custom('evaluator', 'RecordsEvaluated'), custom('evaluator', 'RecordsQuarantined')], 6),
+          graph('Accounts, events', [custom('evaluator', 'AccountsSaved'), custom('evaluator', 'AccountsRetried'), custom('evaluator', 'EventsPublished')], 6),
+          ...functionHealth(pipeline.evaluator, 4),
+          graph('Concurrency (max)', [pipeline.evaluator.metric('ConcurrentExecutions', { statistic: Stats.MAXIMUM, label: 'ConcurrentExecutions' })], 4),
+        ],
+      ],
+      [
+        'Ingest',
+        [
+          ...apiTraffic(pipeline.ingestApi),
+          graph('Events', [custom('ingest', 'EventsAccepted'), custom('ingest', 'RequestsRejected'), custom('ingest', 'RequestsFailed')], 4),
+          ...functionHealth(pipeline.ingest, 4),
+        ],
+      ],
+      ['Staff and trader API', [...apiTraffic(managementApi.api), ...functionHealth(managementApi.me, 6)]],
+      [
+        'Rollover',
+        [graph('Clock events put', [custom('rollover', 'ClockEventsPut')], 8), ...functionHealth(pipeline.rollover, 8)],
+      ],
+      [
+        'Table',
+        [
+          graph('Consumed capacity', [
+            pipeline.table.metricConsumedWriteCapacityUnits({ statistic: Stats.SUM, label: 'WCU' }),
+            pipeline.table.metricConsumedReadCapacityUnits({ statistic: Stats.SUM, label: 'RCU' }),
+          ], 12),
+          graph('Throttle events (table and indexes)', [tableThrottleEvents(pipeline, FIVE_MINUTES)], 12),
+        ],
+      ],
+      [
+        'Queues (messages visible, max)',
+        [
+          graph('Work queues', queueDepth([
+            ['Quarantine', pipeline.quarantineQueue],
+            ['AccountOutcomes', pipeline.accountOutcomesQueue],
+            ['RiskAlerts', pipeline.riskAlertsQueue],
+          ]), 12),
+          graph('Dead-letter and failure queues', queueDepth(deadLetterQueues.map(([, label, queue]) => [label, queue] as const)), 12),
+        ],
+      ],
+    ];
+    for (const [title, widgets] of rows) {
+      this.dashboard.addWidgets(new TextWidget({ markdown: `## ${title}`, width: 24, height: 1 }));
+      this.dashboard.addWidgets(...widgets);
+    }
+    this.dashboard.addWidgets(
+      new AlarmStatusWidget({ title: 'Alarms', alarms: [...this.alarms], width: 24, height: 2 + Math.ceil(this.alarms.length / 4) }),
+    );
+  }
+}
+
+/**
+ * Throttle events on the table and each of its global secondary indexes (an index that cannot keep up
+ * throttles the table's writes), read and write, summed. Read from the same table definition the pipeline
+ * builds the table from, so a new index is covered without touching this file.
+ */
+function tableThrottleEvents(pipeline: TradePipeline, period: Duration): MathExpression {
+  const indexes = tableSchema(tableDefinition('unused')).globalSecondaryIndexes.map((index) => index.indexName);
+  const usingMetrics: Record<string, IMetric> = {};
+  const owners: ReadonlyArray<readonly [string, Record<string, string>]> = [
+    ['table', {}],
+    ...indexes.map((indexName, position) => [`index${position}`, { GlobalSecondaryIndexName: indexName }] as const),
+  ];
+  for (const [owner, dimensions] of owners) {
+    for (const metricName of ['ReadThrottleEvents', 'WriteThrottleEvents']) {
+      usingMetrics[`${owner}${metricName.startsWith('Read') ? 'Read' : 'Write'}`] = pipeline.table.metric(metricName, {
+        statistic: Stats.SUM,
+        period,
+        dimensionsMap: { TableName: pipeline.table.tableName, ...dimensions },
+      });
+    }
+  }
+  const ids = Object.keys(usingMetrics);
+  if (ids.length > MAX_METRICS_PER_ALARM) {
+    throw new Error(`table throttle alarm: ${indexes.length} indexes need ${ids.length} metrics, CloudWatch allows ${MAX_METRICS_PER_ALARM} per alarm; split the alarm`);
+  }
+  return new MathExpression({
+    expression: ids.map((metricId) => `FILL(${metricId}, 0)`).join(' + '),
+    usingMetrics,
+    label: 'Throttle events',
+    period,
+  });
+}
+
+function validateThresholds(thresholds: AlarmThresholds): void {
+  for (const field of Object.keys(DEFAULT_ALARM_THRESHOLDS) as Array<keyof AlarmThresholds>) {
+    const value: unknown = thresholds[field];
+    if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+      throw new Error(`alarm threshold ${field} must be a positive finite number, got ${String(value)}`);
+    }
+  }
+}
+
+function validateEmails(emails: readonly string[]): readonly string[] {
+  const seen = new Set<string>();
+  for (const email of emails) {
+    if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)) throw new Error(`alarm email "${email}" is not an email address`);
+    const key = email.toLowerCase();
+    if (seen.has(key)) throw new Error(`alarm email "${email}" is listed twice`);
+    seen.add(key);
+  }
+  return emails;
+}
+
+/** `EvaluatorIteratorAge` -> `evaluator-iterator-age`. */
+function kebabCase(id: string): string {
+  return id.replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase();
+}

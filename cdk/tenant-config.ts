@@ -1,0 +1,178 @@
+/**
+ * A firm's deployment settings: one JSON file per tenant in cdk/tenants/, validated here at synth time so a
+ * typo or an impossible value stops `cdk synth` with the field at fault instead of reaching CloudFormation.
+ * The JSON Schema beside the files (cdk/tenants/tenant.schema.json) is generated from this one, so editors
+ * check a tenant file as it is typed.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { DEFAULT_ALARM_THRESHOLDS } from './constructs/monitoring.js';
+
+export const TENANTS_DIRECTORY = new URL('./tenants/', import.meta.url);
+
+const isIanaZone = (zone: string): boolean => {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone });
+    return zone.includes('/') || zone === 'UTC';
+  } catch {
+    return false;
+  }
+};
+
+export const FirmDayBoundarySchema = z
+  .object({
+    zone: z.string().refine(isIanaZone, 'an IANA time zone such as Europe/Prague or America/New_York'),
+    time: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a local time HH:mm (24-hour)'),
+  })
+  .strict()
+  .describe('The local time in an IANA zone at which one firm day ends and the next starts');
+
+export const TradeStreamCapacitySchema = z
+  .discriminatedUnion('mode', [
+    z.object({ mode: z.literal('on-demand') }).strict(),
+    z.object({ mode: z.literal('provisioned'), shards: z.int().min(1).max(500) }).strict(),
+  ])
+  .describe('On-demand scales by itself and has a stream-hour floor; provisioned is cheaper at a steady, known load');
+
+export const EvaluatorBatchingSchema = z
+  .object({
+    batchSize: z.int().min(1).max(10_000).default(1_000).describe('Records per invocation'),
+    maxBatchingWindowSeconds: z.int().min(0).max(300).default(0).describe('How long Lambda may wait to fill a batch: latency traded for fewer invocations'),
+    parallelizationFactor: z.int().min(1).max(10).default(1).describe('Concurrent batches per shard; raise when iterator age grows (order per account is kept)'),
+  })
+  .strict();
+
+const positive = (description: string) => z.number().positive().finite().describe(description);
+
+export const AlarmsSchema = z
+  .object({
+    emails: z.array(z.email()).default([]).describe('Addresses subscribed to the alarm topic (each confirms by email)'),
+    iteratorAgeSeconds: positive('Alarm when the oldest unevaluated trade record is this old').default(DEFAULT_ALARM_THRESHOLDS.iteratorAgeSeconds),
+    quarantinedRecordsPer5Minutes: positive('Alarm at this many quarantined records in 5 minutes').default(
+      DEFAULT_ALARM_THRESHOLDS.quarantinedRecordsPer5Minutes,
+    ),
+    functionErrorsPer5Minutes: positive('Alarm at this many errors of one function in 5 minutes').default(DEFAULT_ALARM_THRESHOLDS.functionErrorsPer5Minutes),
+    functionThrottlesPer5Minutes: positive('Alarm at this many throttles of one function in 5 minutes').default(
+      DEFAULT_ALARM_THRESHOLDS.functionThrottlesPer5Minutes,
+    ),
+    ingest5xxPer5Minutes: positive('Alarm at this many ingest API 5xx responses in 5 minutes').default(DEFAULT_ALARM_THRESHOLDS.ingest5xxPer5Minutes),
+    api5xxPer5Minutes: positive('Alarm at this many staff and trader API 5xx responses in 5 minutes').default(DEFAULT_ALARM_THRESHOLDS.api5xxPer5Minutes),
+  })
+  .strict();
+
+export const IdentitySchema = z
+  .discriminatedUnion('provider', [
+    z
+      .object({
+        provider: z.literal('cognito'),
+        threatProtection: z
+          .boolean()
+          .default(false)
+          .describe("Cognito's Plus plan: blocks compromised credentials and risky sign-ins (about $0.02 per monthly active user)"),
+      })
+      .strict(),
+    z
+      .object({
+        provider: z.literal('oidc'),
+        issuer: z.url({ protocol: /^https$/ }).describe("The firm's own OpenID Connect issuer (its `iss` claim)"),
+        audience: z.array(z.string().min(1)).min(1).describe('Accepted `aud` (or `client_id`) values'),
+        rolesClaim: z.string().min(1).default('roles').describe('The claim listing the caller\'s roles: trader, risk, admin, service'),
+      })
+      .strict(),
+  ])
+  .describe('Who signs the JWTs the API accepts: a Cognito user pool in the stack, or the firm\'s own OIDC issuer');
+
+/** CloudWatch Logs accepts only these retention periods. */
+const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
+
+export const TenantConfigSchema = z
+  .object({
+    $schema: z.string().optional(),
+    tenantId: z
+      .string()
+      .regex(/^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$/, '1 to 32 lower-case letters, digits and inner hyphens (it names resources and tags)'),
+    account: z.string().regex(/^\d{12}$/, 'a 12-digit AWS account id'),
+    region: z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, 'an AWS region such as eu-central-1'),
+    dayBoundaries: z.array(FirmDayBoundarySchema).min(1).describe('One rollover schedule per distinct boundary'),
+    stream: TradeStreamCapacitySchema,
+    evaluator: EvaluatorBatchingSchema.prefault({}),
+    ingest: z
+      .object({
+        rateLimit: z.int().min(1).default(1_000).describe('Steady requests per second to the ingest API (bridges post batches)'),
+        burstLimit: z.int().min(1).default(2_000).describe('Requests the ingest API absorbs at once above the steady rate'),
+      })
+      .strict()
+      .prefault({}),
+    api: z
+      .object({
+        rateLimit: z.int().min(1).default(200).describe('Steady requests per second to the staff and trader API'),
+        burstLimit: z.int().min(1).default(400).describe('Requests the API absorbs at once above the steady rate'),
+      })
+      .strict()
+      .prefault({}),
+    identity: IdentitySchema.default({ provider: 'cognito', threatProtection: false }),
+    alarms: AlarmsSchema.prefault({}),
+    logRetentionDays: z
+      .literal([...LOG_RETENTION_DAYS])
+      .default(30)
+      .describe('Days CloudWatch keeps function and access logs'),
+    features: z
+      .object({
+        tracing: z.boolean().default(true).describe('X-Ray active tracing on every function (about $5 per million traces recorded)'),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict();
+
+export type TenantConfig = z.output<typeof TenantConfigSchema>;
+export type TenantConfigInput = z.input<typeof TenantConfigSchema>;
+export type FirmDayBoundary = z.output<typeof FirmDayBoundarySchema>;
+export type TradeStreamCapacity = z.output<typeof TradeStreamCapacitySchema>;
+export type EvaluatorBatching = z.output<typeof EvaluatorBatchingSchema>;
+export type AlarmSettings = z.output<typeof AlarmsSchema>;
+export type IdentitySettings = z.output<typeof IdentitySchema>;
+
+/** Validates a tenant's settings; the error names the source and every field at fault. */
+export function parseTenantConfig(input: unknown, source: string): TenantConfig {
+  const parsed = TenantConfigSchema.safeParse(input);
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.map((issue) => `  ${issue.path.length > 0 ? issue.path.join('.') : '(root)'}: ${issue.message}`);
+  throw new Error(`${source} is not a valid tenant configuration:\n${problems.join('\n')}`);
+}
+
+/** The tenant ids with a file in the directory, sorted. */
+export function tenantIds(directory: URL = TENANTS_DIRECTORY): string[] {
+  return readdirSync(directory)
+    .filter((name) => name.endsWith('.json') && !name.endsWith('.schema.json'))
+    .map((name) => name.slice(0, -'.json'.length))
+    .sort();
+}
+
+/** Reads and validates `<directory>/<tenantId>.json`; a missing or unknown tenant lists the known ones. */
+export function loadTenantConfig(tenantId: unknown, directory: URL = TENANTS_DIRECTORY): TenantConfig {
+  const known = tenantIds(directory);
+  const knownList = `known tenants: ${known.join(', ') || 'none'}`;
+  if (typeof tenantId !== 'string' || tenantId === '') {
+    throw new Error(`no tenant chosen: pass -c tenant=<id> to cdk (${knownList})`);
+  }
+  if (!known.includes(tenantId)) throw new Error(`unknown tenant "${tenantId}": no cdk/tenants/${tenantId}.json (${knownList})`);
+  const file = new URL(`${tenantId}.json`, directory);
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new Error(`cdk/tenants/${tenantId}.json is not valid JSON: ${(error as Error).message}`);
+  }
+  const config = parseTenantConfig(json, `cdk/tenants/${tenantId}.json`);
+  if (config.tenantId !== tenantId) {
+    throw new Error(`cdk/tenants/${tenantId}.json declares tenantId "${config.tenantId}": the file name and the id must match`);
+  }
+  return config;
+}
+
+/** The JSON Schema of a tenant file, as editors and `$schema` see it (what may be written, defaults included). */
+export function tenantJsonSchema(): string {
+  const schema = z.toJSONSchema(TenantConfigSchema, { io: 'input', target: 'draft-2020-12' });
+  return `${JSON.stringify({ ...schema, title: 'Propdesk tenant configuration' }, null, 2)}\n`;
+}

@@ -1,0 +1,297 @@
+import { App, type CfnResource, type Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import type { IConstruct } from 'constructs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { type AlarmThresholds, DEFAULT_ALARM_THRESHOLDS, Monitoring, PROPDESK_METRICS } from '../../cdk/constructs/monitoring.js';
+import { TenantStack } from '../../cdk/stacks/tenant-stack.js';
+import { loadTenantConfig, type TenantConfig } from '../../cdk/tenant-config.js';
+import { METRICS } from '../../functions/powertools.js';
+
+/** Bundling skipped and CDK's built-in CloudFormation validation off, as in trade-pipeline.test.ts. */
+const appWithoutBundling = () => new App({ builtinCloudFormationValidation: false, context: { 'aws:cdk:bundling-stacks': [] } });
+
+const EMAILS = ['oncall@example.com', 'risk-desk@example.com'];
+
+/** The demo firm, with alarm emails and (optionally) other thresholds. TenantStack builds its Monitoring from them. */
+function demoStack(alarms: Partial<TenantConfig['alarms']> = {}): TenantStack {
+  const demo = loadTenantConfig('demo');
+  const config: TenantConfig = { ...demo, alarms: { ...demo.alarms, emails: EMAILS, ...alarms } };
+  return new TenantStack(appWithoutBundling(), 'Propdesk-demo', { config });
+}
+
+const logicalId = (stack: Stack, construct: IConstruct) => stack.getLogicalId(construct.node.defaultChild as CfnResource);
+
+type Resource = { Properties: Record<string, unknown> };
+type Dimension = { Name: string; Value: unknown };
+
+/** Every alarm the demo firm must have, by name. */
+const EXPECTED_ALARMS = [
+  'evaluator-iterator-age',
+  'quarantine-dlq-depth',
+  'account-outcomes-dlq-depth',
+  'risk-alerts-dlq-depth',
+  'stream-failure-queue-depth',
+  'rollover-dlq-depth',
+  'records-quarantined',
+  'evaluator-errors',
+  'evaluator-throttles',
+  'ingest-errors',
+  'ingest-throttles',
+  'rollover-errors',
+  'rollover-throttles',
+  'me-errors',
+  'me-throttles',
+  'ingest-api-server-errors',
+  'api-server-errors',
+  'trade-stream-write-throttles',
+  'table-throttles',
+].map((what) => `propdesk-demo-${what}`);
+
+describe('the demo tenant monitoring', () => {
+  let stack: TenantStack;
+  let monitoring: Monitoring;
+  let template: Template;
+  let alarms: Record<string, Resource>;
+  let id: (construct: IConstruct) => string;
+  const alarmNamed = (name: string): Resource => {
+    const alarm = Object.values(alarms).find((candidate) => candidate.Properties.AlarmName === name);
+    if (alarm === undefined) throw new Error(`no alarm named ${name}`);
+    return alarm;
+  };
+
+  beforeAll(() => {
+    stack = demoStack();
+    monitoring = stack.monitoring;
+    template = Template.fromStack(stack);
+    alarms = template.findResources('AWS::CloudWatch::Alarm') as Record<string, Resource>;
+    id = (construct) => logicalId(stack, construct);
+  });
+
+  it('creates exactly the expected alarms, named after the tenant, and exposes them', () => {
+    expect(Object.values(alarms).map((alarm) => alarm.Properties.AlarmName).sort()).toEqual([...EXPECTED_ALARMS].sort());
+    expect(monitoring.alarms).toHaveLength(EXPECTED_ALARMS.length);
+  });
+
+  it('notifies the topic on ALARM and on OK, treats missing data as fine and explains every alarm', () => {
+    const topic = { Ref: id(monitoring.alarmTopic) };
+    for (const alarm of Object.values(alarms)) {
+      expect(alarm.Properties, String(alarm.Properties.AlarmName)).toMatchObject({
+        AlarmActions: [topic],
+        OKActions: [topic],
+        TreatMissingData: 'notBreaching',
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      });
+      expect(String(alarm.Properties.AlarmDescription).length, String(alarm.Properties.AlarmName)).toBeGreaterThan(80);
+    }
+  });
+
+  it('alarms when the evaluator falls 60 s behind the stream for 3 of 3 minutes', () => {
+    expect(alarmNamed('propdesk-demo-evaluator-iterator-age').Properties).toMatchObject({
+      Namespace: 'AWS/Lambda',
+      MetricName: 'IteratorAge',
+      Dimensions: [{ Name: 'FunctionName', Value: { Ref: id(stack.tradePipeline.evaluator) } }],
+      Statistic: 'Maximum',
+      Period: 60,
+      Threshold: 60_000,
+      EvaluationPeriods: 3,
+      DatapointsToAlarm: 3,
+    });
+  });
+
+  it('alarms on a message in each of the five dead-letter and failure queues', () => {
+    const pipeline = stack.tradePipeline;
+    const depthAlarms = Object.values(alarms).filter((alarm) => alarm.Properties.MetricName === 'ApproximateNumberOfMessagesVisible');
+    const queuesWatched = depthAlarms.map((alarm) => {
+      expect(alarm.Properties).toMatchObject({ Namespace: 'AWS/SQS', Statistic: 'Maximum', Threshold: 1 });
+      return (alarm.Properties.Dimensions as Dimension[]).find((dimension) => dimension.Name === 'QueueName')?.Value;
+    });
+    const deadLetterQueues = [
+      pipeline.quarantineDeadLetterQueue,
+      pipeline.accountOutcomesDeadLetterQueue,
+      pipeline.riskAlertsDeadLetterQueue,
+      pipeline.streamFailureQueue,
+      pipeline.rolloverDeadLetterQueue,
+    ];
+    expect(queuesWatched).toEqual(expect.arrayContaining(deadLetterQueues.map((queue) => ({ 'Fn::GetAtt': [id(queue), 'QueueName'] }))));
+    expect(queuesWatched).toHaveLength(deadLetterQueues.length);
+  });
+
+  it('alarms on quarantined records from the Propdesk namespace, for this service and tenant', () => {
+    const alarm = alarmNamed('propdesk-demo-records-quarantined').Properties;
+    expect(alarm).toMatchObject({ Namespace: 'Propdesk', MetricName: 'RecordsQuarantined', Statistic: 'Sum', Period: 300, Threshold: 1 });
+    expect(alarm.Dimensions).toEqual(
+      expect.arrayContaining([
+        { Name: 'service', Value: 'evaluator' },
+        { Name: 'tenant', Value: 'demo' },
+      ]),
+    );
+    expect(alarm.Dimensions).toHaveLength(2);
+    expect(PROPDESK_METRICS.namespace).toBe('Propdesk');
+  });
+
+  it('watches the custom metrics under the names, namespace and dimensions the functions emit them with', () => {
+    // The handlers' side of the contract (functions/powertools.ts): same services, same metric names.
+    expect(Object.fromEntries(Object.entries(PROPDESK_METRICS.services).map(([service, names]) => [service, Object.values(names)]))).toEqual(METRICS);
+    // Powertools takes `service` from POWERTOOLS_SERVICE_NAME and `tenant` from TENANT_ID.
+    const pipeline = stack.tradePipeline;
+    const functions = template.findResources('AWS::Lambda::Function') as Record<string, Resource>;
+    for (const [service, fn] of [
+      ['evaluator', pipeline.evaluator],
+      ['ingest', pipeline.ingest],
+      ['rollover', pipeline.rollover],
+    ] as const) {
+      expect((functions[id(fn)]?.Properties.Environment as { Variables: Record<string, unknown> }).Variables).toMatchObject({
+        POWERTOOLS_SERVICE_NAME: service,
+        POWERTOOLS_METRICS_NAMESPACE: PROPDESK_METRICS.namespace,
+        TENANT_ID: 'demo',
+      });
+    }
+  });
+
+  it('alarms on each function\u2019s errors and throttles', () => {
+    const pipeline = stack.tradePipeline;
+    for (const [name, fn] of [
+      ['evaluator', pipeline.evaluator],
+      ['ingest', pipeline.ingest],
+      ['rollover', pipeline.rollover],
+    ] as const) {
+      for (const metricName of ['Errors', 'Throttles']) {
+        expect(alarmNamed(`propdesk-demo-${name}-${metricName.toLowerCase()}`).Properties).toMatchObject({
+          Namespace: 'AWS/Lambda',
+          MetricName: metricName,
+          Dimensions: [{ Name: 'FunctionName', Value: { Ref: id(fn) } }],
+          Statistic: 'Sum',
+          Period: 300,
+          Threshold: 1,
+        });
+      }
+    }
+  });
+
+  it('alarms on ingest API 5xx, stream write throttling and table throttling', () => {
+    const pipeline = stack.tradePipeline;
+    expect(alarmNamed('propdesk-demo-ingest-api-server-errors').Properties).toMatchObject({
+      Namespace: 'AWS/ApiGateway',
+      MetricName: '5xx',
+      Dimensions: [{ Name: 'ApiId', Value: { Ref: id(pipeline.ingestApi) } }],
+      Statistic: 'Sum',
+      Period: 300,
+      Threshold: 1,
+    });
+    expect(alarmNamed('propdesk-demo-api-server-errors').Properties).toMatchObject({
+      Namespace: 'AWS/ApiGateway',
+      MetricName: '5xx',
+      Dimensions: [{ Name: 'ApiId', Value: { Ref: id(stack.managementApi.api) } }],
+      Threshold: 1,
+    });
+    expect(alarmNamed('propdesk-demo-trade-stream-write-throttles').Properties).toMatchObject({
+      Namespace: 'AWS/Kinesis',
+      MetricName: 'WriteProvisionedThroughputExceeded',
+      Dimensions: [{ Name: 'StreamName', Value: { Ref: id(pipeline.tradeStream) } }],
+      Statistic: 'Sum',
+      Period: 300,
+      Threshold: 1,
+    });
+    const table = alarmNamed('propdesk-demo-table-throttles').Properties;
+    expect(table).toMatchObject({ Threshold: 1, EvaluationPeriods: 1 });
+    const queries = table.Metrics as Array<{ Expression?: string; MetricStat?: { Metric: { MetricName: string; Namespace: string; Dimensions: Dimension[] } } }>;
+    const watched = queries.flatMap((query) => (query.MetricStat ? [query.MetricStat.Metric] : []));
+    // Read and write, on the table and on its index.
+    expect(watched.map((metric) => metric.MetricName).sort()).toEqual(['ReadThrottleEvents', 'ReadThrottleEvents', 'WriteThrottleEvents', 'WriteThrottleEvents']);
+    for (const metric of watched) {
+      expect(metric.Namespace).toBe('AWS/DynamoDB');
+      expect(metric.Dimensions).toContainEqual({ Name: 'TableName', Value: { Ref: id(pipeline.table) } });
+    }
+    expect(queries.filter((query) => query.Expression !== undefined)).toHaveLength(1);
+  });
+
+  it('encrypts the alarm topic with a rotated key CloudWatch may use, and refuses publishing without TLS', () => {
+    template.hasResourceProperties('AWS::SNS::Topic', {
+      KmsMasterKeyId: { 'Fn::GetAtt': [id(monitoring.alarmTopicKey), 'Arn'] },
+    });
+    const key = template.findResources('AWS::KMS::Key')[id(monitoring.alarmTopicKey)] as Resource;
+    expect(key.Properties.EnableKeyRotation).toBe(true);
+    expect((key.Properties.KeyPolicy as { Statement: unknown[] }).Statement).toContainEqual(
+      expect.objectContaining({
+        Effect: 'Allow',
+        Principal: { Service: 'cloudwatch.amazonaws.com' },
+        Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+      }),
+    );
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      Topics: [{ Ref: id(monitoring.alarmTopic) }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Action: 'sns:Publish', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+          Match.objectLike({
+            Effect: 'Allow',
+            Principal: { Service: 'cloudwatch.amazonaws.com' },
+            Action: 'sns:Publish',
+            Condition: Match.objectLike({ ArnLike: { 'aws:SourceArn': Match.anyValue() } }),
+          }),
+        ]),
+      },
+    });
+  });
+
+  it('subscribes every alarm email to the topic', () => {
+    const subscriptions = Object.values(template.findResources('AWS::SNS::Subscription') as Record<string, Resource>);
+    expect(subscriptions.map((subscription) => subscription.Properties.Endpoint).sort()).toEqual([...EMAILS].sort());
+    for (const subscription of subscriptions) {
+      expect(subscription.Properties).toMatchObject({ Protocol: 'email', TopicArn: { Ref: id(monitoring.alarmTopic) } });
+    }
+  });
+
+  it('builds the tenant dashboard with the custom metrics and a status widget over every alarm', () => {
+    const dashboards = Object.values(template.findResources('AWS::CloudWatch::Dashboard') as Record<string, Resource>);
+    expect(dashboards).toHaveLength(1);
+    expect(dashboards[0]?.Properties.DashboardName).toBe('propdesk-demo');
+    const body = JSON.stringify(dashboards[0]?.Properties.DashboardBody);
+    for (const name of [
+      ...Object.values(PROPDESK_METRICS.services.evaluator),
+      ...Object.values(PROPDESK_METRICS.services.ingest),
+      'IteratorAge',
+      'IncomingRecords',
+      'ConsumedWriteCapacityUnits',
+      'ApproximateNumberOfMessagesVisible',
+    ]) {
+      expect(body).toContain(name);
+    }
+    for (const alarmId of Object.keys(alarms)) expect(body).toContain(`{"Fn::GetAtt":["${alarmId}","Arn"]}`);
+  });
+});
+
+describe('alarm settings', () => {
+  it('flow from the tenant settings into the alarms', () => {
+    const template = Template.fromStack(demoStack({ iteratorAgeSeconds: 120, functionErrorsPer5Minutes: 5, ingest5xxPer5Minutes: 10 }));
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmName: 'propdesk-demo-evaluator-iterator-age', Threshold: 120_000 });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmName: 'propdesk-demo-ingest-errors', Threshold: 5 });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmName: 'propdesk-demo-ingest-api-server-errors', Threshold: 10 });
+  });
+
+  it('create no subscription when there are no emails', () => {
+    Template.fromStack(demoStack({ emails: [] })).resourceCountIs('AWS::SNS::Subscription', 0);
+  });
+
+  it('refuse a threshold that is not a positive finite number, naming the field', () => {
+    const stack = demoStack();
+    let attempt = 0;
+    const monitor = (thresholds: Partial<AlarmThresholds>, alarmEmails: readonly string[] = []) => () =>
+      new Monitoring(stack, `Attempt${attempt++}`, {
+        tenantId: 'demo',
+        pipeline: stack.tradePipeline,
+        managementApi: stack.managementApi,
+        thresholds: { ...DEFAULT_ALARM_THRESHOLDS, ...thresholds },
+        alarmEmails,
+      });
+    for (const field of Object.keys(DEFAULT_ALARM_THRESHOLDS) as Array<keyof AlarmThresholds>) {
+      for (const bad of [0, -1, Number.NaN, Number.POSITIVE_INFINITY]) {
+        expect(monitor({ [field]: bad }), `${field} = ${bad}`).toThrow(new RegExp(`alarm threshold ${field} must be a positive finite number`));
+      }
+    }
+    expect(monitor({}, ['not-an-address'])).toThrow(/alarm email "not-an-address" is not an email address/);
+    expect(monitor({}, ['a@example.com', 'A@example.com'])).toThrow(/listed twice/);
+    // Nothing was added to the stack by the refused attempts.
+    expect(stack.node.children.filter((child) => child.node.id.startsWith('Attempt'))).toEqual([]);
+  });
+});
