@@ -109,7 +109,7 @@ describe('monthlyCost on a hand-computed case', () => {
   it('counts the fixed costs whatever the traffic', () => {
     expect(line(report, 'KMS', 'customer-managed keys').usd).toBe(2);
     expect(line(report, 'Secrets Manager', 'ingest signing secret').usd).toBeCloseTo(0.4, 10);
-    expect(line(report, 'CloudWatch', 'alarms').usd).toBeCloseTo(2, 10);
+    expect(line(report, 'CloudWatch', 'alarms').usd).toBeCloseTo(2.2, 10);
     expect(line(report, 'CloudWatch', 'dashboard').usd).toBe(3);
     expect(line(report, 'Cognito', 'user pool').usd).toBeCloseTo(0.015, 10);
   });
