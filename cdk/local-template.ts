@@ -108,7 +108,7 @@ export function synthesizeLocal(tenantId: string): LocalTemplate {
       account: stack.account,
       region: stack.region,
       eventBus: { logicalId: eventBusLogicalId, name: stringProperty(eventBusProperties, 'Name', `event bus ${eventBusLogicalId}`) },
-      rules: readRules(resources),
+      rules: readRules(resources, eventBusLogicalId),
       evaluatorEventSource: readEvaluatorEventSource(resources, idOf(pipeline.evaluator)),
       schedules: readSchedules(resources),
       queues,
@@ -118,8 +118,10 @@ export function synthesizeLocal(tenantId: string): LocalTemplate {
   }
 }
 
-function readRules(resources: TemplateResources): LocalBusRule[] {
-  return resources.ofType('AWS::Events::Rule').map(([logicalId, properties]) => {
+/** The rules on the firm's bus; those on partner buses (payment processors) have no local counterpart. */
+function readRules(resources: TemplateResources, eventBusLogicalId: string): LocalBusRule[] {
+  const onFirmBus = ([, properties]: [string, Record<string, unknown>]) => isObject(properties['EventBusName']) && properties['EventBusName']['Ref'] === eventBusLogicalId;
+  return resources.ofType('AWS::Events::Rule').filter(onFirmBus).map(([logicalId, properties]) => {
     const where = `rule ${logicalId}`;
     const targets = arrayProperty(properties, 'Targets', where);
     return {

@@ -82,6 +82,21 @@ export const IdentitySchema = z
   ])
   .describe('Who signs the JWTs the API accepts: a Cognito user pool in the stack, or the firm\'s own OIDC issuer');
 
+export const PaymentProcessorsSchema = z
+  .object({
+    stripe: z
+      .object({
+        partnerEventSource: z
+          .string()
+          .regex(/^aws\.partner\/stripe\.com\/[A-Za-z0-9_.\-\/]+$/, 'the Stripe partner event source name, aws.partner/stripe.com/…')
+          .describe('The partner event source Stripe created for this firm, associated in the EventBridge console before the deploy'),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict()
+  .describe("Payment processors whose events reach the firm's bus");
+
 /** CloudWatch Logs accepts only these retention periods. */
 const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
 
@@ -111,6 +126,7 @@ export const TenantConfigSchema = z
       .strict()
       .prefault({}),
     identity: IdentitySchema.default({ provider: 'cognito', threatProtection: false }),
+    paymentProcessors: PaymentProcessorsSchema.prefault({}),
     alarms: AlarmsSchema.prefault({}),
     logRetentionDays: z
       .literal([...LOG_RETENTION_DAYS])
@@ -132,6 +148,7 @@ export type TradeStreamCapacity = z.output<typeof TradeStreamCapacitySchema>;
 export type EvaluatorBatching = z.output<typeof EvaluatorBatchingSchema>;
 export type AlarmSettings = z.output<typeof AlarmsSchema>;
 export type IdentitySettings = z.output<typeof IdentitySchema>;
+export type PaymentProcessorSettings = z.output<typeof PaymentProcessorsSchema>;
 
 /** Validates a tenant's settings; the error names the source and every field at fault. */
 export function parseTenantConfig(input: unknown, source: string): TenantConfig {

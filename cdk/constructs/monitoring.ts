@@ -31,6 +31,7 @@ import { tableDefinition } from '../../shared/adapters/dynamodb/table.js';
 import { METRICS_NAMESPACE, type PropdeskFunction } from './propdesk-function.js';
 import type { HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
 import type { ManagementApi } from './management-api.js';
+import type { ProcessorEvents } from './processor-events.js';
 import { type TradePipeline, tableSchema } from './trade-pipeline.js';
 
 export interface AlarmThresholds {
@@ -64,6 +65,7 @@ export interface MonitoringProps {
   readonly tenantId: string;
   readonly pipeline: TradePipeline;
   readonly managementApi: ManagementApi;
+  readonly processorEvents: ProcessorEvents;
   readonly thresholds: AlarmThresholds;
   /** Addresses subscribed to the alarm topic by email (may be empty). */
   readonly alarmEmails: readonly string[];
@@ -146,7 +148,7 @@ export class Monitoring extends Construct {
     validateThresholds(props.thresholds);
     const emails = validateEmails(props.alarmEmails);
     super(scope, id);
-    const { tenantId, pipeline, managementApi, thresholds } = props;
+    const { tenantId, pipeline, managementApi, processorEvents, thresholds } = props;
     const alarmNamePrefix = `propdesk-${tenantId}-`;
 
     this.alarmTopicKey = new Key(this, 'AlarmTopicKey', {
@@ -228,6 +230,16 @@ export class Monitoring extends Construct {
         pipeline.rolloverDeadLetterQueue,
         'A scheduled rollover failed for good, so a firm day may not have closed. Read the rollover logs for the scheduled time in the message, fix the cause and invoke the rollover with that scheduledTime.',
       ],
+      ...(processorEvents.deadLetterQueue
+        ? [
+            [
+              'ProcessorEventsDlqDepth',
+              'Processor events DLQ',
+              processorEvents.deadLetterQueue,
+              'A payment processor\u2019s event could not be forwarded to the firm\u2019s bus, so a purchase may not be provisioned. Check the forwarding rule\u2019s FailedInvocations, then re-send the events in the message to the firm\u2019s bus.',
+            ] as const,
+          ]
+        : []),
     ];
 
     const specs: AlarmSpec[] = [

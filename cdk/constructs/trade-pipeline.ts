@@ -360,7 +360,8 @@ function streamCapacity(capacity: TradeStreamCapacity): { streamMode: StreamMode
   return capacity.mode === 'on-demand' ? { streamMode: StreamMode.ON_DEMAND } : { streamMode: StreamMode.PROVISIONED, shardCount: capacity.shards };
 }
 
-function encryptedQueue(scope: Construct, id: string, deadLetterQueue?: Queue): Queue {
+/** A queue as every Propdesk queue is: SSE-SQS, TLS only, 14 days, retained; optionally with a dead-letter queue. */
+export function encryptedQueue(scope: Construct, id: string, deadLetterQueue?: Queue): Queue {
   return new Queue(scope, id, {
     encryption: QueueEncryption.SQS_MANAGED,
     enforceSSL: true,

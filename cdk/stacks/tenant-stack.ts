@@ -6,6 +6,7 @@ import { CfnOutput, Stack, type StackProps, Tags } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { ManagementApi } from '../constructs/management-api.js';
 import { Monitoring } from '../constructs/monitoring.js';
+import { ProcessorEvents } from '../constructs/processor-events.js';
 import { TradePipeline } from '../constructs/trade-pipeline.js';
 import type { TenantConfig } from '../tenant-config.js';
 
@@ -18,6 +19,7 @@ export class TenantStack extends Stack {
   readonly tenantId: string;
   readonly tradePipeline: TradePipeline;
   readonly managementApi: ManagementApi;
+  readonly processorEvents: ProcessorEvents;
   readonly monitoring: Monitoring;
 
   constructor(scope: Construct, id: string, props: TenantStackProps) {
@@ -43,8 +45,16 @@ export class TenantStack extends Stack {
       functions,
     });
     this.managementApi = new ManagementApi(this, 'ManagementApi', { tenantId, identity: config.identity, throttle: config.api, functions });
+    this.processorEvents = new ProcessorEvents(this, 'ProcessorEvents', { processors: config.paymentProcessors, firmBus: this.tradePipeline.eventBus });
     const { emails: alarmEmails, ...thresholds } = config.alarms;
-    this.monitoring = new Monitoring(this, 'Monitoring', { tenantId, pipeline: this.tradePipeline, managementApi: this.managementApi, thresholds, alarmEmails });
+    this.monitoring = new Monitoring(this, 'Monitoring', {
+      tenantId,
+      pipeline: this.tradePipeline,
+      managementApi: this.managementApi,
+      processorEvents: this.processorEvents,
+      thresholds,
+      alarmEmails,
+    });
 
     new CfnOutput(this, 'IngestUrl', {
       description: 'Bridges POST to <url>/ingest/events or <url>/ingest/<platform>',

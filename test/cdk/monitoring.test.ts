@@ -32,6 +32,7 @@ const EXPECTED_ALARMS = [
   'risk-alerts-dlq-depth',
   'stream-failure-queue-depth',
   'rollover-dlq-depth',
+  'processor-events-dlq-depth',
   'records-quarantined',
   'evaluator-errors',
   'evaluator-throttles',
@@ -98,7 +99,7 @@ describe('the demo tenant monitoring', () => {
     });
   });
 
-  it('alarms on a message in each of the five dead-letter and failure queues', () => {
+  it('alarms on a message in each dead-letter and failure queue', () => {
     const pipeline = stack.tradePipeline;
     const depthAlarms = Object.values(alarms).filter((alarm) => alarm.Properties.MetricName === 'ApproximateNumberOfMessagesVisible');
     const queuesWatched = depthAlarms.map((alarm) => {
@@ -111,6 +112,7 @@ describe('the demo tenant monitoring', () => {
       pipeline.riskAlertsDeadLetterQueue,
       pipeline.streamFailureQueue,
       pipeline.rolloverDeadLetterQueue,
+      stack.processorEvents.deadLetterQueue!,
     ];
     expect(queuesWatched).toEqual(expect.arrayContaining(deadLetterQueues.map((queue) => ({ 'Fn::GetAtt': [id(queue), 'QueueName'] }))));
     expect(queuesWatched).toHaveLength(deadLetterQueues.length);
@@ -281,6 +283,7 @@ describe('alarm settings', () => {
         tenantId: 'demo',
         pipeline: stack.tradePipeline,
         managementApi: stack.managementApi,
+        processorEvents: stack.processorEvents,
         thresholds: { ...DEFAULT_ALARM_THRESHOLDS, ...thresholds },
         alarmEmails,
       });

@@ -62,7 +62,8 @@ describe('the demo tenant stack', () => {
 
   it('routes account outcomes and risk alerts from the firm bus to their queues', () => {
     const pipeline = stack.tradePipeline;
-    template.resourceCountIs('AWS::Events::Rule', 2);
+    // And the payment processor's forwarding rule (test/cdk/processor-events.test.ts).
+    template.resourceCountIs('AWS::Events::Rule', 3);
     template.hasResourceProperties('AWS::Events::Rule', {
       EventBusName: { Ref: id(pipeline.eventBus) },
       EventPattern: Match.objectEquals({ source: ['propdesk.evaluator'], 'detail-type': ['AccountFailed', 'PhasePassed'] }),
@@ -119,7 +120,8 @@ describe('the demo tenant stack', () => {
   it('encrypts every queue and gives the consumer-facing ones their own dead-letter queue', () => {
     const pipeline = stack.tradePipeline;
     const queues = template.findResources('AWS::SQS::Queue');
-    expect(Object.keys(queues)).toHaveLength(8);
+    // The pipeline's eight and the payment processor's dead-letter queue.
+    expect(Object.keys(queues)).toHaveLength(9);
     for (const queue of Object.values(queues)) expect(queue.Properties).toMatchObject({ SqsManagedSseEnabled: true, MessageRetentionPeriod: 1_209_600 });
     for (const [queue, deadLetterQueue] of [
       [pipeline.quarantineQueue, pipeline.quarantineDeadLetterQueue],
