@@ -111,12 +111,8 @@ export function evaluatorFromEnvironment(env: NodeJS.ProcessEnv): StreamEvaluato
   const parsed = Environment.safeParse(env);
   if (!parsed.success) throw new Error(`evaluator environment: ${parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`);
   const { TENANT_ID, TABLE_NAME, EVENT_BUS_NAME, QUARANTINE_QUEUE_URL } = parsed.data;
-  const { tracer } = powertools;
-  const clients = {
-    dynamo: tracer.captureAWSv3Client(new DynamoDBClient({})),
-    eventBridge: tracer.captureAWSv3Client(new EventBridgeClient({})),
-    sqs: tracer.captureAWSv3Client(new SQSClient({})),
-  };
+  const { traced } = powertools;
+  const clients = { dynamo: traced(new DynamoDBClient({})), eventBridge: traced(new EventBridgeClient({})), sqs: traced(new SQSClient({})) };
   return new StreamEvaluator(awsEvaluatorPorts({ ...clients, tableName: TABLE_NAME, busName: EVENT_BUS_NAME, quarantineQueueUrl: QUARANTINE_QUEUE_URL }), {
     tenant: TENANT_ID,
     now: Date.now,

@@ -197,9 +197,9 @@ function secretsIn(secretArn: string, secretsManager: SecretsProvider): () => Pr
   };
 }
 
-const { tracer } = powertools;
+const { traced } = powertools;
 /** Once per execution environment: the client's connections are reused across invocations. */
-const kinesis = tracer.captureAWSv3Client(new KinesisClient({}));
+const kinesis = traced(new KinesisClient({}));
 
 // Built on the first invocation rather than at import, so the local platform and tests can import
 // createIngestHandler without this Lambda's environment.
@@ -207,7 +207,7 @@ let fromEnvironment: IngestHandler | undefined;
 
 export const handler: IngestHandler = (event, context) => {
   if (fromEnvironment === undefined) {
-    const secretsManager = new SecretsProvider({ awsSdkV3Client: tracer.captureAWSv3Client(new SecretsManagerClient({})) });
+    const secretsManager = new SecretsProvider({ awsSdkV3Client: traced(new SecretsManagerClient({})) });
     const { tenant, streamName, secrets, platformContext } = readEnvironment(process.env, secretsManager);
     fromEnvironment = createIngestHandler({ stream: new KinesisTradeStream(kinesis, streamName), tenant, secrets, now: Date.now, platformContext });
   }

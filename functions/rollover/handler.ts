@@ -46,10 +46,10 @@ let fromEnvironment: RolloverHandler | undefined;
 export const handler: RolloverHandler = (input, context) => {
   if (fromEnvironment === undefined) {
     const { TENANT_ID, TABLE_NAME, TRADE_STREAM_NAME } = Environment.parse(process.env);
-    const { tracer } = powertools;
+    const { traced } = powertools;
     fromEnvironment = createRolloverHandler(
-      new DynamoDbAccountStore(tracer.captureAWSv3Client(new DynamoDBClient({})), TABLE_NAME),
-      new KinesisTradeStream(tracer.captureAWSv3Client(new KinesisClient({})), TRADE_STREAM_NAME),
+      new DynamoDbAccountStore(traced(new DynamoDBClient({})), TABLE_NAME),
+      new KinesisTradeStream(traced(new KinesisClient({})), TRADE_STREAM_NAME),
       TENANT_ID,
     );
   }
