@@ -26,14 +26,8 @@ import middy, { type MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { z } from 'zod';
 import { KinesisTradeStream } from '../../shared/adapters/kinesis/trade-stream.js';
-import {
-  acceptedResponse,
-  decideIngest,
-  internalErrorResponse,
-  streamUnavailableResponse,
-  type HttpResponse,
-  type IngestRequest,
-} from '../../shared/ingest/ingest-request.js';
+import { type HttpResponse, internalErrorResponse } from '../../shared/http/problem.js';
+import { acceptedResponse, decideIngest, streamUnavailableResponse, type IngestRequest } from '../../shared/ingest/ingest-request.js';
 import type { TranslateContext } from '../../shared/platforms/index.js';
 import type { TradeStream } from '../../shared/ports/trade-stream.js';
 import { createPowertools, type Powertools } from '../powertools.js';

@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { TradeEvent } from '../domain/events.js';
 import { PLATFORM_IDS, translatePlatform, type PlatformId, type TranslateContext } from '../platforms/index.js';
+import { type FieldError, headerOf, type HttpResponse, isJsonContentType, PROBLEM, pointerOf, problem, type ProblemDetails } from '../http/problem.js';
 import { SIGNATURE_HEADER, verifySignature, type SignatureRefusal } from './signature.js';
 
 /** A request as the HTTP layer hands it over; API Gateway's payload v2 maps onto it field by field. */
@@ -32,28 +33,7 @@ export interface IngestConfig {
   readonly platformContext: TranslateContext;
 }
 
-export interface HttpResponse {
-  readonly status: number;
-  /** Lowercase names. */
-  readonly headers: Readonly<Record<string, string>>;
-  readonly body: string;
-}
-
 export type IngestDecision = { readonly ok: true; readonly events: TradeEvent[] } | { readonly ok: false; readonly response: HttpResponse };
-
-/** One field at fault: a JSON Pointer (RFC 6901) into the request body, such as `/events/3/seq`. */
-export interface FieldError {
-  readonly pointer: string;
-  readonly message: string;
-}
-
-export interface ProblemDetails {
-  readonly type: string;
-  readonly title: string;
-  readonly status: number;
-  readonly detail: string;
-  readonly errors?: readonly FieldError[];
-}
 
 /** Canonical events: `{ "events": [ <TradeEvent wire JSON>, ... ] }`. */
 const EVENTS_PATH = '/ingest/events';
@@ -65,10 +45,6 @@ export const MAX_EVENTS = 500;
 /** Seconds a sender should wait before resending after the stream refused a write. */
 const RETRY_AFTER_SECONDS = 5;
 
-/** Problem type URIs: stable identifiers (RFC 9457 section 3.1.1), documented in events/README.md. */
-const PROBLEM = 'urn:propdesk:problem:';
-
-const JSON_MEDIA_TYPE = /^application\/(?:[a-z0-9.-]+\+)?json$/;
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 const EventsBody = z.object({ events: z.array(z.unknown()).min(1, 'must hold at least one event') });
@@ -78,10 +54,6 @@ const SIGNATURE_DETAIL: Record<SignatureRefusal, string> = {
   expired: 'signature timestamp outside tolerance',
   mismatch: 'signature mismatch',
 };
-
-function problem(details: ProblemDetails, headers: Record<string, string> = {}): HttpResponse {
-  return { status: details.status, headers: { 'content-type': 'application/problem+json', ...headers }, body: JSON.stringify(details) };
-}
 
 const refuse = (details: ProblemDetails, headers?: Record<string, string>): IngestDecision => ({ ok: false, response: problem(details, headers) });
 
@@ -100,29 +72,6 @@ export function streamUnavailableResponse(): HttpResponse {
     },
     { 'retry-after': String(RETRY_AFTER_SECONDS) },
   );
-}
-
-/** A fault of ours; the detail stays generic because the cause may describe internals. */
-export function internalErrorResponse(): HttpResponse {
-  return problem({ type: `${PROBLEM}internal-error`, title: 'Internal error', status: 500, detail: 'The request could not be processed. Resending it is safe.' });
-}
-
-function headerOf(headers: IngestRequest['headers'], name: string): string | undefined {
-  const wanted = name.toLowerCase();
-  for (const [key, value] of Object.entries(headers)) if (key.toLowerCase() === wanted) return value;
-  return undefined;
-}
-
-/** application/json or a +json type; JSON is UTF-8 (RFC 8259), so any other charset is refused. */
-function isJsonContentType(contentType: string | undefined): boolean {
-  if (contentType === undefined) return false;
-  const [mediaType = '', ...parameters] = contentType.split(';').map((part) => part.trim().toLowerCase());
-  const charset = parameters.find((parameter) => parameter.startsWith('charset='))?.slice('charset='.length).replaceAll('"', '');
-  return JSON_MEDIA_TYPE.test(mediaType) && (charset === undefined || charset === 'utf-8');
-}
-
-function pointerOf(path: readonly PropertyKey[]): string {
-  return path.map((key) => `/${String(key).replaceAll('~', '~0').replaceAll('/', '~1')}`).join('');
 }
 
 interface BatchCheck {

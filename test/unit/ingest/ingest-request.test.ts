@@ -7,10 +7,10 @@ import {
   MAX_BODY_BYTES,
   MAX_EVENTS,
   streamUnavailableResponse,
-  type HttpResponse,
   type IngestDecision,
   type IngestRequest,
 } from '../../../shared/ingest/ingest-request.js';
+import type { HttpResponse } from '../../../shared/http/problem.js';
 import { signPayload } from '../../../shared/ingest/signature.js';
 
 const sample = (type: string) => JSON.parse(readFileSync(new URL(`../../../events/samples/${type}.json`, import.meta.url), 'utf8')) as Record<string, unknown>;
