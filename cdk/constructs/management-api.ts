@@ -1,17 +1,20 @@
 /**
  * The HTTP API for the firm's traders, risk desk and admins. Every route requires a JWT: from the Cognito
  * user pool built here (groups trader, risk, admin, service), or from the firm's own OIDC issuer when the
- * tenant file names one. Routes are added by the constructs that own them; `GET /v1/me` tells a caller who
- * the API thinks they are, which is how a firm checks its identity setup end to end.
+ * tenant file names one; only the health check and the API's own description are public. One function serves
+ * every route of shared/api/routes.ts, and API Gateway gets exactly those routes, so an unknown path never
+ * reaches the function.
  */
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
-import { HttpMethod, type HttpApi, type HttpStage, type IHttpRouteAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2';
+import { type HttpApi, HttpMethod, HttpNoneAuthorizer, type HttpStage, type IHttpRouteAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpJwtAuthorizer, HttpUserPoolAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type { ThrottleSettings } from 'aws-cdk-lib/aws-apigatewayv2';
 import { AccountRecovery, CfnUserPoolGroup, FeaturePlan, Mfa, StandardThreatProtectionMode, UserPool, type UserPoolClient } from 'aws-cdk-lib/aws-cognito';
 import { Construct } from 'constructs';
 import { fileURLToPath } from 'node:url';
+import { API_ROUTES } from '../../shared/api/routes.js';
 import { ROLES } from '../../shared/auth/roles.js';
 import type { IdentitySettings } from '../tenant-config.js';
 import { LoggedHttpApi } from './http-api.js';
@@ -23,6 +26,8 @@ export interface ManagementApiProps {
   readonly identity: IdentitySettings;
   readonly throttle: ThrottleSettings;
   readonly functions: FunctionSettings;
+  /** The firm's table, read by the routes. */
+  readonly table: ITable;
 }
 
 /** Cognito puts a user's groups in this claim of both its ID and access tokens. */
@@ -35,7 +40,8 @@ export class ManagementApi extends Construct {
   /** Present when the firm signs in through Propdesk's own user pool. */
   readonly userPool?: UserPool;
   readonly userPoolClient?: UserPoolClient;
-  readonly me: PropdeskFunction;
+  /** Serves every route. */
+  readonly handler: PropdeskFunction;
 
   constructor(scope: Construct, id: string, props: ManagementApiProps) {
     super(scope, id);
@@ -93,16 +99,27 @@ export class ManagementApi extends Construct {
     this.api = logged.api;
     this.stage = logged.stage;
 
-    this.me = new PropdeskFunction(this, 'Me', {
+    this.handler = new PropdeskFunction(this, 'Handler', {
       tenantId,
-      serviceName: 'me',
+      serviceName: 'api',
       settings: props.functions,
-      entry: fileURLToPath(new URL('../../functions/me/handler.ts', import.meta.url)),
-      description: `Propdesk ${tenantId}: tells an API caller who they are and which roles they hold`,
-      timeout: Duration.seconds(5),
-      memorySize: 256,
+      entry: fileURLToPath(new URL('../../functions/api/handler.ts', import.meta.url)),
+      description: `Propdesk ${tenantId}: the API for traders, the risk desk and admins`,
+      timeout: Duration.seconds(10),
       environment: { ROLES_CLAIM: rolesClaim },
-    });
-    this.api.addRoutes({ path: '/v1/me', methods: [HttpMethod.GET], integration: new HttpLambdaIntegration('MeIntegration', this.me) });
+    }).bindTable(props.table, 'read', 'TABLE_NAME');
+    const integration = new HttpLambdaIntegration('Integration', this.handler);
+    const noToken = new HttpNoneAuthorizer();
+    for (const route of API_ROUTES) {
+      const [created] = this.api.addRoutes({
+        path: route.path,
+        methods: [HttpMethod[route.method]],
+        integration,
+        ...(route.access === 'public' ? { authorizer: noToken } : {}),
+      });
+      if (route.access === 'public' && created) {
+        acknowledge(created, 'APIG4', `${route.method} ${route.path} is public on purpose: ${route.summary.toLowerCase()}`);
+      }
+    }
   }
 }

@@ -197,7 +197,7 @@ export class Monitoring extends Construct {
       ['Evaluator', pipeline.evaluator, 'applies the trade stream to account state'],
       ['Ingest', pipeline.ingest, 'serves the bridges\u2019 ingest API'],
       ['Rollover', pipeline.rollover, 'closes firm days on schedule'],
-      ['Me', managementApi.me, 'answers GET /v1/me on the staff and trader API'],
+      ['Api', managementApi.handler, 'serves the staff and trader API'],
     ];
     const deadLetterQueues: ReadonlyArray<readonly [string, string, IQueue, string]> = [
       [
@@ -367,7 +367,7 @@ export class Monitoring extends Construct {
           ...functionHealth(pipeline.ingest, 4),
         ],
       ],
-      ['Staff and trader API', [...apiTraffic(managementApi.api), ...functionHealth(managementApi.me, 6)]],
+      ['Staff and trader API', [...apiTraffic(managementApi.api), ...functionHealth(managementApi.handler, 6)]],
       [
         'Rollover',
         [graph('Clock events put', [custom('rollover', 'ClockEventsPut')], 8), ...functionHealth(pipeline.rollover, 8)],

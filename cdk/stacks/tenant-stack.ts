@@ -44,7 +44,13 @@ export class TenantStack extends Stack {
       ingestThrottle: config.ingest,
       functions,
     });
-    this.managementApi = new ManagementApi(this, 'ManagementApi', { tenantId, identity: config.identity, throttle: config.api, functions });
+    this.managementApi = new ManagementApi(this, 'ManagementApi', {
+      tenantId,
+      identity: config.identity,
+      throttle: config.api,
+      functions,
+      table: this.tradePipeline.table,
+    });
     this.processorEvents = new ProcessorEvents(this, 'ProcessorEvents', { processors: config.paymentProcessors, firmBus: this.tradePipeline.eventBus });
     const { emails: alarmEmails, ...thresholds } = config.alarms;
     this.monitoring = new Monitoring(this, 'Monitoring', {

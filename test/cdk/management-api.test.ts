@@ -3,6 +3,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
 import { describe, expect, it } from 'vitest';
 import { TenantStack } from '../../cdk/stacks/tenant-stack.js';
+import { API_ROUTES } from '../../shared/api/routes.js';
 import { loadTenantConfig, parseTenantConfig } from '../../cdk/tenant-config.js';
 
 const appWithoutBundling = () => new App({ builtinCloudFormationValidation: false, context: { 'aws:cdk:bundling-stacks': [] } });
@@ -44,16 +45,24 @@ describe('the staff and trader API', () => {
     });
   });
 
-  it('requires a JWT on every route and reads roles from the pool groups', () => {
+  it('serves exactly the route table, a JWT required on every route but the two public ones', () => {
     const { stack, template, id } = tenantStack();
     const routes = Object.values(template.findResources('AWS::ApiGatewayV2::Route')).filter(
       (route) => (route.Properties.ApiId as { Ref: string }).Ref === id(stack.managementApi.api),
     );
-    expect(routes.map((route) => route.Properties.RouteKey)).toEqual(['GET /v1/me']);
+    expect(routes.map((route) => route.Properties.RouteKey).sort()).toEqual(API_ROUTES.map((route) => `${route.method} ${route.path}`).sort());
     const [authorizerId] = Object.keys(template.findResources('AWS::ApiGatewayV2::Authorizer'));
-    for (const route of routes) expect(route.Properties).toMatchObject({ AuthorizationType: 'JWT', AuthorizerId: { Ref: authorizerId } });
-    const me = template.findResources('AWS::Lambda::Function')[id(stack.managementApi.me)];
-    expect(me?.Properties.Environment.Variables).toMatchObject({ TENANT_ID: 'demo', ROLES_CLAIM: 'cognito:groups', POWERTOOLS_SERVICE_NAME: 'me' });
+    for (const route of routes) {
+      const isPublic = ['GET /v1/health', 'GET /openapi.json'].includes(route.Properties.RouteKey as string);
+      expect(route.Properties, route.Properties.RouteKey).toMatchObject(isPublic ? { AuthorizationType: 'NONE' } : { AuthorizationType: 'JWT', AuthorizerId: { Ref: authorizerId } });
+    }
+    const handler = template.findResources('AWS::Lambda::Function')[id(stack.managementApi.handler)];
+    expect(handler?.Properties.Environment.Variables).toMatchObject({
+      TENANT_ID: 'demo',
+      ROLES_CLAIM: 'cognito:groups',
+      POWERTOOLS_SERVICE_NAME: 'api',
+      TABLE_NAME: { Ref: id(stack.tradePipeline.table) },
+    });
     template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
       ApiId: { Ref: id(stack.managementApi.api) },
       DefaultRouteSettings: { ThrottlingRateLimit: 200, ThrottlingBurstLimit: 400 },
@@ -69,8 +78,8 @@ describe('the staff and trader API', () => {
       AuthorizerType: 'JWT',
       JwtConfiguration: { Audience: ['propdesk-api'], Issuer: 'https://login.acme.example/' },
     });
-    const me = template.findResources('AWS::Lambda::Function')[id(stack.managementApi.me)];
-    expect(me?.Properties.Environment.Variables.ROLES_CLAIM).toBe('https://acme.example/roles');
+    const handler = template.findResources('AWS::Lambda::Function')[id(stack.managementApi.handler)];
+    expect(handler?.Properties.Environment.Variables.ROLES_CLAIM).toBe('https://acme.example/roles');
   });
 
   it('turns on Cognito threat protection (the Plus plan) when the firm asks for it', () => {

@@ -1,0 +1,116 @@
+/**
+ * The routes of the staff and trader API. Each is a row: path, who may call it, its schemas, its answer.
+ * Traders see only what is theirs; the risk desk and admins see the firm.
+ */
+import { z } from 'zod';
+import { ROLES } from '../auth/roles.js';
+import { PROBLEM, problem } from '../http/problem.js';
+import { Program } from '../domain/program.js';
+import type { ProgramStore } from '../ports/program-store.js';
+import { getPreset, presetIds } from '../presets/index.js';
+import { openApiDocument } from './openapi.js';
+import { route, type Route } from './route.js';
+
+export interface ApiDeps {
+  readonly tenant: string;
+  readonly programs: ProgramStore;
+}
+
+const STAFF = ['risk', 'admin'] as const;
+const EVERYONE = ROLES;
+
+const ProgramId = Program.shape.id;
+
+const notFound = (what: string) => ({ response: problem({ type: `${PROBLEM}not-found`, title: 'Not found', status: 404, detail: `${what} does not exist.` }) });
+
+const health = route<ApiDeps, undefined, undefined, undefined, { status: 'ok'; tenant: string }>({
+  method: 'GET',
+  path: '/v1/health',
+  summary: 'The API is serving, for this firm',
+  tag: 'Operations',
+  access: 'public',
+  response: z.object({ status: z.literal('ok'), tenant: z.string() }),
+  handle: async (_, { tenant }) => ({ ok: { status: 'ok', tenant } }),
+});
+
+const me = route<ApiDeps, undefined, undefined, undefined, { tenant: string; subject: string; roles: string[] }>({
+  method: 'GET',
+  path: '/v1/me',
+  summary: 'Who the API thinks the caller is, and the roles their token grants',
+  tag: 'Identity',
+  access: EVERYONE,
+  response: z.object({ tenant: z.string(), subject: z.string(), roles: z.array(z.enum(ROLES)) }),
+  handle: async ({ caller }, { tenant }) => ({ ok: { tenant, subject: caller!.subject, roles: [...caller!.roles] } }),
+});
+
+const PresetSummary = z.object({ id: z.string(), name: z.string(), phases: z.array(z.string()) });
+
+const presetList = route<ApiDeps, undefined, undefined, undefined, { presets: z.output<typeof PresetSummary>[] }>({
+  method: 'GET',
+  path: '/v1/presets',
+  summary: "The preset programs, in the style of published firms' rulebooks",
+  tag: 'Programs',
+  access: STAFF,
+  response: z.object({ presets: z.array(PresetSummary) }),
+  handle: async () => ({
+    ok: {
+      presets: presetIds().map((id) => {
+        const preset = getPreset(id)!;
+        return { id, name: preset.name, phases: preset.phases.map((phase) => phase.id) };
+      }),
+    },
+  }),
+});
+
+const presetGet = route<ApiDeps, { presetId: string }, undefined, undefined, Program>({
+  method: 'GET',
+  path: '/v1/presets/{presetId}',
+  summary: 'One preset program, whole',
+  tag: 'Programs',
+  access: STAFF,
+  params: z.strictObject({ presetId: ProgramId }),
+  response: Program,
+  handle: async ({ params }) => {
+    const preset = getPreset(params.presetId);
+    return preset ? { ok: preset } : notFound(`Preset ${params.presetId}`);
+  },
+});
+
+const programVersionGet = route<ApiDeps, { programId: string; version: number }, undefined, undefined, Program>({
+  method: 'GET',
+  path: '/v1/programs/{programId}/versions/{version}',
+  summary: 'One version of a program, as stored (a stored version never changes)',
+  tag: 'Programs',
+  // Traders read their program's rules too.
+  access: EVERYONE,
+  params: z.strictObject({ programId: ProgramId, version: z.coerce.number().int().min(1) }),
+  response: Program,
+  handle: async ({ params }, { programs }) => {
+    const program = await programs.get(params.programId, params.version);
+    return program ? { ok: program } : notFound(`Program ${params.programId} version ${params.version}`);
+  },
+});
+
+const openApi = route<ApiDeps, undefined, undefined, undefined, object>({
+  method: 'GET',
+  path: '/openapi.json',
+  summary: 'This description of the API (OpenAPI 3.1)',
+  tag: 'Operations',
+  access: 'public',
+  response: z.object({ openapi: z.string() }).loose(),
+  handle: async () => ({ ok: describeApi() }),
+});
+
+export const API_ROUTES: readonly Route<ApiDeps>[] = [health, openApi, me, presetList, presetGet, programVersionGet];
+
+let description: object | undefined;
+
+/** Built once, on first use: the document describes the table above. */
+export function describeApi(): object {
+  description ??= openApiDocument(API_ROUTES as readonly Route<unknown>[], {
+    title: 'Propdesk API',
+    version: '1',
+    description: "A prop firm's back office: programs, accounts, the risk desk. Every route but health and this document needs a bearer token.",
+  });
+  return description;
+}
