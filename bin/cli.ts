@@ -16,6 +16,8 @@ import { parseWith, type Parsed } from '../shared/parsing.js';
 import { parseEventLines, parseNewsText, parseProgramText } from '../shared/replay/inputs.js';
 import { compare, replay, type ReplayOptions } from '../shared/replay/replay.js';
 import { summarize } from '../shared/replay/summary.js';
+import { ROLES, type Role } from '../shared/auth/roles.js';
+import { createLocalIssuer } from '../local/token-issuer.js';
 
 const HELP = `propdesk: replay trade events through a prop firm's challenge rules
 
@@ -35,6 +37,13 @@ Usage:
   propdesk quarantine replay <id> --table <name> --stream <name> [--payload <file>]
       Validates the entry's payload, or the corrected one in the file, as a canonical event, puts
       it on the trade stream and marks the entry replayed.
+  propdesk token --role <trader|risk|admin|service> [--role ...] [--subject <id>]
+                 [--expires-in <seconds>] [--data-dir <dir>]
+      Prints, alone, an access token for the local platform's API with those roles, signed with
+      the local issuer's key in <dir>/token-issuer.json (made on first use, kept across restarts;
+      <dir> is .propdesk unless PROPDESK_DATA_DIR or --data-dir says otherwise). It is valid for
+      --expires-in seconds (3600 unless given, at most 86400); the subject is local-<roles> unless
+      given. For example: TOKEN=$(npx propdesk token --role admin)
   propdesk --help
 
 The quarantine commands use the standard AWS configuration (AWS_REGION, credentials); against the
@@ -51,6 +60,10 @@ const PRESET_ID = /^[a-z0-9-]+$/;
 const MAX_PROBLEMS_SHOWN = 20;
 const DEFAULT_LIST_LIMIT = 50;
 const MAX_LIST_LIMIT = 1000;
+const DEFAULT_DATA_DIR = '.propdesk';
+const DEFAULT_TOKEN_LIFETIME = 3600;
+/** A day: the longest access-token validity Cognito allows, so no local token outlives a deployed one. */
+const MAX_TOKEN_LIFETIME = 86_400;
 
 /** A problem with the command line (exit code 2) or its inputs (exit code 1), told to the user as is. */
 class CliError extends Error {
@@ -216,6 +229,45 @@ async function quarantineCommand([action, ...rest]: string[], args: QuarantineAr
   }
 }
 
+interface TokenArgs {
+  role?: string[];
+  subject?: string;
+  'expires-in'?: string;
+  'data-dir'?: string;
+}
+
+function tokenRoles(names: string[] | undefined): Role[] {
+  if (names === undefined || names.length === 0) throw new CliError(`token needs at least one --role (${ROLES.join(', ')}); see propdesk --help`, 2);
+  const unknown = names.find((name) => !(ROLES as readonly string[]).includes(name));
+  if (unknown !== undefined) throw new CliError(`unknown role "${unknown}"; known roles: ${ROLES.join(', ')}`, 2);
+  return ROLES.filter((role) => names.includes(role));
+}
+
+function tokenLifetime(text: string | undefined): number {
+  if (text === undefined) return DEFAULT_TOKEN_LIFETIME;
+  const seconds = Number(text);
+  if (!/^\d+$/.test(text) || seconds < 1 || seconds > MAX_TOKEN_LIFETIME) {
+    throw new CliError(`--expires-in ${text}: a whole number of seconds from 1 to ${MAX_TOKEN_LIFETIME}`, 2);
+  }
+  return seconds;
+}
+
+async function tokenCommand(args: TokenArgs): Promise<string> {
+  const roles = tokenRoles(args.role);
+  const expiresInSeconds = tokenLifetime(args['expires-in']);
+  const subject = args.subject ?? `local-${roles.join('-')}`;
+  if (subject.trim() === '') throw new CliError('--subject: an identifier, not empty', 2);
+  const dataDir = args['data-dir'] ?? process.env['PROPDESK_DATA_DIR'] ?? DEFAULT_DATA_DIR;
+  let issuer;
+  try {
+    issuer = await createLocalIssuer({ dataDir });
+  } catch (error) {
+    // The message names the file: .../token-issuer.json in the data directory.
+    throw new CliError(`cannot use the local token key: ${(error as Error).message}`);
+  }
+  return `${await issuer.mint({ subject, roles, expiresInSeconds })}\n`;
+}
+
 async function run(argv: string[]): Promise<string> {
   let parsed;
   try {
@@ -235,6 +287,10 @@ async function run(argv: string[]): Promise<string> {
         payload: { type: 'string' },
         'dynamodb-endpoint': { type: 'string' },
         'kinesis-endpoint': { type: 'string' },
+        role: { type: 'string', multiple: true },
+        subject: { type: 'string' },
+        'expires-in': { type: 'string' },
+        'data-dir': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -253,6 +309,8 @@ async function run(argv: string[]): Promise<string> {
       return presetsCommand();
     case 'demo':
       return demoCommand();
+    case 'token':
+      return tokenCommand(values);
     case undefined:
       throw new CliError(`a command is needed\n\n${HELP}`, 2);
     default:
