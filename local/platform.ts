@@ -8,7 +8,7 @@
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateStreamCommand, DescribeStreamSummaryCommand, GetRecordsCommand, GetShardIteratorCommand, KinesisClient, ListShardsCommand } from '@aws-sdk/client-kinesis';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
-import type { APIGatewayProxyEventV2, Context, KinesisStreamRecord } from 'aws-lambda';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context, KinesisStreamRecord } from 'aws-lambda';
 import { DateTime } from 'luxon';
 import { fork } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
@@ -18,12 +18,15 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { synthesizeLocal, type LocalTemplate } from '../cdk/local-template.js';
 import { awsEvaluatorPorts, createEvaluatorHandler } from '../functions/evaluator/handler.js';
+import { createApiHandler } from '../functions/api/handler.js';
 import { createIngestHandler } from '../functions/ingest/handler.js';
 import { createRolloverHandler } from '../functions/rollover/handler.js';
 import { DynamoDbAccountStore } from '../shared/adapters/dynamodb/account-store.js';
 import { DynamoDbProgramStore } from '../shared/adapters/dynamodb/program-store.js';
 import { tableDefinition } from '../shared/adapters/dynamodb/table.js';
 import { KinesisTradeStream } from '../shared/adapters/kinesis/trade-stream.js';
+import { ApiRouter } from '../shared/api/router.js';
+import { API_ROUTES, type ApiDeps } from '../shared/api/routes.js';
 import type { AccountStore } from '../shared/ports/account-store.js';
 import type { EventPublisher } from '../shared/ports/event-publisher.js';
 import { StreamEvaluator } from '../shared/stream/evaluator.js';
@@ -31,6 +34,7 @@ import { FileCheckpointStore, InMemoryCheckpointStore, type CheckpointStore } fr
 import { LocalEventBus, type EventBridgeEvent } from './event-router.js';
 import { KinesisPoller, type BatchReport, type KinesisOnFailureRecord } from './kinesis-poller.js';
 import { localEventBridgeClient, localSqsClient } from './local-aws.js';
+import { bearerToken, createLocalIssuer, type LocalIssuer, LOCAL_ROLES_CLAIM } from './token-issuer.js';
 
 export interface PlatformOptions {
   readonly tenantId: string;
@@ -71,6 +75,10 @@ export interface Platform {
   readonly streamName: string;
   readonly ingestUrl: string;
   readonly ingestSecret: string;
+  /** The staff and trader API (`/v1/...`, `/openapi.json`), on the ingest server. */
+  readonly apiUrl: string;
+  /** Mints and verifies the API's tokens; `npx propdesk token` signs with the same key. */
+  readonly issuer: LocalIssuer;
   readonly dynamodbEndpoint: string;
   readonly kinesisEndpoint: string;
   readonly bus: LocalEventBus;
@@ -168,9 +176,17 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
 
   const tradeStream = new KinesisTradeStream(kinesis, streamName);
   const ingest = createIngestHandler({ stream: tradeStream, tenant, secrets: [LOCAL_INGEST_SECRET], now: Date.now });
+  // The staff and trader API on the same server, its tokens from a local issuer whose key lives beside the
+  // data (so `npx propdesk token` signs for it), verified as API Gateway's JWT authorizer would.
+  const issuer = await createLocalIssuer(persist ? { dataDir: options.dataDir! } : {});
+  const apiRouter = new ApiRouter<ApiDeps>(API_ROUTES, { tenant, programs }, { rolesClaim: LOCAL_ROLES_CLAIM });
+  const api = createApiHandler(apiRouter);
   const ingestServer = createServer((request, response) => {
     void readBody(request).then(async (body) => {
-      const result = await ingest(apiGatewayEventOf(request, body), lambdaContext('ingest'));
+      const event = apiGatewayEventOf(request, body);
+      const result = event.rawPath.startsWith('/ingest/')
+        ? await ingest(event, lambdaContext('ingest'))
+        : await answerWithToken(event, apiRouter, issuer, () => api(event, lambdaContext('api')));
       response.writeHead(result.statusCode ?? 200, result.headers as Record<string, string>);
       response.end(result.body);
     });
@@ -187,6 +203,8 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     tableName,
     streamName,
     ingestUrl: `http://127.0.0.1:${ingestPort}`,
+    apiUrl: `http://127.0.0.1:${ingestPort}`,
+    issuer,
     ingestSecret: LOCAL_INGEST_SECRET,
     dynamodbEndpoint: `http://127.0.0.1:${dynamoPort}`,
     kinesisEndpoint: `http://127.0.0.1:${kinesisPort}`,
@@ -278,6 +296,27 @@ function readBody(request: IncomingMessage): Promise<string> {
     request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
     request.on('error', reject);
   });
+}
+
+/**
+ * What API Gateway's JWT authorizer does before the API function runs: a secured route needs a valid bearer
+ * token (401 otherwise, without calling the function) and the function gets its claims; a public route
+ * ignores the token.
+ */
+async function answerWithToken(
+  event: APIGatewayProxyEventV2,
+  router: ApiRouter<ApiDeps>,
+  issuer: LocalIssuer,
+  call: () => Promise<APIGatewayProxyStructuredResultV2>,
+): Promise<APIGatewayProxyStructuredResultV2> {
+  if (router.routeFor(event.requestContext.http.method, event.rawPath)?.access === 'public') return call();
+  const verified = await issuer.verify(bearerToken(event.headers['authorization']));
+  if (!verified.ok) {
+    // API Gateway's own answer to a refused token.
+    return { statusCode: 401, headers: { 'content-type': 'application/json', 'www-authenticate': 'Bearer' }, body: JSON.stringify({ message: 'Unauthorized' }) };
+  }
+  (event.requestContext as { authorizer?: unknown }).authorizer = { jwt: { claims: verified.claims, scopes: null } };
+  return call();
 }
 
 /** The HTTP API (payload v2) event API Gateway would hand the ingest function. */

@@ -69,6 +69,7 @@ for (const { accountId, profile, seed } of DEMO_TRADERS) {
 
 console.log(`Propdesk local platform (tenant ${TENANT}), data in ${DATA_DIR}/
   ingest endpoint  POST ${platform.ingestUrl}/ingest/events  (signing secret: "${platform.ingestSecret}")
+  API              ${platform.apiUrl}/v1/...  (described at /openapi.json; a token: npx propdesk token --role admin)
   DynamoDB         ${platform.dynamodbEndpoint}  table ${platform.tableName}
   Kinesis          ${platform.kinesisEndpoint}  stream ${platform.streamName}
   ${traders.length} demo traders on "${DEMO_PROGRAM.name}"; verdicts follow. Ctrl-C stops.

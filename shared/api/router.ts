@@ -62,6 +62,11 @@ export class ApiRouter<D> {
     this.compiled = routes.map(compile);
   }
 
+  /** The route a method and path reach, if any (the local server asks whether it is public). */
+  routeFor(method: string, path: string): Route<D> | undefined {
+    return this.compiled.find(({ route, pattern }) => route.method === method.toUpperCase() && pattern.test(path))?.route;
+  }
+
   async answer(request: ApiRequest): Promise<HttpResponse> {
     const matches = this.compiled.flatMap((compiled) => {
       const match = compiled.pattern.exec(request.path);

@@ -1,0 +1,61 @@
+/**
+ * The staff and trader API on the local platform, as a developer calls it: tokens from the local issuer,
+ * checked the way API Gateway's JWT authorizer checks them, the same handler and router as in AWS, and
+ * programs read from dynalite through the real SDK.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLocalIssuer } from '../../local/token-issuer.js';
+import { type Platform, startPlatform } from '../../local/platform.js';
+import { getPreset } from '../../shared/presets/index.js';
+
+let platform: Platform;
+const program = getPreset('two-step-static')!;
+
+beforeAll(async () => {
+  platform = await startPlatform({ tenantId: 'demo' });
+  await platform.programs.put(program);
+}, 60_000);
+
+afterAll(async () => {
+  await platform?.stop();
+});
+
+const call = (path: string, token?: string) => fetch(`${platform.apiUrl}${path}`, { headers: token === undefined ? {} : { authorization: `Bearer ${token}` } });
+
+describe('the local API', () => {
+  it('answers a valid token with the caller and reads stored programs through dynalite', async () => {
+    const token = await platform.issuer.mint({ subject: 'ops-1', roles: ['risk', 'admin'] });
+    const me = await call('/v1/me', token);
+    expect(me.status).toBe(200);
+    expect(await me.json()).toEqual({ tenant: 'demo', subject: 'ops-1', roles: ['risk', 'admin'] });
+    const stored = await call(`/v1/programs/${program.id}/versions/${program.version}`, await platform.issuer.mint({ subject: 'trader-1', roles: ['trader'] }));
+    expect(stored.status).toBe(200);
+    expect(await stored.json()).toEqual(JSON.parse(JSON.stringify(program)));
+  });
+
+  it('refuses a missing, forged or expired token before the function runs, as API Gateway does', async () => {
+    const forger = await createLocalIssuer();
+    const forged = await forger.mint({ subject: 'ops-1', roles: ['admin'] });
+    const expired = await platform.issuer.mint({ subject: 'ops-1', roles: ['admin'], expiresInSeconds: 1 });
+    await new Promise((resolve) => setTimeout(resolve, 2_100));
+    for (const token of [undefined, forged, expired, 'not-a-jwt']) {
+      const response = await call('/v1/me', token);
+      expect(response.status, String(token)).toBe(401);
+      expect(response.headers.get('www-authenticate')).toBe('Bearer');
+    }
+  });
+
+  it('refuses a role the route is not for, and serves health and the OpenAPI description to anyone', async () => {
+    const trader = await platform.issuer.mint({ subject: 'trader-1', roles: ['trader'] });
+    expect((await call('/v1/presets', trader)).status).toBe(403);
+    expect(await (await call('/v1/health')).json()).toEqual({ status: 'ok', tenant: 'demo' });
+    const description = (await (await call('/openapi.json', 'garbage')).json()) as { openapi: string };
+    expect(description.openapi).toBe('3.1.0');
+  });
+
+  it('still serves the ingest endpoint on the same server', async () => {
+    const response = await fetch(`${platform.ingestUrl}/ingest/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    expect(response.status).toBe(401);
+    expect(response.headers.get('content-type')).toBe('application/problem+json');
+  });
+});
