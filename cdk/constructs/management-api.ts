@@ -107,7 +107,8 @@ export class ManagementApi extends Construct {
       description: `Propdesk ${tenantId}: the API for traders, the risk desk and admins`,
       timeout: Duration.seconds(10),
       environment: { ROLES_CLAIM: rolesClaim },
-    }).bindTable(props.table, 'read', 'TABLE_NAME');
+      // Publishes programs and remembers POST answers by Idempotency-Key.
+    }).bindTable(props.table, 'readWrite', 'TABLE_NAME');
     const integration = new HttpLambdaIntegration('Integration', this.handler);
     const noToken = new HttpNoneAuthorizer();
     for (const route of API_ROUTES) {

@@ -32,7 +32,7 @@ import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { fileURLToPath } from 'node:url';
-import { tableDefinition } from '../../shared/adapters/dynamodb/table.js';
+import { EXPIRES_AT, tableDefinition } from '../../shared/adapters/dynamodb/table.js';
 import type { EvaluatorBatching, FirmDayBoundary, TradeStreamCapacity } from '../tenant-config.js';
 import { LoggedHttpApi } from './http-api.js';
 import { acknowledge } from './nag.js';
@@ -133,6 +133,8 @@ export class TradePipeline extends Construct {
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       encryption: TableEncryption.CUSTOMER_MANAGED,
       encryptionKey: this.dataKey,
+      // Remembered API answers (Idempotency-Key) expire by themselves.
+      timeToLiveAttribute: EXPIRES_AT,
       // Account state, violations and the audit trail are the firm's records: never deleted with the stack.
       removalPolicy: RemovalPolicy.RETAIN,
     });

@@ -3,9 +3,11 @@
  * roles, parse parameters, query and body with the route's schemas, call it, and answer JSON or an RFC 9457
  * problem naming every field at fault. The Lambda handler and the local server both call `answer`.
  */
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { rolesFromClaim } from '../auth/roles.js';
 import { fieldErrors, headerOf, type HttpResponse, isJsonContentType, json, PROBLEM, problem } from '../http/problem.js';
+import type { IdempotencyStore } from '../ports/idempotency-store.js';
 import type { Caller, Route } from './route.js';
 
 /** A request as the HTTP layer hands it over; API Gateway's payload v2 maps onto it field by field. */
@@ -24,7 +26,14 @@ export interface ApiRequest {
 export interface RouterOptions {
   /** The claim that lists the caller's roles (`cognito:groups` for the stack's user pool). */
   readonly rolesClaim: string;
+  /** Where POST answers are remembered by Idempotency-Key. */
+  readonly idempotency: IdempotencyStore;
+  /** Epoch milliseconds. */
+  readonly now: () => number;
 }
+
+export const IDEMPOTENCY_KEY_HEADER = 'idempotency-key';
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
 /** 256 KiB: far above any program or override, well under API Gateway's 10 MB. */
 export const MAX_API_BODY_BYTES = 256 * 1024;
@@ -107,8 +116,47 @@ export class ApiRouter<D> {
     if (errors.length > 0) {
       return problem({ type: `${PROBLEM}validation-failed`, title: 'Validation failed', status: 422, detail: `${route.method} ${route.path}: ${errors.length} field(s) at fault.`, errors });
     }
-    const answer = await route.handle({ params: parsed.params.data, query: parsed.query.data, body: parsed.body.data, caller }, this.deps);
-    return 'response' in answer ? answer.response : json(route.status ?? 200, answer.ok);
+    const run = async () => {
+      const answer = await route.handle({ params: parsed.params.data, query: parsed.query.data, body: parsed.body.data, caller }, this.deps);
+      return 'response' in answer ? answer.response : json(route.status ?? 200, answer.ok);
+    };
+    return route.method === 'POST' ? this.once(request, caller!, run) : run();
+  }
+
+  /**
+   * A POST runs once per caller and Idempotency-Key: a resend gets the first answer again, a concurrent one
+   * 409, the key reused for another request 422. An answer of ours that failed (5xx) is forgotten so the
+   * resend may run.
+   */
+  private async once(request: ApiRequest, caller: Caller, run: () => Promise<HttpResponse>): Promise<HttpResponse> {
+    const key = headerOf(request.headers, IDEMPOTENCY_KEY_HEADER);
+    if (key === undefined || !IDEMPOTENCY_KEY.test(key)) {
+      return problem({
+        type: `${PROBLEM}idempotency-key-required`,
+        title: 'Idempotency-Key required',
+        status: 400,
+        detail: 'Send an Idempotency-Key header (1 to 255 visible ASCII characters, a UUID for example); resending with the same key is safe.',
+      });
+    }
+    const fingerprint = createHash('sha256').update(`${request.method.toUpperCase()} ${request.path}\n`).update(request.body ?? '').digest('base64url');
+    const claim = await this.options.idempotency.claim(caller.subject, key, fingerprint, this.options.now());
+    if (claim.state === 'done') return { ...claim.response, headers: { ...claim.response.headers, 'idempotent-replayed': 'true' } };
+    if (claim.state === 'in-progress') {
+      return problem({ type: `${PROBLEM}idempotency-conflict`, title: 'Request in progress', status: 409, detail: 'A request with this Idempotency-Key is still being processed; resend it later.' }, { 'retry-after': '1' });
+    }
+    if (claim.state === 'mismatch') {
+      return problem({ type: `${PROBLEM}idempotency-key-reused`, title: 'Idempotency-Key reused', status: 422, detail: 'This Idempotency-Key was used for a different request; use a new key.' });
+    }
+    let response: HttpResponse;
+    try {
+      response = await run();
+    } catch (error) {
+      await this.options.idempotency.release(caller.subject, key);
+      throw error;
+    }
+    if (response.status >= 500) await this.options.idempotency.release(caller.subject, key);
+    else await this.options.idempotency.complete(caller.subject, key, response);
+    return response;
   }
 }
 

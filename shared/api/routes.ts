@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { ROLES } from '../auth/roles.js';
 import { PROBLEM, problem } from '../http/problem.js';
 import { Program } from '../domain/program.js';
+import { InvalidCursorError } from '../ports/page.js';
 import type { ProgramStore } from '../ports/program-store.js';
 import { getPreset, presetIds } from '../presets/index.js';
 import { openApiDocument } from './openapi.js';
@@ -20,6 +21,10 @@ const STAFF = ['risk', 'admin'] as const;
 const EVERYONE = ROLES;
 
 const ProgramId = Program.shape.id;
+
+const invalid = (pointer: string, message: string) => ({
+  response: problem({ type: `${PROBLEM}validation-failed`, title: 'Validation failed', status: 422, detail: `${pointer}: ${message}.`, errors: [{ pointer, message }] }),
+});
 
 const notFound = (what: string) => ({ response: problem({ type: `${PROBLEM}not-found`, title: 'Not found', status: 404, detail: `${what} does not exist.` }) });
 
@@ -76,6 +81,53 @@ const presetGet = route<ApiDeps, { presetId: string }, undefined, undefined, Pro
   },
 });
 
+const ProgramVersionSummary = z.object({ programId: z.string(), version: z.int(), name: z.string() });
+
+const programList = route<ApiDeps, undefined, { limit: number; cursor?: string }, undefined, { items: z.output<typeof ProgramVersionSummary>[]; cursor?: string }>({
+  method: 'GET',
+  path: '/v1/programs',
+  summary: 'Every stored program version, by id then version, a page at a time',
+  tag: 'Programs',
+  access: STAFF,
+  query: z.strictObject({ limit: z.coerce.number().int().min(1).max(100).default(50), cursor: z.string().max(4096).optional() }),
+  response: z.object({ items: z.array(ProgramVersionSummary), cursor: z.string().optional() }),
+  handle: async ({ query }, { programs }) => {
+    let page;
+    try {
+      page = await programs.list({ limit: query.limit, ...(query.cursor === undefined ? {} : { cursor: query.cursor }) });
+    } catch (error) {
+      if (error instanceof InvalidCursorError) return invalid('/query/cursor', error.message);
+      throw error;
+    }
+    const items = await Promise.all(page.items.map(async ({ programId, version }) => ({ programId, version, name: (await programs.get(programId, version))?.name ?? '' })));
+    return { ok: { items, ...(page.cursor === undefined ? {} : { cursor: page.cursor }) } };
+  },
+});
+
+const programCreate = route<ApiDeps, undefined, undefined, Program, Program>({
+  method: 'POST',
+  path: '/v1/programs',
+  summary: 'Publish a new program version (a stored version never changes: publish version n+1 to change rules)',
+  tag: 'Programs',
+  access: ['admin'],
+  body: Program,
+  response: Program,
+  status: 201,
+  handle: async ({ body }, { programs }) => {
+    if ((await programs.put(body)) === 'exists') {
+      return {
+        response: problem({
+          type: `${PROBLEM}version-exists`,
+          title: 'Version exists',
+          status: 409,
+          detail: `Program ${body.id} version ${body.version} is already published and never changes; publish version ${body.version + 1}.`,
+        }),
+      };
+    }
+    return { ok: body };
+  },
+});
+
 const programVersionGet = route<ApiDeps, { programId: string; version: number }, undefined, undefined, Program>({
   method: 'GET',
   path: '/v1/programs/{programId}/versions/{version}',
@@ -101,7 +153,7 @@ const openApi = route<ApiDeps, undefined, undefined, undefined, object>({
   handle: async () => ({ ok: describeApi() }),
 });
 
-export const API_ROUTES: readonly Route<ApiDeps>[] = [health, openApi, me, presetList, presetGet, programVersionGet];
+export const API_ROUTES: readonly Route<ApiDeps>[] = [health, openApi, me, presetList, presetGet, programList, programCreate, programVersionGet];
 
 let description: object | undefined;
 

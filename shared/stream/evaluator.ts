@@ -33,7 +33,8 @@ import { DEFAULT_SAVE_POLICY, mustSave, type SavePolicy } from './save-policy.js
 
 export interface EvaluatorPorts {
   readonly accounts: AccountStore;
-  readonly programs: ProgramStore;
+  /** Only reads: the evaluator never stores a program. */
+  readonly programs: Pick<ProgramStore, 'get'>;
   readonly publisher: EventPublisher;
   readonly quarantine: QuarantineSink;
   /** The news calendar in force (the caller caches it). */

@@ -100,6 +100,7 @@ describe('the demo tenant stack', () => {
         ...(indexes.length > 0 ? { GlobalSecondaryIndexes: Match.arrayEquals(indexes) } : {}),
         BillingMode: 'PAY_PER_REQUEST',
         PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
         SSESpecification: { SSEEnabled: true, SSEType: 'KMS', KMSMasterKeyId: arnOf(id(stack.tradePipeline.dataKey)) },
       }),
     });

@@ -3,9 +3,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CachedProgramStore, DynamoDbProgramStore } from '../../shared/adapters/dynamodb/program-store.js';
 import { keys } from '../../shared/adapters/dynamodb/table.js';
 import type { Program } from '../../shared/domain/program.js';
-import type { ProgramStore } from '../../shared/ports/program-store.js';
+import { InvalidCursorError } from '../../shared/ports/page.js';
 import { getPreset, presetIds } from '../../shared/presets/index.js';
 import { startDynamo, type LocalDynamo } from '../support/dynalite.js';
+import { MemoryProgramStore } from '../support/program-store.js';
 
 const preset = (id: string): Program => getPreset(id)!;
 /** A preset under another id, so tests do not share programs. */
@@ -49,6 +50,21 @@ describe('DynamoDbProgramStore on dynalite', () => {
     expect(await store.get('no-such-program', 1)).toBeNull();
   });
 
+  it('lists every stored version in order, a page at a time, and refuses an altered cursor', async () => {
+    const listed: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await store.list({ limit: 3, ...(cursor === undefined ? {} : { cursor }) });
+      expect(page.items.length).toBeLessThanOrEqual(3);
+      listed.push(...page.items.map((item) => `${item.programId}@${item.version}`));
+      cursor = page.cursor;
+    } while (cursor !== undefined);
+    expect(listed).toEqual(expect.arrayContaining(['versioned@1', 'versioned@2', 'immutable@1', ...presetIds().map((id) => `${id}@${preset(id).version}`)]));
+    expect(listed.indexOf('versioned@1')).toBe(listed.indexOf('versioned@2') - 1);
+    expect(new Set(listed).size).toBe(listed.length);
+    await expect(store.list({ limit: 3, cursor: 'bm90IGEgY3Vyc29y' })).rejects.toThrow(InvalidCursorError);
+  });
+
   it('refuses a stored program the schema rejects, naming it', async () => {
     const broken = { ...programAs('broken'), initialBalance: -1 };
     const key = keys.program('broken', 1);
@@ -59,23 +75,15 @@ describe('DynamoDbProgramStore on dynalite', () => {
 
 describe('CachedProgramStore', () => {
   /** A store in memory that counts reads and can be made to fail. */
-  class CountingStore implements ProgramStore {
-    readonly programs = new Map<string, Program>();
+  class CountingStore extends MemoryProgramStore {
     reads = 0;
     failure: Error | null = null;
 
-    async get(programId: string, version: number): Promise<Program | null> {
+    override async get(programId: string, version: number): Promise<Program | null> {
       this.reads++;
       await Promise.resolve();
       if (this.failure !== null) throw this.failure;
-      return this.programs.get(`${programId}@${version}`) ?? null;
-    }
-
-    async put(program: Program): Promise<'stored' | 'exists'> {
-      const key = `${program.id}@${program.version}`;
-      if (this.programs.has(key)) return 'exists';
-      this.programs.set(key, program);
-      return 'stored';
+      return super.get(programId, version);
     }
   }
 

@@ -4,36 +4,35 @@ import { describe, expect, it } from 'vitest';
 import { ApiRouter, type ApiRequest } from '../../shared/api/router.js';
 import { API_ROUTES, type ApiDeps, describeApi } from '../../shared/api/routes.js';
 import { ROLES, type Role } from '../../shared/auth/roles.js';
-import type { Program } from '../../shared/domain/program.js';
-import type { ProgramStore } from '../../shared/ports/program-store.js';
 import { getPreset } from '../../shared/presets/index.js';
+import { MemoryIdempotencyStore } from '../support/idempotency-store.js';
+import { MemoryProgramStore } from '../support/program-store.js';
 
 const stored = getPreset('two-step-static')!;
 
-class MemoryPrograms implements ProgramStore {
-  private readonly programs = new Map<string, Program>([[`${stored.id}@${stored.version}`, stored]]);
-  async get(programId: string, version: number): Promise<Program | null> {
-    return this.programs.get(`${programId}@${version}`) ?? null;
-  }
-  async put(program: Program): Promise<'stored' | 'exists'> {
-    const key = `${program.id}@${program.version}`;
-    if (this.programs.has(key)) return 'exists';
-    this.programs.set(key, program);
-    return 'stored';
-  }
+
+const router = new ApiRouter<ApiDeps>(API_ROUTES, { tenant: 'acme', programs: new MemoryProgramStore([stored]) }, { rolesClaim: 'cognito:groups', idempotency: new MemoryIdempotencyStore(), now: () => 0 });
+
+interface RequestOptions {
+  roles?: readonly Role[];
+  query?: Record<string, string>;
+  token?: boolean;
+  body?: unknown;
+  idempotencyKey?: string;
 }
 
-const router = new ApiRouter<ApiDeps>(API_ROUTES, { tenant: 'acme', programs: new MemoryPrograms() }, { rolesClaim: 'cognito:groups' });
-
 /** A request as API Gateway passes it: claims flattened, an array claim as "[a b]". */
-function request(method: string, path: string, options: { roles?: readonly Role[]; query?: Record<string, string>; token?: boolean } = {}): ApiRequest {
-  const { roles = [], query = {}, token = true } = options;
+function request(method: string, path: string, options: RequestOptions = {}): ApiRequest {
+  const { roles = [], query = {}, token = true, body, idempotencyKey } = options;
   return {
     method,
     path,
     query,
-    headers: {},
-    body: undefined,
+    headers: {
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      ...(idempotencyKey === undefined ? {} : { 'Idempotency-Key': idempotencyKey }),
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
     isBase64Encoded: false,
     claims: token ? { sub: 'user-1', 'cognito:groups': `[${roles.join(' ')}]` } : undefined,
   };
@@ -43,32 +42,39 @@ function request(method: string, path: string, options: { roles?: readonly Role[
 const concrete = (path: string) =>
   path.replace('{presetId}', stored.id).replace('{programId}', stored.id).replace('{version}', String(stored.version));
 
+let published = 100;
+/** A request that succeeds for an allowed role: a new version and a fresh key for each POST. */
+function valid(route: (typeof API_ROUTES)[number], options: RequestOptions): ApiRequest {
+  if (route.method !== 'POST') return request(route.method, concrete(route.path), options);
+  published += 1;
+  return request('POST', route.path, { ...options, body: { ...stored, version: published }, idempotencyKey: `key-${published}` });
+}
+
 const body = (response: { body: string }) => JSON.parse(response.body) as Record<string, unknown>;
 
 describe('the API router', () => {
   describe.each(API_ROUTES.filter((route) => route.access !== 'public'))('$method $path', (route) => {
-    const path = concrete(route.path);
     const allowed = route.access as readonly Role[];
 
     it('refuses a request without a token with 401', async () => {
-      const response = await router.answer(request(route.method, path, { token: false }));
+      const response = await router.answer(valid(route, { token: false }));
       expect(response.status).toBe(401);
       expect(response.headers['www-authenticate']).toBe('Bearer');
     });
 
     it.each(ROLES.filter((role) => !allowed.includes(role)))('refuses the role %s with 403', async (role) => {
-      const response = await router.answer(request(route.method, path, { roles: [role] }));
+      const response = await router.answer(valid(route, { roles: [role] }));
       expect(response.status).toBe(403);
       expect(body(response)).toMatchObject({ type: 'urn:propdesk:problem:forbidden' });
     });
 
     it('refuses a token with no Propdesk role with 403', async () => {
-      const response = await router.answer(request(route.method, path, { roles: [] }));
+      const response = await router.answer(valid(route, { roles: [] }));
       expect(response.status).toBe(403);
     });
 
     it.each(allowed)('answers the role %s', async (role) => {
-      expect((await router.answer(request(route.method, path, { roles: [role] }))).status).toBe(route.status ?? 200);
+      expect((await router.answer(valid(route, { roles: [role] }))).status).toBe(route.status ?? 200);
     });
   });
 
@@ -114,10 +120,75 @@ describe('the API router', () => {
     addFormats.default(ajv);
     for (const route of API_ROUTES) {
       const roles = route.access === 'public' ? [] : route.access;
-      const response = await router.answer(request(route.method, concrete(route.path), { roles, token: route.access !== 'public' }));
+      const response = await router.answer(valid(route, { roles, token: route.access !== 'public' }));
       const schema = document.paths[route.path]![route.method.toLowerCase()]!.responses[String(response.status)]!.content['application/json']!.schema;
       const validate = ajv.compile(schema);
       expect(validate(JSON.parse(response.body)), `${route.method} ${route.path}: ${ajv.errorsText(validate.errors)}`).toBe(true);
     }
+  });
+
+  describe('POST /v1/programs', () => {
+    const admin = (body: unknown, idempotencyKey?: string) => request('POST', '/v1/programs', { roles: ['admin'], body, ...(idempotencyKey === undefined ? {} : { idempotencyKey }) });
+
+    it('publishes a version once per Idempotency-Key: a resend gets the first answer, marked replayed', async () => {
+      const programs = new MemoryProgramStore();
+      const once = new ApiRouter<ApiDeps>(API_ROUTES, { tenant: 'acme', programs }, { rolesClaim: 'cognito:groups', idempotency: new MemoryIdempotencyStore(), now: () => 0 });
+      const program = { ...stored, id: 'fresh', version: 1 };
+      const first = await once.answer(admin(program, 'k-1'));
+      expect(first.status).toBe(201);
+      const again = await once.answer(admin(program, 'k-1'));
+      expect(again).toEqual({ ...first, headers: { ...first.headers, 'idempotent-replayed': 'true' } });
+      // A new key for the same version is a new request: the version exists.
+      const conflict = await once.answer(admin(program, 'k-2'));
+      expect(conflict.status).toBe(409);
+      expect(body(conflict).detail).toMatch(/publish version 2/);
+      expect(programs.programs.size).toBe(1);
+    });
+
+    it('refuses a POST without an Idempotency-Key, and a key reused for another body', async () => {
+      expect((await router.answer(admin({ ...stored, version: 900 }))).status).toBe(400);
+      expect((await router.answer(admin({ ...stored, version: 901 }, 'reused'))).status).toBe(201);
+      const reused = await router.answer(admin({ ...stored, version: 902 }, 'reused'));
+      expect(reused.status).toBe(422);
+      expect(body(reused).type).toBe('urn:propdesk:problem:idempotency-key-reused');
+    });
+
+    it('forgets the key when the store failed, so the resend runs', async () => {
+      const idempotency = new MemoryIdempotencyStore();
+      let failures = 1;
+      const flaky = Object.assign(new MemoryProgramStore(), {
+        put: async () => {
+          if (failures-- > 0) throw new Error('table unavailable');
+          return 'stored' as const;
+        },
+      });
+      const retrying = new ApiRouter<ApiDeps>(API_ROUTES, { tenant: 'acme', programs: flaky }, { rolesClaim: 'cognito:groups', idempotency, now: () => 0 });
+      await expect(retrying.answer(admin({ ...stored, version: 7 }, 'k'))).rejects.toThrow('table unavailable');
+      expect((await retrying.answer(admin({ ...stored, version: 7 }, 'k'))).status).toBe(201);
+    });
+
+    it('names the fields of an invalid program by pointer into the body', async () => {
+      const response = await router.answer(admin({ ...stored, version: 0, initialBalance: -5 }, 'invalid'));
+      expect(response.status).toBe(422);
+      const pointers = (body(response).errors as Array<{ pointer: string }>).map((error) => error.pointer);
+      expect(pointers).toEqual(expect.arrayContaining(['/body/version', '/body/initialBalance']));
+    });
+  });
+
+  it('lists program versions a page at a time and refuses a cursor it did not give out', async () => {
+    const programs = new MemoryProgramStore(['alpha', 'beta', 'gamma'].flatMap((id) => [1, 2].map((version) => ({ ...stored, id, version, name: `${id} ${version}` }))));
+    const listing = new ApiRouter<ApiDeps>(API_ROUTES, { tenant: 'acme', programs }, { rolesClaim: 'cognito:groups', idempotency: new MemoryIdempotencyStore(), now: () => 0 });
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = body(await listing.answer(request('GET', '/v1/programs', { roles: ['risk'], query: { limit: '4', ...(cursor === undefined ? {} : { cursor }) } })));
+      seen.push(...(page.items as Array<{ name: string }>).map((item) => item.name));
+      cursor = page.cursor as string | undefined;
+    } while (cursor !== undefined);
+    expect(seen).toEqual(['alpha 1', 'alpha 2', 'beta 1', 'beta 2', 'gamma 1', 'gamma 2']);
+    const altered = await listing.answer(request('GET', '/v1/programs', { roles: ['risk'], query: { cursor: 'forged' } }));
+    expect(altered.status).toBe(422);
+    expect(body(altered).errors).toEqual([{ pointer: '/query/cursor', message: expect.any(String) }]);
+    expect((await listing.answer(request('GET', '/v1/programs', { roles: ['risk'], query: { limit: '500' } }))).status).toBe(422);
   });
 });

@@ -129,7 +129,7 @@ describe('the evaluator', () => {
     const evaluator = new StreamEvaluator(
       {
         accounts,
-        programs: { get: async (id) => (id === program.id ? program : null), put: async () => 'stored' },
+        programs: { get: async (id) => (id === program.id ? program : null) },
         publisher: { publish: async (list) => void published.push(...list) },
         quarantine: { quarantine: async () => undefined },
         news: async () => NO_NEWS,
@@ -168,7 +168,7 @@ describe('the evaluator', () => {
     const evaluator = new StreamEvaluator(
       {
         accounts: new MemoryAccounts(),
-        programs: { get: async () => program, put: async () => 'stored' },
+        programs: { get: async () => program },
         publisher: { publish: async () => undefined },
         quarantine: { quarantine: async () => Promise.reject(new Error('queue unavailable')) },
         news: async () => NO_NEWS,

@@ -4,10 +4,12 @@
  * its whole life. CachedProgramStore keeps what it reads for the life of the process, which is safe
  * only because versions never change.
  */
-import { GetItemCommand, PutItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { GetItemCommand, PutItemCommand, QueryCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { parseProgram, type Program } from '../../domain/program.js';
-import type { ProgramStore } from '../../ports/program-store.js';
-import { keys } from './table.js';
+import type { Page, PageRequest } from '../../ports/page.js';
+import type { ProgramStore, ProgramVersionRef } from '../../ports/program-store.js';
+import { decodeCursor, encodeCursor } from './cursor.js';
+import { keys, LISTING_INDEX, LISTING_KEY, LISTING_SORT_KEY, listings } from './table.js';
 
 type Sender = Pick<DynamoDBClient, 'send'>;
 
@@ -44,6 +46,8 @@ export class DynamoDbProgramStore implements ProgramStore {
             programId: { S: program.id },
             version: { N: String(program.version) },
             program: { S: JSON.stringify(program) },
+            [LISTING_KEY]: { S: listings.programs },
+            [LISTING_SORT_KEY]: { S: `${program.id}#${String(program.version).padStart(6, '0')}` },
           },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
@@ -53,6 +57,25 @@ export class DynamoDbProgramStore implements ProgramStore {
       if ((error as Error).name === 'ConditionalCheckFailedException') return 'exists';
       throw error;
     }
+  }
+
+  async list({ limit, cursor }: PageRequest): Promise<Page<ProgramVersionRef>> {
+    const { Items = [], LastEvaluatedKey } = await this.db.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: LISTING_INDEX,
+        KeyConditionExpression: '#listing = :listing',
+        ExpressionAttributeNames: { '#listing': LISTING_KEY },
+        ExpressionAttributeValues: { ':listing': { S: listings.programs } },
+        Limit: limit,
+        ...(cursor === undefined ? {} : { ExclusiveStartKey: decodeCursor(cursor) }),
+      }),
+    );
+    const items = Items.map((item) => {
+      const [programId = '', version = ''] = (item[LISTING_SORT_KEY]?.S ?? '').split('#');
+      return { programId, version: Number(version) };
+    });
+    return { items, ...(LastEvaluatedKey === undefined ? {} : { cursor: encodeCursor(LastEvaluatedKey) }) };
   }
 }
 
@@ -83,5 +106,9 @@ export class CachedProgramStore implements ProgramStore {
 
   put(program: Program): Promise<'stored' | 'exists'> {
     return this.store.put(program);
+  }
+
+  list(page: PageRequest): Promise<Page<ProgramVersionRef>> {
+    return this.store.list(page);
   }
 }

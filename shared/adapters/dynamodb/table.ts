@@ -16,6 +16,8 @@ export const LISTING_SORT_KEY = 'listingSk';
 export const listings = {
   status: (status: AccountStatus) => `STATUS#${status}`,
   outboxPending: 'OUTBOX#pending',
+  /** Every program version; the sort key `<programId>#<version, 6 digits>` orders them. */
+  programs: 'PROGRAMS',
 };
 
 export const keys = {
@@ -25,7 +27,12 @@ export const keys = {
   accountRecord: (accountId: string, sortKey: string) => ({ [PARTITION_KEY]: `ACCOUNT#${accountId}`, [SORT_KEY]: sortKey }),
   newsCalendar: () => ({ [PARTITION_KEY]: 'CONFIG', [SORT_KEY]: 'NEWS_CALENDAR' }),
   quarantined: (arrivedAt: string, recordId: string) => ({ [PARTITION_KEY]: 'QUARANTINE', [SORT_KEY]: `${arrivedAt}#${recordId}` }),
+  /** Per caller: two callers may choose the same key. */
+  idempotency: (subject: string, key: string) => ({ [PARTITION_KEY]: `IDEMPOTENCY#${subject}#${key}`, [SORT_KEY]: 'REQUEST' }),
 };
+
+/** Items with this attribute (epoch seconds) are deleted by DynamoDB's TTL after that time. */
+export const EXPIRES_AT = 'expiresAt';
 
 /** The table as CreateTable describes it (on-demand capacity; the stack adds encryption and recovery). */
 export function tableDefinition(tableName: string): CreateTableCommandInput {
