@@ -15,8 +15,11 @@
  *
  * Latency: ingest-to-verdict P50/P99 on the local platform at 2,000 events/s over 20,000 accounts
  * (target P99 at most 250 ms).
+ *
+ * API: requests/s and P50/P99 of the staff and trader API's main reads on the local platform, 16 clients.
  */
 import { execFileSync } from 'node:child_process';
+import type { ApiReadResult } from './api.js';
 import type { EvaluatorResult } from './evaluator.js';
 import type { LatencyResult } from './latency.js';
 import type { ReducerResult } from './reducer.js';
@@ -93,4 +96,11 @@ console.log(
     `P50 ${latency.p50Ms} ms, P90 ${latency.p90Ms} ms, P99 ${latency.p99Ms} ms, max ${latency.maxMs} ms over ${latency.measured} events ` +
     `(target P99 ${LATENCY_TARGET_MS} ms: ${latency.p99Ms <= LATENCY_TARGET_MS ? 'met' : 'NOT met'})`,
 );
-console.log(JSON.stringify({ node: process.version, reducer: results, writes, evaluator, latency }, null, 2));
+const api = runIsolated('bench/api.ts', ['10', '16']) as ApiReadResult[];
+for (const read of api) {
+  console.log(
+    `api     ${read.read} with ${read.concurrency} clients: ${read.requestsPerSecond.toLocaleString('en-US')} requests/s, ` +
+      `P50 ${read.p50Ms} ms, P99 ${read.p99Ms} ms, max ${read.maxMs} ms over ${read.requests} requests, ${read.errors} errors`,
+  );
+}
+console.log(JSON.stringify({ node: process.version, reducer: results, writes, evaluator, latency, api }, null, 2));

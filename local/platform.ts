@@ -23,7 +23,7 @@ import { createIngestHandler } from '../functions/ingest/handler.js';
 import { createRolloverHandler } from '../functions/rollover/handler.js';
 import { DynamoDbAccountStore } from '../shared/adapters/dynamodb/account-store.js';
 import { DynamoDbIdempotencyStore } from '../shared/adapters/dynamodb/idempotency-store.js';
-import { DynamoDbProgramStore } from '../shared/adapters/dynamodb/program-store.js';
+import { CachedProgramStore, DynamoDbProgramStore } from '../shared/adapters/dynamodb/program-store.js';
 import { tableDefinition } from '../shared/adapters/dynamodb/table.js';
 import { KinesisTradeStream } from '../shared/adapters/kinesis/trade-stream.js';
 import { ApiRouter } from '../shared/api/router.js';
@@ -180,7 +180,8 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
   // The staff and trader API on the same server, its tokens from a local issuer whose key lives beside the
   // data (so `npx propdesk token` signs for it), verified as API Gateway's JWT authorizer would.
   const issuer = await createLocalIssuer(persist ? { dataDir: options.dataDir! } : {});
-  const apiRouter = new ApiRouter<ApiDeps>(API_ROUTES, { tenant, programs }, { rolesClaim: LOCAL_ROLES_CLAIM, idempotency: new DynamoDbIdempotencyStore(dynamo, tableName), now: Date.now });
+  // Cached as the Lambda's is: a stored version never changes.
+  const apiRouter = new ApiRouter<ApiDeps>(API_ROUTES, { tenant, programs: new CachedProgramStore(programs) }, { rolesClaim: LOCAL_ROLES_CLAIM, idempotency: new DynamoDbIdempotencyStore(dynamo, tableName), now: Date.now });
   const api = createApiHandler(apiRouter);
   const ingestServer = createServer((request, response) => {
     void readBody(request).then(async (body) => {
