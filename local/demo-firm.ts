@@ -40,15 +40,17 @@ export const DEMO_PROGRAM: Program = parseProgram({
 
 export interface DemoTrader {
   readonly accountId: string;
+  /** Who owns it: `npx propdesk token --role trader --subject ada` sees Ada's two accounts. */
+  readonly traderId: string;
   readonly profile: TraderProfile;
   readonly seed: number;
 }
 
 export const DEMO_TRADERS: readonly DemoTrader[] = [
-  { accountId: 'demo-steady-1', profile: PROFILES.steady, seed: 11 },
-  { accountId: 'demo-steady-2', profile: PROFILES.steady, seed: 12 },
-  { accountId: 'demo-winner-1', profile: PROFILES.winner, seed: 21 },
-  { accountId: 'demo-winner-2', profile: PROFILES.winner, seed: 22 },
-  { accountId: 'demo-reckless-1', profile: PROFILES.reckless, seed: 31 },
-  { accountId: 'demo-reckless-2', profile: PROFILES.reckless, seed: 32 },
+  { accountId: 'demo-steady-1', traderId: 'ada', profile: PROFILES.steady, seed: 11 },
+  { accountId: 'demo-steady-2', traderId: 'ben', profile: PROFILES.steady, seed: 12 },
+  { accountId: 'demo-winner-1', traderId: 'ada', profile: PROFILES.winner, seed: 21 },
+  { accountId: 'demo-winner-2', traderId: 'ben', profile: PROFILES.winner, seed: 22 },
+  { accountId: 'demo-reckless-1', traderId: 'cleo', profile: PROFILES.reckless, seed: 31 },
+  { accountId: 'demo-reckless-2', traderId: 'cleo', profile: PROFILES.reckless, seed: 32 },
 ];

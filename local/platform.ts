@@ -181,7 +181,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
   // data (so `npx propdesk token` signs for it), verified as API Gateway's JWT authorizer would.
   const issuer = await createLocalIssuer(persist ? { dataDir: options.dataDir! } : {});
   // Cached as the Lambda's is: a stored version never changes.
-  const apiRouter = new ApiRouter<ApiDeps>(API_ROUTES, { tenant, programs: new CachedProgramStore(programs) }, { rolesClaim: LOCAL_ROLES_CLAIM, idempotency: new DynamoDbIdempotencyStore(dynamo, tableName), now: Date.now });
+  const apiRouter = new ApiRouter<ApiDeps>(API_ROUTES, { tenant, programs: new CachedProgramStore(programs), accounts }, { rolesClaim: LOCAL_ROLES_CLAIM, idempotency: new DynamoDbIdempotencyStore(dynamo, tableName), now: Date.now });
   const api = createApiHandler(apiRouter);
   const ingestServer = createServer((request, response) => {
     void readBody(request).then(async (body) => {

@@ -57,10 +57,10 @@ await platform.programs.put(DEMO_PROGRAM);
 const stored = await platform.accounts.load(DEMO_TRADERS.map((trader) => trader.accountId));
 const startAt = Math.floor(Date.now() / 1000) * 1000;
 const traders: SimulatedTrader[] = [];
-for (const { accountId, profile, seed } of DEMO_TRADERS) {
+for (const { accountId, traderId, profile, seed } of DEMO_TRADERS) {
   let state = stored.get(accountId)?.state;
   if (state === undefined) {
-    state = openAccount(DEMO_PROGRAM, { tenant: TENANT, accountId, openedAt: startAt });
+    state = openAccount(DEMO_PROGRAM, { tenant: TENANT, accountId, traderId, openedAt: startAt });
     await platform.accounts.save(state, null, []);
   }
   if (state.status !== 'active') continue;

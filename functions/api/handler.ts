@@ -5,7 +5,7 @@
  *
  * Environment:
  *   TENANT_ID      the firm
- *   TABLE_NAME     the firm's table (programs, remembered POST answers)
+ *   TABLE_NAME     the firm's table (accounts, programs, remembered POST answers)
  *   ROLES_CLAIM    the claim listing the caller's roles (`cognito:groups` for the stack's user pool)
  *   POWERTOOLS_*   see functions/powertools.ts
  */
@@ -13,6 +13,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { z } from 'zod';
+import { DynamoDbAccountStore } from '../../shared/adapters/dynamodb/account-store.js';
 import { DynamoDbIdempotencyStore } from '../../shared/adapters/dynamodb/idempotency-store.js';
 import { CachedProgramStore, DynamoDbProgramStore } from '../../shared/adapters/dynamodb/program-store.js';
 import { ApiRouter, type ApiRequest } from '../../shared/api/router.js';
@@ -63,7 +64,11 @@ const Environment = z.object({ TENANT_ID: z.string().min(1), TABLE_NAME: z.strin
 export function apiRouterFromEnvironment(env: NodeJS.ProcessEnv): ApiRouter<ApiDeps> {
   const { TENANT_ID, TABLE_NAME, ROLES_CLAIM } = Environment.parse(env);
   const dynamo = powertools.traced(new DynamoDBClient({}));
-  const deps: ApiDeps = { tenant: TENANT_ID, programs: new CachedProgramStore(new DynamoDbProgramStore(dynamo, TABLE_NAME)) };
+  const deps: ApiDeps = {
+    tenant: TENANT_ID,
+    programs: new CachedProgramStore(new DynamoDbProgramStore(dynamo, TABLE_NAME)),
+    accounts: new DynamoDbAccountStore(dynamo, TABLE_NAME),
+  };
   return new ApiRouter(API_ROUTES, deps, { rolesClaim: ROLES_CLAIM, idempotency: new DynamoDbIdempotencyStore(dynamo, TABLE_NAME), now: Date.now });
 }
 

@@ -4,9 +4,12 @@
  */
 import { z } from 'zod';
 import { ROLES } from '../auth/roles.js';
+import type { Caller } from './route.js';
 import { PROBLEM, problem } from '../http/problem.js';
 import { Program } from '../domain/program.js';
-import { InvalidCursorError } from '../ports/page.js';
+import type { AccountState } from '../domain/state.js';
+import type { AccountReader } from '../ports/account-reader.js';
+import { InvalidCursorError, type Page } from '../ports/page.js';
 import type { ProgramStore } from '../ports/program-store.js';
 import { getPreset, presetIds } from '../presets/index.js';
 import { openApiDocument } from './openapi.js';
@@ -15,6 +18,7 @@ import { route, type Route } from './route.js';
 export interface ApiDeps {
   readonly tenant: string;
   readonly programs: ProgramStore;
+  readonly accounts: AccountReader;
 }
 
 const STAFF = ['risk', 'admin'] as const;
@@ -143,6 +147,93 @@ const programVersionGet = route<ApiDeps, { programId: string; version: number },
   },
 });
 
+/** An account as the API shows it. Money in minor units (cents) as integers; times ISO 8601. */
+const AccountSummary = z.object({
+  accountId: z.string(),
+  traderId: z.string().nullable(),
+  programId: z.string(),
+  programVersion: z.int(),
+  phaseId: z.string(),
+  status: z.enum(['active', 'passed', 'failed']),
+  endReason: z.string().nullable(),
+  initialBalance: z.int(),
+  balance: z.int(),
+  equity: z.int(),
+  equityEstimated: z.boolean(),
+  highWater: z.int(),
+  dailyFloor: z.int().nullable(),
+  maxLossFloor: z.int().nullable(),
+  lastEventAt: z.iso.datetime(),
+});
+type AccountSummary = z.output<typeof AccountSummary>;
+
+const summaryOf = (state: AccountState): AccountSummary => ({
+  accountId: state.accountId,
+  traderId: state.traderId ?? null,
+  programId: state.programId,
+  programVersion: state.programVersion,
+  phaseId: state.phaseId,
+  status: state.status,
+  endReason: state.endReason,
+  initialBalance: state.initialBalance,
+  balance: state.balance,
+  equity: state.equity,
+  equityEstimated: state.equityEstimated,
+  highWater: state.highWater,
+  dailyFloor: state.dailyFloor,
+  maxLossFloor: state.maxLossFloor,
+  lastEventAt: new Date(state.clock).toISOString(),
+});
+
+/** A caller who is only a trader sees their own accounts; the risk desk and admins see the firm's. */
+const seesOnlyOwn = (caller: Caller) => !caller.roles.some((role) => role === 'risk' || role === 'admin');
+
+const ACCOUNT_READERS = ['trader', 'risk', 'admin'] as const;
+
+const AccountStatusQuery = z.enum(['active', 'passed', 'failed']);
+
+const accountList = route<ApiDeps, undefined, { status?: AccountState['status']; limit: number; cursor?: string }, undefined, { items: AccountSummary[]; cursor?: string }>({
+  method: 'GET',
+  path: '/v1/accounts',
+  summary: "Accounts a page at a time: a trader's own (optionally of one status), or the firm's of one status (active by default)",
+  tag: 'Accounts',
+  access: ACCOUNT_READERS,
+  query: z.strictObject({ status: AccountStatusQuery.optional(), limit: z.coerce.number().int().min(1).max(100).default(50), cursor: z.string().max(4096).optional() }),
+  response: z.object({ items: z.array(AccountSummary), cursor: z.string().optional() }),
+  handle: async ({ query, caller }, { accounts }) => {
+    const request = { limit: query.limit, ...(query.cursor === undefined ? {} : { cursor: query.cursor }) };
+    let page: Page<string>;
+    try {
+      page = seesOnlyOwn(caller!) ? await accounts.listByTrader(caller!.subject, request) : await accounts.listByStatus(query.status ?? 'active', request);
+    } catch (error) {
+      if (error instanceof InvalidCursorError) return invalid('/query/cursor', error.message);
+      throw error;
+    }
+    const stored = await accounts.load(page.items);
+    const items = page.items.flatMap((id) => {
+      const state = stored.get(id)?.state;
+      return state && (query.status === undefined || state.status === query.status) ? [summaryOf(state)] : [];
+    });
+    return { ok: { items, ...(page.cursor === undefined ? {} : { cursor: page.cursor }) } };
+  },
+});
+
+const accountGet = route<ApiDeps, { accountId: string }, undefined, undefined, AccountSummary>({
+  method: 'GET',
+  path: '/v1/accounts/{accountId}',
+  summary: 'One account: phase, status, balance, equity and its floors',
+  tag: 'Accounts',
+  access: ACCOUNT_READERS,
+  params: z.strictObject({ accountId: z.string().min(1).max(128) }),
+  response: AccountSummary,
+  handle: async ({ params, caller }, { accounts }) => {
+    const state = (await accounts.load([params.accountId])).get(params.accountId)?.state;
+    // Another trader's account answers as a missing one: its existence is not theirs to learn.
+    if (state === undefined || (seesOnlyOwn(caller!) && state.traderId !== caller!.subject)) return notFound(`Account ${params.accountId}`);
+    return { ok: summaryOf(state) };
+  },
+});
+
 const openApi = route<ApiDeps, undefined, undefined, undefined, object>({
   method: 'GET',
   path: '/openapi.json',
@@ -153,7 +244,18 @@ const openApi = route<ApiDeps, undefined, undefined, undefined, object>({
   handle: async () => ({ ok: describeApi() }),
 });
 
-export const API_ROUTES: readonly Route<ApiDeps>[] = [health, openApi, me, presetList, presetGet, programList, programCreate, programVersionGet];
+export const API_ROUTES: readonly Route<ApiDeps>[] = [
+  health,
+  openApi,
+  me,
+  presetList,
+  presetGet,
+  programList,
+  programCreate,
+  programVersionGet,
+  accountList,
+  accountGet,
+];
 
 let description: object | undefined;
 

@@ -30,6 +30,8 @@ export interface AccountState {
   readonly schema: 1;
   readonly tenant: string;
   readonly accountId: string;
+  /** Who trades it; the API shows a trader their own accounts only. Null for an account nobody owns yet. */
+  readonly traderId: string | null;
   readonly programId: string;
   readonly programVersion: number;
   readonly phaseId: string;
@@ -107,6 +109,8 @@ export interface AccountState {
 export interface OpenAccount {
   tenant: string;
   accountId: string;
+  /** @default null */
+  traderId?: string | null;
   phaseId?: string;
   /** When the account starts trading in this phase (epoch ms). */
   openedAt: number;
@@ -125,6 +129,7 @@ export function openAccount(program: Program, open: OpenAccount): AccountState {
     schema: 1,
     tenant: open.tenant,
     accountId: open.accountId,
+    traderId: open.traderId ?? null,
     programId: program.id,
     programVersion: program.version,
     phaseId: phase.id,
@@ -187,6 +192,8 @@ export function cloneState(s: AccountState): AccountState {
     schema: s.schema,
     tenant: s.tenant,
     accountId: s.accountId,
+    // States saved before accounts had owners carry none.
+    traderId: s.traderId ?? null,
     programId: s.programId,
     programVersion: s.programVersion,
     phaseId: s.phaseId,

@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLocalIssuer } from '../../local/token-issuer.js';
 import { type Platform, startPlatform } from '../../local/platform.js';
+import { openAccount } from '../../shared/domain/state.js';
 import { getPreset } from '../../shared/presets/index.js';
 
 let platform: Platform;
@@ -14,6 +15,9 @@ const program = getPreset('two-step-static')!;
 beforeAll(async () => {
   platform = await startPlatform({ tenantId: 'demo' });
   await platform.programs.put(program);
+  for (const [accountId, traderId] of [['acc-ada', 'ada'], ['acc-ben', 'ben']] as const) {
+    await platform.accounts.save(openAccount(program, { tenant: 'demo', accountId, traderId, openedAt: Date.parse('2026-03-02T08:00:00Z') }), null, []);
+  }
 }, 60_000);
 
 afterAll(async () => {
@@ -51,6 +55,16 @@ describe('the local API', () => {
     expect(await (await call('/v1/health')).json()).toEqual({ status: 'ok', tenant: 'demo' });
     const description = (await (await call('/openapi.json', 'garbage')).json()) as { openapi: string };
     expect(description.openapi).toBe('3.1.0');
+  });
+
+  it("shows a trader their own accounts from dynalite, and the risk desk everyone's", async () => {
+    const ada = await platform.issuer.mint({ subject: 'ada', roles: ['trader'] });
+    const own = (await (await call('/v1/accounts', ada)).json()) as { items: Array<{ accountId: string }> };
+    expect(own.items.map((item) => item.accountId)).toEqual(['acc-ada']);
+    expect((await call('/v1/accounts/acc-ben', ada)).status).toBe(404);
+    const risk = await platform.issuer.mint({ subject: 'ops', roles: ['risk'] });
+    const all = (await (await call('/v1/accounts?limit=10', risk)).json()) as { items: Array<{ accountId: string }> };
+    expect(all.items.map((item) => item.accountId)).toEqual(['acc-ada', 'acc-ben']);
   });
 
   it('still serves the ingest endpoint on the same server', async () => {

@@ -8,14 +8,17 @@ import { describe, expect, it } from 'vitest';
 import { ApiRouter, type ApiRequest } from '../../shared/api/router.js';
 import { API_ROUTES, type ApiDeps } from '../../shared/api/routes.js';
 import { ROLES } from '../../shared/auth/roles.js';
+import { openAccount } from '../../shared/domain/state.js';
 import { getPreset } from '../../shared/presets/index.js';
 import { MemoryIdempotencyStore } from '../support/idempotency-store.js';
+import { MemoryAccountReader } from '../support/account-reader.js';
 import { MemoryProgramStore } from '../support/program-store.js';
 
 const stored = getPreset('two-step-static')!;
+const accounts = new MemoryAccountReader([openAccount(stored, { tenant: 'acme', accountId: 'acc-1', traderId: 'user-1', openedAt: 0 })]);
 
 const segment = fc.oneof(
-  fc.constantFrom(stored.id, String(stored.version), '0', '-1', '1e3', 'NaN', '%', '%E0%A4%A', '..', '', ' ', 'a'.repeat(300)),
+  fc.constantFrom(stored.id, String(stored.version), 'acc-1', '0', '-1', '1e3', 'NaN', '%', '%E0%A4%A', '..', '', ' ', 'a'.repeat(300)),
   fc.string({ maxLength: 20 }),
   fc.string({ unit: 'binary', maxLength: 10 }),
 );
@@ -70,7 +73,7 @@ const claims = fc.oneof(
 
 const request: fc.Arbitrary<ApiRequest> = fc.record({
   target,
-  query: fc.dictionary(fc.constantFrom('limit', 'cursor', 'page', 'x', ''), fc.oneof(fc.string({ maxLength: 30 }), fc.constantFrom('0', '101', '-1', 'abc', 'e30'))),
+  query: fc.dictionary(fc.constantFrom('limit', 'cursor', 'status', 'page', 'x', ''), fc.oneof(fc.string({ maxLength: 30 }), fc.constantFrom('0', '101', '-1', 'abc', 'e30', 'active', 'acc-1'))),
   headers: fc.record(
     {
       'content-type': fc.oneof({ weight: 4, arbitrary: fc.constant('application/json') }, { weight: 1, arbitrary: fc.constantFrom('application/json; charset=latin1', 'text/plain', 'application/problem+json', '') }),
@@ -85,7 +88,7 @@ const request: fc.Arbitrary<ApiRequest> = fc.record({
 
 describe('the API under malformed input', () => {
   it('never answers with a 5xx, and always with a JSON or problem+json body', async () => {
-    const router = new ApiRouter<ApiDeps>(API_ROUTES, { tenant: 'acme', programs: new MemoryProgramStore([stored]) }, { rolesClaim: 'cognito:groups', idempotency: new MemoryIdempotencyStore(), now: () => 0 });
+    const router = new ApiRouter<ApiDeps>(API_ROUTES, { tenant: 'acme', programs: new MemoryProgramStore([stored]), accounts }, { rolesClaim: 'cognito:groups', idempotency: new MemoryIdempotencyStore(), now: () => 0 });
     await fc.assert(
       fc.asyncProperty(request, async (input) => {
         const response = await router.answer(input);

@@ -4,6 +4,7 @@ import { createApiHandler, requestOf } from '../../functions/api/handler.js';
 import { ApiRouter } from '../../shared/api/router.js';
 import { API_ROUTES, type ApiDeps } from '../../shared/api/routes.js';
 import { MemoryIdempotencyStore } from '../support/idempotency-store.js';
+import { MemoryAccountReader } from '../support/account-reader.js';
 import { MemoryProgramStore } from '../support/program-store.js';
 
 const context = { functionName: 'api', awsRequestId: 'r1' } as Context;
@@ -37,6 +38,7 @@ describe('the API Lambda', () => {
     const failing: ApiDeps = {
       tenant: 'acme',
       programs: Object.assign(new MemoryProgramStore(), { get: async () => Promise.reject(new Error('table gone: arn:aws:dynamodb:secret-internals')) }),
+      accounts: new MemoryAccountReader(),
     };
     const handler = createApiHandler(new ApiRouter(API_ROUTES, failing, { rolesClaim: 'cognito:groups', idempotency: new MemoryIdempotencyStore(), now: () => 0 }));
     const me = await handler(event('/v1/me', { sub: 'u1', 'cognito:groups': '[risk]' }), context);

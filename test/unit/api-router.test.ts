@@ -4,14 +4,22 @@ import { describe, expect, it } from 'vitest';
 import { ApiRouter, type ApiRequest } from '../../shared/api/router.js';
 import { API_ROUTES, type ApiDeps, describeApi } from '../../shared/api/routes.js';
 import { ROLES, type Role } from '../../shared/auth/roles.js';
+import { openAccount } from '../../shared/domain/state.js';
 import { getPreset } from '../../shared/presets/index.js';
 import { MemoryIdempotencyStore } from '../support/idempotency-store.js';
+import { MemoryAccountReader } from '../support/account-reader.js';
 import { MemoryProgramStore } from '../support/program-store.js';
 
 const stored = getPreset('two-step-static')!;
+const opened = Date.parse('2026-03-02T08:00:00Z');
+/** The test caller `user-1` owns one account; `user-2` owns the other. */
+const accounts = new MemoryAccountReader([
+  openAccount(stored, { tenant: 'acme', accountId: 'acc-own', traderId: 'user-1', openedAt: opened }),
+  openAccount(stored, { tenant: 'acme', accountId: 'acc-other', traderId: 'user-2', openedAt: opened }),
+]);
 
 
-const router = new ApiRouter<ApiDeps>(API_ROUTES, { tenant: 'acme', programs: new MemoryProgramStore([stored]) }, { rolesClaim: 'cognito:groups', idempotency: new MemoryIdempotencyStore(), now: () => 0 });
+const router = new ApiRouter<ApiDeps>(API_ROUTES, { tenant: 'acme', programs: new MemoryProgramStore([stored]), accounts }, { rolesClaim: 'cognito:groups', idempotency: new MemoryIdempotencyStore(), now: () => 0 });
 
 interface RequestOptions {
   roles?: readonly Role[];
@@ -40,7 +48,7 @@ function request(method: string, path: string, options: RequestOptions = {}): Ap
 
 /** Each route with concrete parameters that exist. */
 const concrete = (path: string) =>
-  path.replace('{presetId}', stored.id).replace('{programId}', stored.id).replace('{version}', String(stored.version));
+  path.replace('{presetId}', stored.id).replace('{programId}', stored.id).replace('{version}', String(stored.version)).replace('{accountId}', 'acc-own');
 
 let published = 100;
 /** A request that succeeds for an allowed role: a new version and a fresh key for each POST. */
@@ -132,7 +140,7 @@ describe('the API router', () => {
 
     it('publishes a version once per Idempotency-Key: a resend gets the first answer, marked replayed', async () => {
       const programs = new MemoryProgramStore();
-      const once = new ApiRouter<ApiDeps>(API_ROUTES, { tenant: 'acme', programs }, { rolesClaim: 'cognito:groups', idempotency: new MemoryIdempotencyStore(), now: () => 0 });
+      const once = new ApiRouter<ApiDeps>(API_ROUTES, { tenant: 'acme', programs, accounts }, { rolesClaim: 'cognito:groups', idempotency: new MemoryIdempotencyStore(), now: () => 0 });
       const program = { ...stored, id: 'fresh', version: 1 };
       const first = await once.answer(admin(program, 'k-1'));
       expect(first.status).toBe(201);
@@ -162,7 +170,7 @@ describe('the API router', () => {
           return 'stored' as const;
         },
       });
-      const retrying = new ApiRouter<ApiDeps>(API_ROUTES, { tenant: 'acme', programs: flaky }, { rolesClaim: 'cognito:groups', idempotency, now: () => 0 });
+      const retrying = new ApiRouter<ApiDeps>(API_ROUTES, { tenant: 'acme', programs: flaky, accounts }, { rolesClaim: 'cognito:groups', idempotency, now: () => 0 });
       await expect(retrying.answer(admin({ ...stored, version: 7 }, 'k'))).rejects.toThrow('table unavailable');
       expect((await retrying.answer(admin({ ...stored, version: 7 }, 'k'))).status).toBe(201);
     });
@@ -177,7 +185,7 @@ describe('the API router', () => {
 
   it('lists program versions a page at a time and refuses a cursor it did not give out', async () => {
     const programs = new MemoryProgramStore(['alpha', 'beta', 'gamma'].flatMap((id) => [1, 2].map((version) => ({ ...stored, id, version, name: `${id} ${version}` }))));
-    const listing = new ApiRouter<ApiDeps>(API_ROUTES, { tenant: 'acme', programs }, { rolesClaim: 'cognito:groups', idempotency: new MemoryIdempotencyStore(), now: () => 0 });
+    const listing = new ApiRouter<ApiDeps>(API_ROUTES, { tenant: 'acme', programs, accounts }, { rolesClaim: 'cognito:groups', idempotency: new MemoryIdempotencyStore(), now: () => 0 });
     const seen: string[] = [];
     let cursor: string | undefined;
     do {
@@ -190,5 +198,32 @@ describe('the API router', () => {
     expect(altered.status).toBe(422);
     expect(body(altered).errors).toEqual([{ pointer: '/query/cursor', message: expect.any(String) }]);
     expect((await listing.answer(request('GET', '/v1/programs', { roles: ['risk'], query: { limit: '500' } }))).status).toBe(422);
+  });
+
+  describe('accounts', () => {
+    const summaries = async (request: ApiRequest) => (body(await router.answer(request)).items as Array<{ accountId: string }>).map((item) => item.accountId);
+
+    it("shows a trader their own accounts only, and another trader's as missing", async () => {
+      expect(await summaries(request('GET', '/v1/accounts', { roles: ['trader'] }))).toEqual(['acc-own']);
+      const others = await router.answer(request('GET', '/v1/accounts/acc-other', { roles: ['trader'] }));
+      expect(others.status).toBe(404);
+      const own = body(await router.answer(request('GET', '/v1/accounts/acc-own', { roles: ['trader'] })));
+      expect(own).toMatchObject({ accountId: 'acc-own', traderId: 'user-1', status: 'active', balance: stored.initialBalance, lastEventAt: '2026-03-02T08:00:00.000Z' });
+    });
+
+    it("shows the risk desk the firm's accounts by status, whoever owns them", async () => {
+      expect(await summaries(request('GET', '/v1/accounts', { roles: ['risk'] }))).toEqual(['acc-other', 'acc-own']);
+      expect(await summaries(request('GET', '/v1/accounts', { roles: ['risk'], query: { status: 'failed' } }))).toEqual([]);
+      expect((await router.answer(request('GET', '/v1/accounts/acc-other', { roles: ['admin'] }))).status).toBe(200);
+      const page = body(await router.answer(request('GET', '/v1/accounts', { roles: ['risk'], query: { limit: '1' } })));
+      expect(page.items).toHaveLength(1);
+      expect(await summaries(request('GET', '/v1/accounts', { roles: ['risk'], query: { limit: '1', cursor: page.cursor as string } }))).toEqual(['acc-own']);
+    });
+
+    it('refuses an unknown status and a cursor it did not give out', async () => {
+      expect((await router.answer(request('GET', '/v1/accounts', { roles: ['risk'], query: { status: 'frozen' } }))).status).toBe(422);
+      const forged = await router.answer(request('GET', '/v1/accounts', { roles: ['trader'], query: { cursor: 'acc-zzz' } }));
+      expect(forged.status).toBe(422);
+    });
   });
 });

@@ -15,12 +15,16 @@ import {
   type BatchWriteItemCommandOutput,
   type DynamoDBClient,
   type KeysAndAttributes,
+  type QueryCommandInput,
   type QueryCommandOutput,
   type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
-import type { AccountState } from '../../domain/state.js';
+import type { AccountState, AccountStatus } from '../../domain/state.js';
+import type { AccountReader } from '../../ports/account-reader.js';
 import type { AccountListing, AccountStore, SaveOutcome, StoredAccount } from '../../ports/account-store.js';
+import type { Page, PageRequest } from '../../ports/page.js';
 import type { DomainEvent } from '../../stream/domain-events.js';
+import { decodeCursor, encodeCursor } from './cursor.js';
 import { keys, LISTING_INDEX, LISTING_KEY, LISTING_SORT_KEY, listings, PARTITION_KEY } from './table.js';
 import { backOff, MAX_ATTEMPTS, sleep, type Pause } from '../backoff.js';
 
@@ -60,7 +64,7 @@ function recordSortKey(event: DomainEvent): string {
   }
 }
 
-export class DynamoDbAccountStore implements AccountStore {
+export class DynamoDbAccountStore implements AccountStore, AccountReader {
   constructor(
     private readonly db: Sender,
     private readonly tableName: string,
@@ -95,6 +99,12 @@ export class DynamoDbAccountStore implements AccountStore {
 
   async save(state: AccountState, loadedRevision: number | null, outbox: readonly DomainEvent[]): Promise<SaveOutcome> {
     const revision = (loadedRevision ?? 0) + 1;
+    // The owner's link before the account itself: a link to an account whose first save failed lists
+    // nothing (its state is absent), while an account without its link would be hidden from its trader.
+    if (loadedRevision === null && state.traderId !== null) {
+      const link = keys.traderAccount(state.traderId, state.accountId);
+      await this.db.send(new PutItemCommand({ TableName: this.tableName, Item: { pk: { S: link.pk }, sk: { S: link.sk }, accountId: { S: state.accountId } } }));
+    }
     // A terminal account gets no later save to replace its outbox: it is listed until marked delivered.
     const listing = state.status !== 'active' && outbox.length > 0 ? listings.outboxPending : listings.status(state.status);
     try {
@@ -179,8 +189,39 @@ export class DynamoDbAccountStore implements AccountStore {
     } while (start !== undefined);
   }
 
+  async listByStatus(status: AccountStatus, { limit, cursor }: PageRequest): Promise<Page<string>> {
+    const page = await this.query({
+      IndexName: LISTING_INDEX,
+      KeyConditionExpression: '#listing = :listing',
+      ExpressionAttributeNames: { '#listing': LISTING_KEY },
+      ExpressionAttributeValues: { ':listing': { S: listings.status(status) } },
+      Limit: limit,
+      ...(cursor === undefined ? {} : { ExclusiveStartKey: decodeCursor(cursor) }),
+    });
+    return pageOf(page, (item) => item[LISTING_SORT_KEY]!.S!);
+  }
+
+  async listByTrader(traderId: string, { limit, cursor }: PageRequest): Promise<Page<string>> {
+    const page = await this.query({
+      KeyConditionExpression: 'pk = :trader AND begins_with(sk, :account)',
+      ExpressionAttributeValues: { ':trader': { S: keys.traderAccount(traderId, '').pk }, ':account': { S: 'ACCOUNT#' } },
+      Limit: limit,
+      ...(cursor === undefined ? {} : { ExclusiveStartKey: decodeCursor(cursor) }),
+    });
+    return pageOf(page, (item) => item['accountId']!.S!);
+  }
+
+  private query(input: Omit<QueryCommandInput, 'TableName'>): Promise<QueryCommandOutput> {
+    return this.db.send(new QueryCommand({ TableName: this.tableName, ...input }));
+  }
+
   private async backOff(attempt: number, what: string): Promise<void> {
     if (attempt > MAX_ATTEMPTS) throw new Error(`DynamoDB left ${what} unprocessed after ${MAX_ATTEMPTS} attempts`);
     await backOff(attempt, BASE_BACKOFF_MS, this.pause);
   }
+}
+
+function pageOf(output: QueryCommandOutput, idOf: (item: Record<string, AttributeValue>) => string): Page<string> {
+  const items = (output.Items ?? []).map(idOf);
+  return { items, ...(output.LastEvaluatedKey === undefined ? {} : { cursor: encodeCursor(output.LastEvaluatedKey) }) };
 }

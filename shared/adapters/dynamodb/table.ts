@@ -22,6 +22,8 @@ export const listings = {
 
 export const keys = {
   accountState: (accountId: string) => ({ [PARTITION_KEY]: `ACCOUNT#${accountId}`, [SORT_KEY]: 'STATE' }),
+  /** A trader's accounts: a query on the partition lists them, no index needed. */
+  traderAccount: (traderId: string, accountId: string) => ({ [PARTITION_KEY]: `TRADER#${traderId}`, [SORT_KEY]: `ACCOUNT#${accountId}` }),
   program: (programId: string, version: number) => ({ [PARTITION_KEY]: `PROGRAM#${programId}`, [SORT_KEY]: `VERSION#${String(version).padStart(6, '0')}` }),
   /** An account's records sort by kind, then time: a query on the prefix `TRADE#` lists its trades in order. */
   accountRecord: (accountId: string, sortKey: string) => ({ [PARTITION_KEY]: `ACCOUNT#${accountId}`, [SORT_KEY]: sortKey }),
