@@ -8,7 +8,8 @@ import type { Caller } from './route.js';
 import { PROBLEM, problem } from '../http/problem.js';
 import { Program } from '../domain/program.js';
 import type { AccountState } from '../domain/state.js';
-import type { AccountReader } from '../ports/account-reader.js';
+import { type AccountReader, RECORD_KINDS, type RecordKind } from '../ports/account-reader.js';
+import { DomainEvent } from '../stream/domain-events.js';
 import { InvalidCursorError, type Page } from '../ports/page.js';
 import type { ProgramStore } from '../ports/program-store.js';
 import { getPreset, presetIds } from '../presets/index.js';
@@ -234,6 +235,41 @@ const accountGet = route<ApiDeps, { accountId: string }, undefined, undefined, A
   },
 });
 
+const RECORD_SUMMARIES: Record<RecordKind, string> = {
+  trades: 'closed trades (net profit, hold time, evidence for payouts and abuse review)',
+  days: 'closed firm days (daily statistics)',
+  verdicts: 'verdicts: violations, warnings, failure and passes, each with its evidence',
+  objectives: 'objective changes (progress toward target, trading days and the like)',
+};
+
+/** One listing route per kind of record, newest first; a trader reads only their own account's. */
+const accountRecords = RECORD_KINDS.map((kind) =>
+  route<ApiDeps, { accountId: string }, { limit: number; cursor?: string }, undefined, { items: DomainEvent[]; cursor?: string }>({
+    method: 'GET',
+    path: `/v1/accounts/{accountId}/${kind}`,
+    summary: `The account's ${RECORD_SUMMARIES[kind]}, newest first, a page at a time`,
+    tag: 'Accounts',
+    access: ACCOUNT_READERS,
+    params: z.strictObject({ accountId: z.string().min(1).max(128) }),
+    query: z.strictObject({ limit: z.coerce.number().int().min(1).max(100).default(50), cursor: z.string().max(4096).optional() }),
+    response: z.object({ items: z.array(DomainEvent), cursor: z.string().optional() }),
+    handle: async ({ params, query, caller }, { accounts }) => {
+      if (seesOnlyOwn(caller!)) {
+        const state = (await accounts.load([params.accountId])).get(params.accountId)?.state;
+        if (state?.traderId !== caller!.subject) return notFound(`Account ${params.accountId}`);
+      }
+      try {
+        const page = await accounts.records(params.accountId, kind, { limit: query.limit, ...(query.cursor === undefined ? {} : { cursor: query.cursor }) });
+        return { ok: { items: [...page.items], ...(page.cursor === undefined ? {} : { cursor: page.cursor }) } };
+      } catch (error) {
+        if (error instanceof InvalidCursorError) return invalid('/query/cursor', error.message);
+        throw error;
+      }
+    },
+  }),
+);
+
+
 const openApi = route<ApiDeps, undefined, undefined, undefined, object>({
   method: 'GET',
   path: '/openapi.json',
@@ -255,6 +291,7 @@ export const API_ROUTES: readonly Route<ApiDeps>[] = [
   programVersionGet,
   accountList,
   accountGet,
+  ...accountRecords,
 ];
 
 let description: object | undefined;

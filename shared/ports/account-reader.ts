@@ -3,8 +3,13 @@
  * by owner (a trader's own accounts). The evaluator's AccountStore stays the only writer.
  */
 import type { AccountStatus } from '../domain/state.js';
+import type { DomainEvent } from '../stream/domain-events.js';
 import type { StoredAccount } from './account-store.js';
 import type { Page, PageRequest } from './page.js';
+
+/** An account's records, as the evaluator wrote them from its domain events. */
+export const RECORD_KINDS = ['trades', 'days', 'verdicts', 'objectives'] as const;
+export type RecordKind = (typeof RECORD_KINDS)[number];
 
 export interface AccountReader {
   /** The stored accounts among `accountIds`; unknown ids are absent from the result. */
@@ -13,4 +18,6 @@ export interface AccountReader {
   listByStatus(status: AccountStatus, page: PageRequest): Promise<Page<string>>;
   /** The ids of the accounts this trader owns, in id order. */
   listByTrader(traderId: string, page: PageRequest): Promise<Page<string>>;
+  /** One kind of an account's records (closed trades, closed days, verdicts, objective changes), newest first. */
+  records(accountId: string, kind: RecordKind, page: PageRequest): Promise<Page<DomainEvent>>;
 }

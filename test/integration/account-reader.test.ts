@@ -1,8 +1,10 @@
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDbAccountStore } from '../../shared/adapters/dynamodb/account-store.js';
 import { openAccount } from '../../shared/domain/state.js';
 import { InvalidCursorError } from '../../shared/ports/page.js';
 import { getPreset } from '../../shared/presets/index.js';
+import type { DomainEvent } from '../../shared/stream/domain-events.js';
 import { startDynamo, type LocalDynamo } from '../support/dynalite.js';
 
 const program = getPreset('two-step-static')!;
@@ -51,5 +53,20 @@ describe('DynamoDbAccountStore as the API reads it, on dynalite', () => {
   it('keeps the owner through later saves and refuses an altered cursor', async () => {
     expect((await store.load(['a-2'])).get('a-2')?.state.traderId).toBe('bob');
     await expect(store.listByStatus('active', { limit: 2, cursor: Buffer.from('{"pk":{"N":"1"}}').toString('base64url') })).rejects.toThrow(InvalidCursorError);
+  });
+
+  it("reads an account's records by kind, newest first, as the evaluator wrote them", async () => {
+    const sample = (type: string, time: string, id: string): DomainEvent =>
+      ({ ...(JSON.parse(readFileSync(new URL(`../../events/samples/domain/${type}.json`, import.meta.url), 'utf8')) as DomainEvent), accountId: 'a-1', time, id }) as DomainEvent;
+    const trades = ['10', '11', '12'].map((hour, index) => {
+      const event = sample('TradeClosed', `2026-03-02T${hour}:00:00.000Z`, `t${index}`) as Extract<DomainEvent, { type: 'TradeClosed' }>;
+      return { ...event, closedAt: event.time };
+    });
+    await store.writeRecords([...trades, sample('WarningRaised', '2026-03-02T12:30:00.000Z', 'w1')]);
+    const first = await store.records('a-1', 'trades', { limit: 2 });
+    expect(first.items.map((event) => event.id)).toEqual(['t2', 't1']);
+    expect((await store.records('a-1', 'trades', { limit: 2, cursor: first.cursor! })).items.map((event) => event.id)).toEqual(['t0']);
+    expect((await store.records('a-1', 'verdicts', { limit: 10 })).items).toEqual([sample('WarningRaised', '2026-03-02T12:30:00.000Z', 'w1')]);
+    expect((await store.records('a-3', 'trades', { limit: 10 })).items).toEqual([]);
   });
 });

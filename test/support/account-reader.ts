@@ -1,14 +1,29 @@
 /** An AccountReader in memory over given states, with the DynamoDB store's order (ids) and paging. */
 import type { AccountState, AccountStatus } from '../../shared/domain/state.js';
-import type { AccountReader } from '../../shared/ports/account-reader.js';
+import type { AccountReader, RecordKind } from '../../shared/ports/account-reader.js';
+import type { DomainEvent } from '../../shared/stream/domain-events.js';
 import type { StoredAccount } from '../../shared/ports/account-store.js';
 import { InvalidCursorError, type Page, type PageRequest } from '../../shared/ports/page.js';
 
 export class MemoryAccountReader implements AccountReader {
   private readonly states: Map<string, AccountState>;
 
-  constructor(states: readonly AccountState[] = []) {
+  constructor(
+    states: readonly AccountState[] = [],
+    private readonly events: readonly DomainEvent[] = [],
+  ) {
     this.states = new Map(states.map((state) => [state.accountId, state]));
+  }
+
+  /** Newest first; the cursor is the offset of the next page. */
+  async records(accountId: string, kind: RecordKind, { limit, cursor }: PageRequest): Promise<Page<DomainEvent>> {
+    const kindOf = (event: DomainEvent): RecordKind =>
+      event.type === 'TradeClosed' ? 'trades' : event.type === 'DayClosed' ? 'days' : event.type === 'ObjectiveUpdated' ? 'objectives' : 'verdicts';
+    const all = this.events.filter((event) => event.accountId === accountId && kindOf(event) === kind).sort((a, b) => b.time.localeCompare(a.time));
+    const from = cursor === undefined ? 0 : Number(cursor);
+    if (!Number.isInteger(from) || from < 0) throw new InvalidCursorError();
+    const items = all.slice(from, from + limit);
+    return { items, ...(from + limit < all.length ? { cursor: String(from + limit) } : {}) };
   }
 
   async load(accountIds: readonly string[]): Promise<Map<string, StoredAccount>> {

@@ -4,7 +4,9 @@ import { describe, expect, it } from 'vitest';
 import { ApiRouter, type ApiRequest } from '../../shared/api/router.js';
 import { API_ROUTES, type ApiDeps, describeApi } from '../../shared/api/routes.js';
 import { ROLES, type Role } from '../../shared/auth/roles.js';
+import { readFileSync } from 'node:fs';
 import { openAccount } from '../../shared/domain/state.js';
+import type { DomainEvent } from '../../shared/stream/domain-events.js';
 import { getPreset } from '../../shared/presets/index.js';
 import { MemoryIdempotencyStore } from '../support/idempotency-store.js';
 import { MemoryAccountReader } from '../support/account-reader.js';
@@ -13,10 +15,22 @@ import { MemoryProgramStore } from '../support/program-store.js';
 const stored = getPreset('two-step-static')!;
 const opened = Date.parse('2026-03-02T08:00:00Z');
 /** The test caller `user-1` owns one account; `user-2` owns the other. */
-const accounts = new MemoryAccountReader([
-  openAccount(stored, { tenant: 'acme', accountId: 'acc-own', traderId: 'user-1', openedAt: opened }),
-  openAccount(stored, { tenant: 'acme', accountId: 'acc-other', traderId: 'user-2', openedAt: opened }),
-]);
+/** A sample domain event of `type` (events/samples/domain/) on `accountId`, at `time`. */
+const sample = (type: string, accountId: string, time: string, id: string): DomainEvent =>
+  ({ ...(JSON.parse(readFileSync(new URL(`../../events/samples/domain/${type}.json`, import.meta.url), 'utf8')) as DomainEvent), accountId, time, id }) as DomainEvent;
+const accounts = new MemoryAccountReader(
+  [
+    openAccount(stored, { tenant: 'acme', accountId: 'acc-own', traderId: 'user-1', openedAt: opened }),
+    openAccount(stored, { tenant: 'acme', accountId: 'acc-other', traderId: 'user-2', openedAt: opened }),
+  ],
+  [
+    sample('TradeClosed', 'acc-own', '2026-03-02T10:00:00.000Z', 't1'),
+    sample('TradeClosed', 'acc-own', '2026-03-02T11:00:00.000Z', 't2'),
+    sample('TradeClosed', 'acc-own', '2026-03-02T12:00:00.000Z', 't3'),
+    sample('WarningRaised', 'acc-own', '2026-03-02T12:30:00.000Z', 'w1'),
+    sample('TradeClosed', 'acc-other', '2026-03-02T10:00:00.000Z', 'x1'),
+  ],
+);
 
 
 const router = new ApiRouter<ApiDeps>(API_ROUTES, { tenant: 'acme', programs: new MemoryProgramStore([stored]), accounts }, { rolesClaim: 'cognito:groups', idempotency: new MemoryIdempotencyStore(), now: () => 0 });
@@ -218,6 +232,20 @@ describe('the API router', () => {
       const page = body(await router.answer(request('GET', '/v1/accounts', { roles: ['risk'], query: { limit: '1' } })));
       expect(page.items).toHaveLength(1);
       expect(await summaries(request('GET', '/v1/accounts', { roles: ['risk'], query: { limit: '1', cursor: page.cursor as string } }))).toEqual(['acc-own']);
+    });
+
+    it("lists an account's records by kind, newest first, a page at a time, to its trader and the staff only", async () => {
+      const ids = async (path: string, roles: Role[], query: Record<string, string> = {}) => {
+        const page = body(await router.answer(request('GET', path, { roles, query })));
+        return { ids: (page.items as DomainEvent[]).map((event) => event.id), cursor: page.cursor as string | undefined };
+      };
+      const first = await ids('/v1/accounts/acc-own/trades', ['trader'], { limit: '2' });
+      expect(first.ids).toEqual(['t3', 't2']);
+      expect((await ids('/v1/accounts/acc-own/trades', ['trader'], { limit: '2', cursor: first.cursor! })).ids).toEqual(['t1']);
+      expect((await ids('/v1/accounts/acc-own/verdicts', ['trader'])).ids).toEqual(['w1']);
+      expect((await ids('/v1/accounts/acc-own/days', ['trader'])).ids).toEqual([]);
+      expect((await router.answer(request('GET', '/v1/accounts/acc-other/trades', { roles: ['trader'] }))).status).toBe(404);
+      expect((await ids('/v1/accounts/acc-other/trades', ['risk'])).ids).toEqual(['x1']);
     });
 
     it('refuses an unknown status and a cursor it did not give out', async () => {

@@ -20,7 +20,7 @@ import {
   type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
 import type { AccountState, AccountStatus } from '../../domain/state.js';
-import type { AccountReader } from '../../ports/account-reader.js';
+import type { AccountReader, RecordKind } from '../../ports/account-reader.js';
 import type { AccountListing, AccountStore, SaveOutcome, StoredAccount } from '../../ports/account-store.js';
 import type { Page, PageRequest } from '../../ports/page.js';
 import type { DomainEvent } from '../../stream/domain-events.js';
@@ -46,6 +46,9 @@ function storedAccount(item: Record<string, AttributeValue>): StoredAccount {
   const outbox = item['outbox']?.S;
   return { state, revision: Number(item['revision']?.N), outbox: outbox === undefined ? [] : (JSON.parse(outbox) as DomainEvent[]) };
 }
+
+/** The sort-key prefix of each kind of record (recordSortKey below writes them). */
+const RECORD_PREFIX: Record<RecordKind, string> = { trades: 'TRADE#', days: 'DAY#', verdicts: 'VERDICT#', objectives: 'OBJECTIVE#' };
 
 /** The sort key of an event's record: by kind, then time, so an account's trades or verdicts list in order. */
 function recordSortKey(event: DomainEvent): string {
@@ -209,6 +212,18 @@ export class DynamoDbAccountStore implements AccountStore, AccountReader {
       ...(cursor === undefined ? {} : { ExclusiveStartKey: decodeCursor(cursor) }),
     });
     return pageOf(page, (item) => item['accountId']!.S!);
+  }
+
+  async records(accountId: string, kind: RecordKind, { limit, cursor }: PageRequest): Promise<Page<DomainEvent>> {
+    const page = await this.query({
+      KeyConditionExpression: 'pk = :account AND begins_with(sk, :kind)',
+      ExpressionAttributeValues: { ':account': { S: keys.accountState(accountId).pk }, ':kind': { S: RECORD_PREFIX[kind] } },
+      ScanIndexForward: false,
+      Limit: limit,
+      ...(cursor === undefined ? {} : { ExclusiveStartKey: decodeCursor(cursor) }),
+    });
+    const items = (page.Items ?? []).map((item) => JSON.parse(item['event']!.S!) as DomainEvent);
+    return { items, ...(page.LastEvaluatedKey === undefined ? {} : { cursor: encodeCursor(page.LastEvaluatedKey) }) };
   }
 
   private query(input: Omit<QueryCommandInput, 'TableName'>): Promise<QueryCommandOutput> {
