@@ -47,7 +47,7 @@ export function openApiDocument(routes: readonly Route<unknown>[], info: OpenApi
         ...(route.body ? { body: { required: true, content: { 'application/json': { schema: route.body } } } } : {}),
       },
       responses: {
-        [route.status ?? 200]: { description: 'Success', content: { 'application/json': { schema: route.response } } },
+        [route.status ?? 200]: { description: 'Success', content: { [route.produces ?? 'application/json']: { schema: route.response } } },
         ...(route.params || route.query || route.body ? { 422: problemResponse('A parameter, the query or the body failed validation') } : {}),
         ...(secured ? { 401: problemResponse('No valid token'), 403: problemResponse("The token's roles may not call this route") } : {}),
         500: problemResponse('A fault of ours; resending is safe'),

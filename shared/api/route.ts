@@ -41,6 +41,8 @@ export interface Route<D, P = unknown, Q = unknown, B = unknown, R = unknown> {
   readonly response: z.ZodType<R>;
   /** @default 200 */
   readonly status?: number;
+  /** The success answer's media type, for the OpenAPI description. @default application/json */
+  readonly produces?: string;
   readonly handle: (input: RouteInput<P, Q, B>, deps: D) => Promise<RouteAnswer<R>>;
 }
 

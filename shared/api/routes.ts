@@ -13,6 +13,7 @@ import { DomainEvent } from '../stream/domain-events.js';
 import { InvalidCursorError, type Page } from '../ports/page.js';
 import type { ProgramStore } from '../ports/program-store.js';
 import { getPreset, presetIds } from '../presets/index.js';
+import { renderDocsPage } from './docs-page.js';
 import { openApiDocument } from './openapi.js';
 import { route, type Route } from './route.js';
 
@@ -280,9 +281,21 @@ const openApi = route<ApiDeps, undefined, undefined, undefined, object>({
   handle: async () => ({ ok: describeApi() }),
 });
 
+const docs = route<ApiDeps, undefined, undefined, undefined, string>({
+  method: 'GET',
+  path: '/docs',
+  summary: 'This documentation as a page to read: every route, its roles, parameters and schemas',
+  tag: 'Operations',
+  access: 'public',
+  produces: 'text/html',
+  response: z.string(),
+  handle: async () => ({ response: { status: 200, headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'max-age=300' }, body: docsPage() } }),
+});
+
 export const API_ROUTES: readonly Route<ApiDeps>[] = [
   health,
   openApi,
+  docs,
   me,
   presetList,
   presetGet,
@@ -295,13 +308,19 @@ export const API_ROUTES: readonly Route<ApiDeps>[] = [
 ];
 
 let description: object | undefined;
+let page: string | undefined;
+
+function docsPage(): string {
+  page ??= renderDocsPage(describeApi());
+  return page;
+}
 
 /** Built once, on first use: the document describes the table above. */
 export function describeApi(): object {
   description ??= openApiDocument(API_ROUTES as readonly Route<unknown>[], {
     title: 'Propdesk API',
     version: '1',
-    description: "A prop firm's back office: programs, accounts, the risk desk. Every route but health and this document needs a bearer token.",
+    description: "A prop firm's back office: programs, accounts, the risk desk. Every route but health and this documentation needs a bearer token.",
   });
   return description;
 }

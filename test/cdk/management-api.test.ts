@@ -45,7 +45,7 @@ describe('the staff and trader API', () => {
     });
   });
 
-  it('serves exactly the route table, a JWT required on every route but the two public ones', () => {
+  it('serves exactly the route table, a JWT required on every route but the public ones', () => {
     const { stack, template, id } = tenantStack();
     const routes = Object.values(template.findResources('AWS::ApiGatewayV2::Route')).filter(
       (route) => (route.Properties.ApiId as { Ref: string }).Ref === id(stack.managementApi.api),
@@ -53,7 +53,7 @@ describe('the staff and trader API', () => {
     expect(routes.map((route) => route.Properties.RouteKey).sort()).toEqual(API_ROUTES.map((route) => `${route.method} ${route.path}`).sort());
     const [authorizerId] = Object.keys(template.findResources('AWS::ApiGatewayV2::Authorizer'));
     for (const route of routes) {
-      const isPublic = ['GET /v1/health', 'GET /openapi.json'].includes(route.Properties.RouteKey as string);
+      const isPublic = ['GET /v1/health', 'GET /openapi.json', 'GET /docs'].includes(route.Properties.RouteKey as string);
       expect(route.Properties, route.Properties.RouteKey).toMatchObject(isPublic ? { AuthorizationType: 'NONE' } : { AuthorizationType: 'JWT', AuthorizerId: { Ref: authorizerId } });
     }
     const handler = template.findResources('AWS::Lambda::Function')[id(stack.managementApi.handler)];

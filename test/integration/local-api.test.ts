@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLocalIssuer } from '../../local/token-issuer.js';
 import { type Platform, startPlatform } from '../../local/platform.js';
 import { openAccount } from '../../shared/domain/state.js';
+import { API_ROUTES } from '../../shared/api/routes.js';
 import { getPreset } from '../../shared/presets/index.js';
 
 let platform: Platform;
@@ -37,15 +38,24 @@ describe('the local API', () => {
     expect(await stored.json()).toEqual(JSON.parse(JSON.stringify(program)));
   });
 
-  it('refuses a missing, forged or expired token before the function runs, as API Gateway does', async () => {
+  it('refuses a missing, forged or expired token on every secured route before the function runs, as API Gateway does', async () => {
     const forger = await createLocalIssuer();
     const forged = await forger.mint({ subject: 'ops-1', roles: ['admin'] });
     const expired = await platform.issuer.mint({ subject: 'ops-1', roles: ['admin'], expiresInSeconds: 1 });
     await new Promise((resolve) => setTimeout(resolve, 2_100));
-    for (const token of [undefined, forged, expired, 'not-a-jwt']) {
-      const response = await call('/v1/me', token);
-      expect(response.status, String(token)).toBe(401);
-      expect(response.headers.get('www-authenticate')).toBe('Bearer');
+    const secured = API_ROUTES.filter((route) => route.access !== 'public');
+    expect(secured.length).toBeGreaterThan(5);
+    for (const route of secured) {
+      const path = route.path.replace(/\{\w+\}/g, 'x');
+      for (const token of [undefined, forged, expired, 'not-a-jwt']) {
+        const response = await fetch(`${platform.apiUrl}${path}`, {
+          method: route.method,
+          headers: { ...(token === undefined ? {} : { authorization: `Bearer ${token}` }), 'content-type': 'application/json', 'idempotency-key': 'k' },
+          ...(route.method === 'POST' ? { body: '{}' } : {}),
+        });
+        expect(response.status, `${route.method} ${route.path} with ${String(token).slice(0, 12)}`).toBe(401);
+        expect(response.headers.get('www-authenticate')).toBe('Bearer');
+      }
     }
   });
 

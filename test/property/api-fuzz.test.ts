@@ -87,12 +87,13 @@ const request: fc.Arbitrary<ApiRequest> = fc.record({
 }).map(({ target: { method, path }, ...rest }) => ({ method, path, ...rest }));
 
 describe('the API under malformed input', () => {
-  it('never answers with a 5xx, and always with a JSON or problem+json body', async () => {
+  it('never answers with a 5xx, and always with JSON or problem+json (or the documentation page)', async () => {
     const router = new ApiRouter<ApiDeps>(API_ROUTES, { tenant: 'acme', programs: new MemoryProgramStore([stored]), accounts }, { rolesClaim: 'cognito:groups', idempotency: new MemoryIdempotencyStore(), now: () => 0 });
     await fc.assert(
       fc.asyncProperty(request, async (input) => {
         const response = await router.answer(input);
         expect(response.status, JSON.stringify(input)).toBeLessThan(500);
+        if (response.headers['content-type']?.startsWith('text/html')) return;
         expect(response.headers['content-type']).toMatch(/^application\/(problem\+)?json$/);
         JSON.parse(response.body);
       }),
