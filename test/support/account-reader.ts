@@ -15,15 +15,12 @@ export class MemoryAccountReader implements AccountReader {
     this.states = new Map(states.map((state) => [state.accountId, state]));
   }
 
-  /** Newest first; the cursor is the offset of the next page. */
-  async records(accountId: string, kind: RecordKind, { limit, cursor }: PageRequest): Promise<Page<DomainEvent>> {
-    const kindOf = (event: DomainEvent): RecordKind =>
-      event.type === 'TradeClosed' ? 'trades' : event.type === 'DayClosed' ? 'days' : event.type === 'ObjectiveUpdated' ? 'objectives' : 'verdicts';
-    const all = this.events.filter((event) => event.accountId === accountId && kindOf(event) === kind).sort((a, b) => b.time.localeCompare(a.time));
-    const from = cursor === undefined ? 0 : Number(cursor);
-    if (!Number.isInteger(from) || from < 0) throw new InvalidCursorError();
-    const items = all.slice(from, from + limit);
-    return { items, ...(from + limit < all.length ? { cursor: String(from + limit) } : {}) };
+  async records(accountId: string, kind: RecordKind, page: PageRequest): Promise<Page<DomainEvent>> {
+    return newestFirst(this.events.filter((event) => event.accountId === accountId && kindOf(event) === kind), page);
+  }
+
+  async verdicts(page: PageRequest): Promise<Page<DomainEvent>> {
+    return newestFirst(this.events.filter((event) => kindOf(event) === 'verdicts'), page);
   }
 
   async load(accountIds: readonly string[]): Promise<Map<string, StoredAccount>> {
@@ -45,4 +42,16 @@ export class MemoryAccountReader implements AccountReader {
     const items = ids.slice(0, limit);
     return { items, ...(ids.length > limit ? { cursor: items.at(-1)! } : {}) };
   }
+}
+
+const kindOf = (event: DomainEvent): RecordKind =>
+  event.type === 'TradeClosed' ? 'trades' : event.type === 'DayClosed' ? 'days' : event.type === 'ObjectiveUpdated' ? 'objectives' : 'verdicts';
+
+/** Newest first; the cursor is the offset of the next page. */
+function newestFirst(events: readonly DomainEvent[], { limit, cursor }: PageRequest): Page<DomainEvent> {
+  const sorted = [...events].sort((a, b) => b.time.localeCompare(a.time));
+  const from = cursor === undefined ? 0 : Number(cursor);
+  if (!Number.isInteger(from) || from < 0) throw new InvalidCursorError();
+  const items = sorted.slice(from, from + limit);
+  return { items, ...(from + limit < sorted.length ? { cursor: String(from + limit) } : {}) };
 }

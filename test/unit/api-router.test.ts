@@ -256,6 +256,12 @@ describe('the API router', () => {
       expect((await ids('/v1/accounts/acc-other/trades', ['risk'])).ids).toEqual(['x1']);
     });
 
+    it("gives the risk desk every account's verdicts, newest first, and traders nothing of it", async () => {
+      const feed = body(await router.answer(request('GET', '/v1/risk/verdicts', { roles: ['risk'] })));
+      expect((feed.items as DomainEvent[]).map((event) => event.id)).toEqual(['w1']);
+      expect((await router.answer(request('GET', '/v1/risk/verdicts', { roles: ['trader'] }))).status).toBe(403);
+    });
+
     it('refuses an unknown status and a cursor it did not give out', async () => {
       expect((await router.answer(request('GET', '/v1/accounts', { roles: ['risk'], query: { status: 'frozen' } }))).status).toBe(422);
       const forged = await router.answer(request('GET', '/v1/accounts', { roles: ['trader'], query: { cursor: 'acc-zzz' } }));

@@ -76,28 +76,30 @@ export class DynamoDbAccountStore implements AccountStore, AccountReader {
 
   async load(accountIds: readonly string[]): Promise<Map<string, StoredAccount>> {
     const found = new Map<string, StoredAccount>();
-    const unique = [...new Set(accountIds)];
-    for (let from = 0; from < unique.length; from += BATCH_GET_LIMIT) {
+    const items = await this.batchGet([...new Set(accountIds)].map(keyOf), { ProjectionExpression: '#state, revision, outbox', ExpressionAttributeNames: { '#state': 'state' } });
+    for (const item of items) {
+      const stored = storedAccount(item);
+      found.set(stored.state.accountId, stored);
+    }
+    return found;
+  }
+
+  /** Items by key, strongly consistent, in chunks of the API's limit, retrying what DynamoDB left unprocessed. */
+  private async batchGet(itemKeys: readonly Record<string, AttributeValue>[], projection: Pick<KeysAndAttributes, 'ProjectionExpression' | 'ExpressionAttributeNames'>): Promise<Record<string, AttributeValue>[]> {
+    const items: Record<string, AttributeValue>[] = [];
+    for (let from = 0; from < itemKeys.length; from += BATCH_GET_LIMIT) {
       let pending: Record<string, KeysAndAttributes> | undefined = {
-        [this.tableName]: {
-          Keys: unique.slice(from, from + BATCH_GET_LIMIT).map(keyOf),
-          ConsistentRead: true,
-          ProjectionExpression: '#state, revision, outbox',
-          ExpressionAttributeNames: { '#state': 'state' },
-        },
+        [this.tableName]: { Keys: itemKeys.slice(from, from + BATCH_GET_LIMIT), ConsistentRead: true, ...projection },
       };
       for (let attempt = 1; pending !== undefined; attempt++) {
-        await this.backOff(attempt, 'account keys');
+        await this.backOff(attempt, 'keys');
         const output: BatchGetItemCommandOutput = await this.db.send(new BatchGetItemCommand({ RequestItems: pending }));
-        for (const item of output.Responses?.[this.tableName] ?? []) {
-          const stored = storedAccount(item);
-          found.set(stored.state.accountId, stored);
-        }
+        items.push(...(output.Responses?.[this.tableName] ?? []));
         const unprocessed: Record<string, KeysAndAttributes> | undefined = output.UnprocessedKeys;
         pending = unprocessed !== undefined && Object.keys(unprocessed).length > 0 ? unprocessed : undefined;
       }
     }
-    return found;
+    return items;
   }
 
   async save(state: AccountState, loadedRevision: number | null, outbox: readonly DomainEvent[]): Promise<SaveOutcome> {
@@ -141,8 +143,13 @@ export class DynamoDbAccountStore implements AccountStore, AccountReader {
 
   async writeRecords(events: readonly DomainEvent[]): Promise<void> {
     const requests: WriteRequest[] = events.map((event) => {
-      const key = keys.accountRecord(event.accountId, recordSortKey(event));
-      return { PutRequest: { Item: { pk: { S: key.pk }, sk: { S: key.sk }, type: { S: event.type }, time: { S: event.time }, event: { S: JSON.stringify(event) } } } };
+      const sortKey = recordSortKey(event);
+      const key = keys.accountRecord(event.accountId, sortKey);
+      // Verdicts are also listed firm-wide, newest first, for the risk desk (sparse: only they carry a listing).
+      const listing: Record<string, AttributeValue> = sortKey.startsWith(RECORD_PREFIX.verdicts)
+        ? { [LISTING_KEY]: { S: listings.verdicts }, [LISTING_SORT_KEY]: { S: `${event.time}#${event.id}` } }
+        : {};
+      return { PutRequest: { Item: { pk: { S: key.pk }, sk: { S: key.sk }, type: { S: event.type }, time: { S: event.time }, event: { S: JSON.stringify(event) }, ...listing } } };
     });
     for (let from = 0; from < requests.length; from += BATCH_WRITE_LIMIT) {
       let pending: WriteRequest[] = requests.slice(from, from + BATCH_WRITE_LIMIT);
@@ -224,6 +231,27 @@ export class DynamoDbAccountStore implements AccountStore, AccountReader {
     });
     const items = (page.Items ?? []).map((item) => JSON.parse(item['event']!.S!) as DomainEvent);
     return { items, ...(page.LastEvaluatedKey === undefined ? {} : { cursor: encodeCursor(page.LastEvaluatedKey) }) };
+  }
+
+  async verdicts({ limit, cursor }: PageRequest): Promise<Page<DomainEvent>> {
+    const page = await this.query({
+      IndexName: LISTING_INDEX,
+      KeyConditionExpression: '#listing = :listing',
+      ExpressionAttributeNames: { '#listing': LISTING_KEY },
+      ExpressionAttributeValues: { ':listing': { S: listings.verdicts } },
+      ScanIndexForward: false,
+      Limit: limit,
+      ...(cursor === undefined ? {} : { ExclusiveStartKey: decodeCursor(cursor) }),
+    });
+    // The index holds keys only: the events come from their records, put back in the index's order.
+    const order = (page.Items ?? []).map((item) => `${item['pk']!.S}|${item['sk']!.S}`);
+    const items = await this.batchGet(
+      (page.Items ?? []).map((item) => ({ pk: item['pk']!, sk: item['sk']! })),
+      { ProjectionExpression: 'pk, sk, #event', ExpressionAttributeNames: { '#event': 'event' } },
+    );
+    const byKey = new Map(items.map((item) => [`${item['pk']!.S}|${item['sk']!.S}`, JSON.parse(item['event']!.S!) as DomainEvent]));
+    const events = order.flatMap((key) => (byKey.has(key) ? [byKey.get(key)!] : []));
+    return { items: events, ...(page.LastEvaluatedKey === undefined ? {} : { cursor: encodeCursor(page.LastEvaluatedKey) }) };
   }
 
   private query(input: Omit<QueryCommandInput, 'TableName'>): Promise<QueryCommandOutput> {

@@ -18,6 +18,8 @@ export const listings = {
   outboxPending: 'OUTBOX#pending',
   /** Every program version; the sort key `<programId>#<version, 6 digits>` orders them. */
   programs: 'PROGRAMS',
+  /** Every verdict record of the firm; the sort key `<time>#<event id>` orders them. */
+  verdicts: 'VERDICTS',
 };
 
 export const keys = {

@@ -68,6 +68,17 @@ const RECORD_SUMMARIES: Record<RecordKind, string> = {
 };
 
 export const accountRoutes = [
+  route<ApiDeps, undefined, PageQuery, undefined, PageBody<DomainEvent>>({
+    method: 'GET',
+    path: '/v1/risk/verdicts',
+    summary: "Every account's verdicts (violations, warnings, failures, passes) with their evidence, newest first: the risk desk's feed",
+    tag: 'Risk desk',
+    access: ['risk', 'admin'],
+    query: PageQuery,
+    response: pageOf(DomainEvent),
+    handle: async ({ query }, { accounts }) => pageAnswer(query, (page) => accounts.verdicts(page), (events) => [...events]),
+  }),
+
   route<ApiDeps, undefined, PageQuery & { status?: AccountState['status'] }, undefined, PageBody<AccountSummary>>({
     method: 'GET',
     path: '/v1/accounts',
