@@ -19,6 +19,7 @@ import { CachedProgramStore, DynamoDbProgramStore } from '../../shared/adapters/
 import { ApiRouter, type ApiRequest } from '../../shared/api/router.js';
 import { API_ROUTES, type ApiDeps } from '../../shared/api/routes.js';
 import { internalErrorResponse } from '../../shared/http/problem.js';
+import { parseEnvironment } from '../environment.js';
 import { createPowertools, type Powertools } from '../powertools.js';
 
 /** Public routes carry no authorizer context; the others always do. */
@@ -62,7 +63,7 @@ const Environment = z.object({ TENANT_ID: z.string().min(1), TABLE_NAME: z.strin
 
 /** The router on the AWS adapters, from this Lambda's environment. */
 export function apiRouterFromEnvironment(env: NodeJS.ProcessEnv): ApiRouter<ApiDeps> {
-  const { TENANT_ID, TABLE_NAME, ROLES_CLAIM } = Environment.parse(env);
+  const { TENANT_ID, TABLE_NAME, ROLES_CLAIM } = parseEnvironment('api', Environment, env);
   const dynamo = powertools.traced(new DynamoDBClient({}));
   const deps: ApiDeps = {
     tenant: TENANT_ID,

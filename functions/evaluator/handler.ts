@@ -24,6 +24,7 @@ import { EventBridgePublisher } from '../../shared/adapters/eventbridge/event-pu
 import { SqsQuarantineQueue } from '../../shared/adapters/sqs/quarantine-queue.js';
 import type { StreamRecord } from '../../shared/stream/decode-record.js';
 import { StreamEvaluator, type EvaluatorPorts } from '../../shared/stream/evaluator.js';
+import { parseEnvironment } from '../environment.js';
 import { createPowertools, type Powertools } from '../powertools.js';
 
 export type EvaluatorHandler = (event: KinesisStreamEvent, context: Context) => Promise<KinesisStreamBatchResponse>;
@@ -108,9 +109,7 @@ export function awsEvaluatorPorts({ dynamo, tableName, eventBridge, busName, sqs
 
 /** The evaluator with the AWS adapters, from this Lambda's environment. */
 export function evaluatorFromEnvironment(env: NodeJS.ProcessEnv): StreamEvaluator {
-  const parsed = Environment.safeParse(env);
-  if (!parsed.success) throw new Error(`evaluator environment: ${parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`);
-  const { TENANT_ID, TABLE_NAME, EVENT_BUS_NAME, QUARANTINE_QUEUE_URL } = parsed.data;
+  const { TENANT_ID, TABLE_NAME, EVENT_BUS_NAME, QUARANTINE_QUEUE_URL } = parseEnvironment('evaluator', Environment, env);
   const { traced } = powertools;
   const clients = { dynamo: traced(new DynamoDBClient({})), eventBridge: traced(new EventBridgeClient({})), sqs: traced(new SQSClient({})) };
   return new StreamEvaluator(awsEvaluatorPorts({ ...clients, tableName: TABLE_NAME, busName: EVENT_BUS_NAME, quarantineQueueUrl: QUARANTINE_QUEUE_URL }), {

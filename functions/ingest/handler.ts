@@ -30,6 +30,7 @@ import { type HttpResponse, internalErrorResponse } from '../../shared/http/prob
 import { acceptedResponse, decideIngest, streamUnavailableResponse, type IngestRequest } from '../../shared/ingest/ingest-request.js';
 import type { TranslateContext } from '../../shared/platforms/index.js';
 import type { TradeStream } from '../../shared/ports/trade-stream.js';
+import { issuesOf } from '../environment.js';
 import { createPowertools, type Powertools } from '../powertools.js';
 
 /** The accepted signing secrets; a function when they are read from Secrets Manager and may rotate. */
@@ -152,8 +153,6 @@ const Environment = z.object({
     .optional(),
 });
 
-const problemsOf = (error: z.ZodError): string[] => error.issues.map((issue) => (issue.path.length > 0 ? `${issue.path.join('.')}: ${issue.message}` : issue.message));
-
 export interface IngestEnvironment {
   readonly tenant: string;
   readonly streamName: string;
@@ -168,7 +167,7 @@ export interface IngestEnvironment {
  */
 export function readEnvironment(env: NodeJS.ProcessEnv, secretsManager: SecretsProvider): IngestEnvironment {
   const parsed = Environment.safeParse(env);
-  const problems = parsed.success ? [] : problemsOf(parsed.error);
+  const problems = parsed.success ? [] : issuesOf(parsed.error);
   if ((env.INGEST_SECRETS === undefined) === (env.INGEST_SECRETS_ARN === undefined)) {
     problems.push('INGEST_SECRETS, INGEST_SECRETS_ARN: exactly one must be set (INGEST_SECRETS_ARN when deployed)');
   }
@@ -186,7 +185,7 @@ export function readEnvironment(env: NodeJS.ProcessEnv, secretsManager: SecretsP
 function secretsIn(secretArn: string, secretsManager: SecretsProvider): () => Promise<readonly string[]> {
   return async () => {
     const parsed = SecretValue.safeParse(await secretsManager.get(secretArn, { maxAge: SECRET_MAX_AGE_SECONDS }));
-    if (!parsed.success) throw new Error(`ingest secret ${secretArn}: ${problemsOf(parsed.error).join('; ')}`);
+    if (!parsed.success) throw new Error(`ingest secret ${secretArn}: ${issuesOf(parsed.error).join('; ')}`);
     return parsed.data;
   };
 }

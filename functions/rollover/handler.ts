@@ -19,6 +19,7 @@ import { KinesisTradeStream } from '../../shared/adapters/kinesis/trade-stream.j
 import type { AccountStore } from '../../shared/ports/account-store.js';
 import type { TradeStream } from '../../shared/ports/trade-stream.js';
 import { rollDay, type RolloverReport } from '../../shared/stream/rollover.js';
+import { parseEnvironment } from '../environment.js';
 import { createPowertools, type Powertools } from '../powertools.js';
 
 export const RolloverInput = z.object({ scheduledTime: z.iso.datetime({ offset: true }).transform((text) => Date.parse(text)) });
@@ -45,7 +46,7 @@ let fromEnvironment: RolloverHandler | undefined;
 
 export const handler: RolloverHandler = (input, context) => {
   if (fromEnvironment === undefined) {
-    const { TENANT_ID, TABLE_NAME, TRADE_STREAM_NAME } = Environment.parse(process.env);
+    const { TENANT_ID, TABLE_NAME, TRADE_STREAM_NAME } = parseEnvironment('rollover', Environment, process.env);
     const { traced } = powertools;
     fromEnvironment = createRolloverHandler(
       new DynamoDbAccountStore(traced(new DynamoDBClient({})), TABLE_NAME),
