@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import { TradeEvent } from '../domain/events.js';
 import { PLATFORM_IDS, translatePlatform, type PlatformId, type TranslateContext } from '../platforms/index.js';
-import { type FieldError, headerOf, type HttpResponse, isJsonContentType, PROBLEM, pointerOf, problem, type ProblemDetails } from '../http/problem.js';
+import { type FieldError, fieldErrors, headerOf, type HttpResponse, isJsonContentType, PROBLEM, pointerOf, problem, type ProblemDetails } from '../http/problem.js';
 import { SIGNATURE_HEADER, verifySignature, type SignatureRefusal } from './signature.js';
 
 /** A request as the HTTP layer hands it over; API Gateway's payload v2 maps onto it field by field. */
@@ -146,8 +146,7 @@ const tooManyEvents = (count: number): IngestDecision =>
 function decideEvents(json: unknown, tenant: string): IngestDecision {
   const body = EventsBody.safeParse(json);
   if (!body.success) {
-    const errors = body.error.issues.map((issue) => ({ pointer: pointerOf(issue.path), message: issue.message }));
-    return refuse({ type: `${PROBLEM}validation-failed`, title: 'Validation failed', status: 422, detail: 'The body must be an object { "events": [ ... ] }. Nothing was accepted.', errors });
+    return refuse({ type: `${PROBLEM}validation-failed`, title: 'Validation failed', status: 422, detail: 'The body must be an object { "events": [ ... ] }. Nothing was accepted.', errors: fieldErrors(body.error) });
   }
   if (body.data.events.length > MAX_EVENTS) return tooManyEvents(body.data.events.length);
   const batch = checkBatch(body.data.events, tenant);

@@ -24,7 +24,7 @@ import type { AccountReader, RecordKind } from '../../ports/account-reader.js';
 import type { AccountListing, AccountStore, SaveOutcome, StoredAccount } from '../../ports/account-store.js';
 import type { Page, PageRequest } from '../../ports/page.js';
 import type { DomainEvent } from '../../stream/domain-events.js';
-import { decodeCursor, encodeCursor } from './cursor.js';
+import { pageFrom, startAfter } from './cursor.js';
 import { keys, LISTING_INDEX, LISTING_KEY, LISTING_SORT_KEY, listings, PARTITION_KEY } from './table.js';
 import { backOff, MAX_ATTEMPTS, sleep, type Pause } from '../backoff.js';
 
@@ -206,9 +206,9 @@ export class DynamoDbAccountStore implements AccountStore, AccountReader {
       ExpressionAttributeNames: { '#listing': LISTING_KEY },
       ExpressionAttributeValues: { ':listing': { S: listings.status(status) } },
       Limit: limit,
-      ...(cursor === undefined ? {} : { ExclusiveStartKey: decodeCursor(cursor) }),
+      ...startAfter(cursor),
     });
-    return pageOf(page, (item) => item[LISTING_SORT_KEY]!.S!);
+    return pageFrom((page.Items ?? []).map((item) => item[LISTING_SORT_KEY]!.S!), page.LastEvaluatedKey);
   }
 
   async listByTrader(traderId: string, { limit, cursor }: PageRequest): Promise<Page<string>> {
@@ -216,9 +216,9 @@ export class DynamoDbAccountStore implements AccountStore, AccountReader {
       KeyConditionExpression: 'pk = :trader AND begins_with(sk, :account)',
       ExpressionAttributeValues: { ':trader': { S: keys.traderAccount(traderId, '').pk }, ':account': { S: 'ACCOUNT#' } },
       Limit: limit,
-      ...(cursor === undefined ? {} : { ExclusiveStartKey: decodeCursor(cursor) }),
+      ...startAfter(cursor),
     });
-    return pageOf(page, (item) => item['accountId']!.S!);
+    return pageFrom((page.Items ?? []).map((item) => item['accountId']!.S!), page.LastEvaluatedKey);
   }
 
   async records(accountId: string, kind: RecordKind, { limit, cursor }: PageRequest): Promise<Page<DomainEvent>> {
@@ -227,10 +227,9 @@ export class DynamoDbAccountStore implements AccountStore, AccountReader {
       ExpressionAttributeValues: { ':account': { S: keys.accountState(accountId).pk }, ':kind': { S: RECORD_PREFIX[kind] } },
       ScanIndexForward: false,
       Limit: limit,
-      ...(cursor === undefined ? {} : { ExclusiveStartKey: decodeCursor(cursor) }),
+      ...startAfter(cursor),
     });
-    const items = (page.Items ?? []).map((item) => JSON.parse(item['event']!.S!) as DomainEvent);
-    return { items, ...(page.LastEvaluatedKey === undefined ? {} : { cursor: encodeCursor(page.LastEvaluatedKey) }) };
+    return pageFrom((page.Items ?? []).map((item) => JSON.parse(item['event']!.S!) as DomainEvent), page.LastEvaluatedKey);
   }
 
   async verdicts({ limit, cursor }: PageRequest): Promise<Page<DomainEvent>> {
@@ -241,7 +240,7 @@ export class DynamoDbAccountStore implements AccountStore, AccountReader {
       ExpressionAttributeValues: { ':listing': { S: listings.verdicts } },
       ScanIndexForward: false,
       Limit: limit,
-      ...(cursor === undefined ? {} : { ExclusiveStartKey: decodeCursor(cursor) }),
+      ...startAfter(cursor),
     });
     // The index holds keys only: the events come from their records, put back in the index's order.
     const order = (page.Items ?? []).map((item) => `${item['pk']!.S}|${item['sk']!.S}`);
@@ -251,7 +250,7 @@ export class DynamoDbAccountStore implements AccountStore, AccountReader {
     );
     const byKey = new Map(items.map((item) => [`${item['pk']!.S}|${item['sk']!.S}`, JSON.parse(item['event']!.S!) as DomainEvent]));
     const events = order.flatMap((key) => (byKey.has(key) ? [byKey.get(key)!] : []));
-    return { items: events, ...(page.LastEvaluatedKey === undefined ? {} : { cursor: encodeCursor(page.LastEvaluatedKey) }) };
+    return pageFrom(events, page.LastEvaluatedKey);
   }
 
   private query(input: Omit<QueryCommandInput, 'TableName'>): Promise<QueryCommandOutput> {
@@ -262,9 +261,4 @@ export class DynamoDbAccountStore implements AccountStore, AccountReader {
     if (attempt > MAX_ATTEMPTS) throw new Error(`DynamoDB left ${what} unprocessed after ${MAX_ATTEMPTS} attempts`);
     await backOff(attempt, BASE_BACKOFF_MS, this.pause);
   }
-}
-
-function pageOf(output: QueryCommandOutput, idOf: (item: Record<string, AttributeValue>) => string): Page<string> {
-  const items = (output.Items ?? []).map(idOf);
-  return { items, ...(output.LastEvaluatedKey === undefined ? {} : { cursor: encodeCursor(output.LastEvaluatedKey) }) };
 }

@@ -8,7 +8,7 @@ import { GetItemCommand, PutItemCommand, QueryCommand, type AttributeValue, type
 import { parseProgram, type Program } from '../../domain/program.js';
 import type { Page, PageRequest } from '../../ports/page.js';
 import type { ProgramStore, ProgramVersionRef } from '../../ports/program-store.js';
-import { decodeCursor, encodeCursor } from './cursor.js';
+import { pageFrom, startAfter } from './cursor.js';
 import { keys, LISTING_INDEX, LISTING_KEY, LISTING_SORT_KEY, listings } from './table.js';
 
 type Sender = Pick<DynamoDBClient, 'send'>;
@@ -68,14 +68,14 @@ export class DynamoDbProgramStore implements ProgramStore {
         ExpressionAttributeNames: { '#listing': LISTING_KEY },
         ExpressionAttributeValues: { ':listing': { S: listings.programs } },
         Limit: limit,
-        ...(cursor === undefined ? {} : { ExclusiveStartKey: decodeCursor(cursor) }),
+        ...startAfter(cursor),
       }),
     );
     const items = Items.map((item) => {
       const [programId = '', version = ''] = (item[LISTING_SORT_KEY]?.S ?? '').split('#');
       return { programId, version: Number(version) };
     });
-    return { items, ...(LastEvaluatedKey === undefined ? {} : { cursor: encodeCursor(LastEvaluatedKey) }) };
+    return pageFrom(items, LastEvaluatedKey);
   }
 }
 
