@@ -97,6 +97,16 @@ export const PaymentProcessorsSchema = z
   .strict()
   .describe("Payment processors whose events reach the firm's bus");
 
+/** An API stage's throttle: steady requests per second and the burst above it, with the API's defaults. */
+const throttle = (api: string, defaults: { rateLimit: number; burstLimit: number }) =>
+  z
+    .object({
+      rateLimit: z.int().min(1).default(defaults.rateLimit).describe(`Steady requests per second to ${api}`),
+      burstLimit: z.int().min(1).default(defaults.burstLimit).describe(`Requests ${api} absorbs at once above the steady rate`),
+    })
+    .strict()
+    .prefault({});
+
 /** CloudWatch Logs accepts only these retention periods. */
 const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
 
@@ -111,20 +121,8 @@ export const TenantConfigSchema = z
     dayBoundaries: z.array(FirmDayBoundarySchema).min(1).describe('One rollover schedule per distinct boundary'),
     stream: TradeStreamCapacitySchema,
     evaluator: EvaluatorBatchingSchema.prefault({}),
-    ingest: z
-      .object({
-        rateLimit: z.int().min(1).default(1_000).describe('Steady requests per second to the ingest API (bridges post batches)'),
-        burstLimit: z.int().min(1).default(2_000).describe('Requests the ingest API absorbs at once above the steady rate'),
-      })
-      .strict()
-      .prefault({}),
-    api: z
-      .object({
-        rateLimit: z.int().min(1).default(200).describe('Steady requests per second to the staff and trader API'),
-        burstLimit: z.int().min(1).default(400).describe('Requests the API absorbs at once above the steady rate'),
-      })
-      .strict()
-      .prefault({}),
+    ingest: throttle('the ingest API (bridges post batches)', { rateLimit: 1_000, burstLimit: 2_000 }),
+    api: throttle('the staff and trader API', { rateLimit: 200, burstLimit: 400 }),
     identity: IdentitySchema.default({ provider: 'cognito', threatProtection: false }),
     paymentProcessors: PaymentProcessorsSchema.prefault({}),
     alarms: AlarmsSchema.prefault({}),
