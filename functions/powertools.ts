@@ -15,6 +15,7 @@ import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import type { Tracer } from '@aws-lambda-powertools/tracer';
 import type { MiddlewareObj } from '@middy/core';
+import { METRICS, METRICS_NAMESPACE } from './metrics.js';
 
 /**
  * X-Ray's SDK hooks every promise in the process as soon as it is loaded (cls-hooked's async hooks: an await
@@ -25,16 +26,6 @@ const xray =
   process.env.AWS_EXECUTION_ENV && process.env.POWERTOOLS_TRACE_ENABLED !== 'false'
     ? { ...(await import('@aws-lambda-powertools/tracer')), ...(await import('@aws-lambda-powertools/tracer/middleware')) }
     : undefined;
-
-/**
- * The metric contract (functions/README.md): the alarms are built on these names, all Count, with the
- * dimensions service and tenant.
- */
-export const METRICS = {
-  evaluator: ['RecordsEvaluated', 'RecordsQuarantined', 'AccountsSaved', 'AccountsRetried', 'EventsPublished'],
-  ingest: ['EventsAccepted', 'RequestsRejected', 'RequestsFailed'],
-  rollover: ['ClockEventsPut'],
-} as const;
 
 /** The metrics a function emits: those of its contract; none for a function without one. */
 export type MetricName<F extends string> = F extends keyof typeof METRICS ? (typeof METRICS)[F][number] : never;
@@ -51,8 +42,6 @@ export interface Powertools<F extends string = string> {
   /** Every metric of the function's contract, zeros included, so sums and ratios never miss a datapoint. */
   count(counts: Readonly<Record<MetricName<F>, number>>): void;
 }
-
-const METRICS_NAMESPACE = 'Propdesk';
 
 export function createPowertools<F extends string>(name: F): Powertools<F> {
   // Metrics would print EMF wherever they run (the local platform, tests, benchmarks), where nothing reads

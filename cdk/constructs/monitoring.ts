@@ -28,7 +28,8 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import { tableDefinition } from '../../shared/adapters/dynamodb/table.js';
-import { METRICS_NAMESPACE, type PropdeskFunction } from './propdesk-function.js';
+import { METRICS, METRICS_NAMESPACE } from '../../functions/metrics.js';
+import type { PropdeskFunction } from './propdesk-function.js';
 import type { HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
 import type { ManagementApi } from './management-api.js';
 import type { ProcessorEvents } from './processor-events.js';
@@ -75,29 +76,14 @@ export interface MonitoringProps {
  * The custom-metric contract between the functions and this construct: the handlers emit these with
  * Powertools Metrics (EMF) under `namespace`, with the dimensions `service` (the key below, the function's
  * POWERTOOLS_SERVICE_NAME) and `tenant` (the tenant id). Everything here reads the names from this object.
- * The handlers' side is `METRICS` in functions/powertools.ts (not imported: it would load the Powertools
- * runtime into every synth); test/cdk/monitoring.test.ts fails if the two drift apart.
+ * The names come from functions/metrics.ts, the contract the handlers emit by.
  */
+type MetricNames = { readonly [S in keyof typeof METRICS]: { readonly [N in (typeof METRICS)[S][number]]: N } };
+
 export const PROPDESK_METRICS = {
   namespace: METRICS_NAMESPACE,
   dimensions: { service: 'service', tenant: 'tenant' },
-  services: {
-    evaluator: {
-      RecordsEvaluated: 'RecordsEvaluated',
-      RecordsQuarantined: 'RecordsQuarantined',
-      AccountsSaved: 'AccountsSaved',
-      AccountsRetried: 'AccountsRetried',
-      EventsPublished: 'EventsPublished',
-    },
-    ingest: {
-      EventsAccepted: 'EventsAccepted',
-      RequestsRejected: 'RequestsRejected',
-      RequestsFailed: 'RequestsFailed',
-    },
-    rollover: {
-      ClockEventsPut: 'ClockEventsPut',
-    },
-  },
+  services: Object.fromEntries(Object.entries(METRICS).map(([service, names]) => [service, Object.fromEntries(names.map((name) => [name, name]))])) as MetricNames,
 } as const;
 
 export type PropdeskService = keyof typeof PROPDESK_METRICS.services;

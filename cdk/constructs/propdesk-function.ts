@@ -16,6 +16,7 @@ import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { type CfnResource, Stack } from 'aws-cdk-lib';
 import type { Construct, IConstruct } from 'constructs';
+import { METRICS_NAMESPACE } from '../../functions/metrics.js';
 import { acknowledge } from './nag.js';
 
 /** What the tenant file decides for every function of the firm. */
@@ -45,8 +46,6 @@ export const FUNCTION_DEFAULTS = {
   timeout: Duration.seconds(30),
 } as const;
 
-/** The CloudWatch namespace of every custom metric the functions emit (cdk/constructs/monitoring.ts reads them). */
-export const METRICS_NAMESPACE = 'Propdesk';
 
 /**
  * The bundle is ESM because the handlers use top-level await and `import.meta`; some dependencies (X-Ray's

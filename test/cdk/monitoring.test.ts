@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { type AlarmThresholds, DEFAULT_ALARM_THRESHOLDS, Monitoring, PROPDESK_METRICS } from '../../cdk/constructs/monitoring.js';
 import { TenantStack } from '../../cdk/stacks/tenant-stack.js';
 import { loadTenantConfig, type TenantConfig } from '../../cdk/tenant-config.js';
-import { METRICS } from '../../functions/powertools.js';
+import { METRICS } from '../../functions/metrics.js';
 
 /** Bundling skipped and CDK's built-in CloudFormation validation off, as in trade-pipeline.test.ts. */
 const appWithoutBundling = () => new App({ builtinCloudFormationValidation: false, context: { 'aws:cdk:bundling-stacks': [] } });

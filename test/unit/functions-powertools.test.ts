@@ -8,7 +8,8 @@ import type { APIGatewayProxyEventV2, Context, KinesisStreamEvent } from 'aws-la
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createEvaluatorHandler } from '../../functions/evaluator/handler.js';
 import { createIngestHandler } from '../../functions/ingest/handler.js';
-import { createPowertools, METRICS, type Powertools } from '../../functions/powertools.js';
+import { METRICS } from '../../functions/metrics.js';
+import { createPowertools, type Powertools } from '../../functions/powertools.js';
 import { createRolloverHandler } from '../../functions/rollover/handler.js';
 import { toWire, type TradeEvent } from '../../shared/domain/events.js';
 import { NO_NEWS } from '../../shared/domain/news.js';
