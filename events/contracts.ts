@@ -3,7 +3,7 @@
  * single source. `npm run events:export` writes them to events/schemas/; a test checks they match.
  */
 import { z } from 'zod';
-import { BalanceEvent, ClockEvent, DayCloseEvent, DealEvent, OrderEvent, SnapshotEvent, TradeEvent } from '../shared/domain/events.js';
+import { BalanceEvent, ClockEvent, DayCloseEvent, DealEvent, OrderEvent, OverrideEvent, SnapshotEvent, TradeEvent } from '../shared/domain/events.js';
 import { NewsCalendar } from '../shared/domain/news.js';
 import { Program } from '../shared/domain/program.js';
 import { DomainEvent } from '../shared/stream/domain-events.js';
@@ -22,6 +22,7 @@ export const eventContracts: Readonly<Record<TradeEvent['type'], Contract>> = {
   order: { file: 'order.schema.json', title: 'Propdesk order event', schema: OrderEvent },
   dayClose: { file: 'day-close.schema.json', title: 'Propdesk platform day-close event', schema: DayCloseEvent },
   clock: { file: 'clock.schema.json', title: 'Propdesk scheduler clock event', schema: ClockEvent },
+  override: { file: 'override.schema.json', title: 'Propdesk staff override event (written by the API)', schema: OverrideEvent },
 };
 
 export const contracts: readonly Contract[] = [

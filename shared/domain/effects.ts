@@ -1,5 +1,7 @@
 /** What applying one event produced. Every verdict carries its evidence. */
+import type { OverrideAction } from './events.js';
 import type { RuleKind } from './program.js';
+import type { AccountStatus } from './state.js';
 
 export interface EventRef {
   readonly type: string;
@@ -64,7 +66,8 @@ export interface PhasePassedEffect {
 
 export interface AccountFailedEffect {
   readonly type: 'accountFailed';
-  readonly rule: RuleKind;
+  /** The rule that failed it, or 'override' when staff did. */
+  readonly rule: RuleKind | 'override';
   readonly time: number;
   readonly event: EventRef;
 }
@@ -108,6 +111,26 @@ export interface TradeClosedEffect {
   readonly trade: ClosedTrade;
 }
 
+/** The figures an override is judged on and changes. */
+export interface OverrideFigures {
+  readonly status: AccountStatus;
+  readonly balance: number;
+  readonly equity: number;
+}
+
+/** A staff override, applied or, with the reason, rejected (it changed nothing but the time). */
+export interface OverrideEffect {
+  readonly type: 'override';
+  readonly overrideId: string;
+  readonly action: OverrideAction;
+  readonly actor: string;
+  readonly reason: string;
+  readonly time: number;
+  readonly rejection: string | null;
+  readonly before: OverrideFigures;
+  readonly after: OverrideFigures;
+}
+
 export interface IgnoredEffect {
   readonly type: 'ignored';
   readonly reason: 'duplicate' | 'terminal' | 'otherAccount';
@@ -122,4 +145,5 @@ export type Effect =
   | AccountFailedEffect
   | DayClosedEffect
   | TradeClosedEffect
+  | OverrideEffect
   | IgnoredEffect;

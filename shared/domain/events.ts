@@ -99,6 +99,40 @@ export const ClockEvent = z.object({
   time: instant,
 });
 
+export const OVERRIDE_ACTIONS = ['reinstate', 'fail', 'reset', 'extendPeriod', 'adjustBalance'] as const;
+export type OverrideAction = (typeof OVERRIDE_ACTIONS)[number];
+
+/** What staff change on an account: each action with the figures it needs. */
+export const OverrideChange = z.discriminatedUnion('action', [
+  z.strictObject({ action: z.literal('reinstate') }).describe('a failed account trades again in its phase, from its current figures'),
+  z.strictObject({ action: z.literal('fail') }).describe('ends an active account as failed'),
+  z.strictObject({ action: z.literal('reset') }).describe('restarts the phase from its initial balance, as a freshly opened account'),
+  z
+    .strictObject({ action: z.literal('extendPeriod'), days: z.int().min(1).max(366).describe('firm days added to the phase time limit') })
+    .describe('adds firm days to the maximum period'),
+  z
+    .strictObject({ action: z.literal('adjustBalance'), amount: money.refine((amount) => amount !== 0, 'must not be zero').describe('signed correction in minor units') })
+    .describe('a balance correction: balance, equity and the day references move by the amount'),
+]);
+export type OverrideChange = z.output<typeof OverrideChange>;
+
+/**
+ * A staff decision on one account, written to the trade stream by the API so the evaluator applies it
+ * in order with the account's trading (a direct write would race a warm evaluator's copy of the state).
+ * It has no seq: the state remembers recent override ids instead, so a redelivered one applies once.
+ */
+export const OverrideEvent = z.object({
+  type: z.literal('override'),
+  schemaVersion: z.literal(1),
+  tenant: id,
+  accountId: id,
+  overrideId: id.describe('unique per decision; the audit entry has the same id'),
+  time: instant.describe('when staff decided it'),
+  actor: z.string().min(1).max(256).describe('the subject of the staff member who decided it'),
+  reason: z.string().trim().min(1).max(1000).describe('why: mandatory, shown in the audit log'),
+  change: OverrideChange,
+});
+
 export const TradeEvent = z.discriminatedUnion('type', [
   SnapshotEvent,
   DealEvent,
@@ -106,6 +140,7 @@ export const TradeEvent = z.discriminatedUnion('type', [
   OrderEvent,
   DayCloseEvent,
   ClockEvent,
+  OverrideEvent,
 ]);
 
 export type SnapshotEvent = z.output<typeof SnapshotEvent>;
@@ -114,8 +149,13 @@ export type BalanceEvent = z.output<typeof BalanceEvent>;
 export type OrderEvent = z.output<typeof OrderEvent>;
 export type DayCloseEvent = z.output<typeof DayCloseEvent>;
 export type ClockEvent = z.output<typeof ClockEvent>;
+export type OverrideEvent = z.output<typeof OverrideEvent>;
 export type TradeEvent = z.output<typeof TradeEvent>;
 export type TradeEventInput = z.input<typeof TradeEvent>;
+/** What trading-platform bridges send: every event but Propdesk's own clock and override events. */
+export type BridgeEvent = Exclude<TradeEvent, ClockEvent | OverrideEvent>;
+
+export const isBridgeEvent = (event: TradeEvent): event is BridgeEvent => event.type !== 'clock' && event.type !== 'override';
 
 const WIRE_TIMES = ['time', 'requestedAt', 'filledAt'] as const;
 

@@ -9,12 +9,12 @@
  */
 import { dayLabel } from './calendar.js';
 import { phaseOf, type CompiledPhase } from './compile.js';
-import type { BalanceEvent, DealEvent, SnapshotEvent, TradeEvent } from './events.js';
-import type { ClosedTrade, DayStatistics, Effect, IgnoredEffect, ObjectiveEffect, ObjectiveStatus } from './effects.js';
+import type { BalanceEvent, DealEvent, OverrideEvent, SnapshotEvent, TradeEvent } from './events.js';
+import type { ClosedTrade, DayStatistics, Effect, IgnoredEffect, ObjectiveEffect, ObjectiveStatus, OverrideFigures } from './effects.js';
 import { NO_NEWS, type NewsIndex } from './news.js';
 import type { Program } from './program.js';
 import { refOf } from './rules/verdicts.js';
-import { cloneState, type AccountState, type OpenPosition } from './state.js';
+import { cloneState, openAccount, RECENT_OVERRIDES, type AccountState, type OpenPosition } from './state.js';
 
 export interface Applied {
   readonly state: AccountState;
@@ -32,8 +32,14 @@ function ignored(event: TradeEvent, reason: IgnoredEffect['reason']): IgnoredEff
 /** Why the event changes nothing, or null when it applies. */
 function ignoreReason(state: AccountState, event: TradeEvent, program: Program): IgnoredEffect['reason'] | null {
   if (event.accountId !== state.accountId || event.tenant !== state.tenant) return 'otherAccount';
+  // Staff may act on an ended account (reinstate, reset): an override is judged whatever the status.
+  if (event.type === 'override') return state.recentOverrides.includes(event.overrideId) ? 'duplicate' : checkedProgram(state, program);
   if (state.status !== 'active') return 'terminal';
   if (event.type === 'clock' ? event.time <= state.clock : event.seq <= state.lastSeq) return 'duplicate';
+  return checkedProgram(state, program);
+}
+
+function checkedProgram(state: AccountState, program: Program): null {
   if (program.id !== state.programId || program.version !== state.programVersion) {
     throw new Error(`account ${state.accountId} runs ${state.programId} v${state.programVersion}, not ${program.id} v${program.version}`);
   }
@@ -67,15 +73,13 @@ function step(s: AccountState, event: TradeEvent, program: Program, news: NewsIn
   // (events/README.md). Not at the account clock: that may be a tick the evaluator did not save.
   const time = event.time > s.settledAt ? event.time : s.settledAt;
   if (time > s.clock) s.clock = time;
+  if (event.type === 'override') {
+    applyOverride(s, program, phase, event, time, effects);
+    return;
+  }
   if (event.type !== 'clock') s.lastSeq = event.seq;
 
-  if (
-    time >= s.dayEndsAt ||
-    (phase.weekendHolding !== null && time >= s.weekendCutoffAt) ||
-    (phase.overnightHolding !== null && time >= s.overnightCutoffAt)
-  ) {
-    advanceTime(s, phase, event, time, effects);
-  }
+  settle(s, phase, event, time, effects);
   if (s.status !== 'active') return;
 
   switch (event.type) {
@@ -86,7 +90,7 @@ function step(s: AccountState, event: TradeEvent, program: Program, news: NewsIn
       applyDeal(s, phase, event, time, news, effects);
       break;
     case 'balance':
-      applyBalanceOperation(s, phase, event, time, effects);
+      applyBalanceOperation(s, phase, event.kind, event.amount, event, time, effects);
       break;
     case 'dayClose':
       // The platform's own end-of-day record is a broker observation of balance and equity.
@@ -99,6 +103,17 @@ function step(s: AccountState, event: TradeEvent, program: Program, news: NewsIn
     case 'order':
     case 'clock':
       break;
+  }
+}
+
+/** Settles the firm-day closes and holding cutoffs `time` has passed, if any. */
+function settle(s: AccountState, phase: CompiledPhase, event: TradeEvent, time: number, out: Effect[]): void {
+  if (
+    time >= s.dayEndsAt ||
+    (phase.weekendHolding !== null && time >= s.weekendCutoffAt) ||
+    (phase.overnightHolding !== null && time >= s.overnightCutoffAt)
+  ) {
+    advanceTime(s, phase, event, time, out);
   }
 }
 
@@ -215,14 +230,14 @@ function applySnapshot(s: AccountState, phase: CompiledPhase, snapshot: Snapshot
  * Cash flows are not trading: the day's references move with them so a payout is not a daily loss.
  * A payout also applies the maximum-loss payout rule and may restart the consistency window.
  */
-function applyBalanceOperation(s: AccountState, phase: CompiledPhase, operation: BalanceEvent, time: number, out: Effect[]): void {
-  s.balance += operation.amount;
-  s.equity += operation.amount;
-  s.dayStartBalance += operation.amount;
-  s.dayStartEquity += operation.amount;
-  s.dayPeakEquity += operation.amount;
+function applyBalanceOperation(s: AccountState, phase: CompiledPhase, kind: BalanceEvent['kind'], amount: number, operation: TradeEvent, time: number, out: Effect[]): void {
+  s.balance += amount;
+  s.equity += amount;
+  s.dayStartBalance += amount;
+  s.dayStartEquity += amount;
+  s.dayPeakEquity += amount;
   if (phase.dailyLoss !== null) s.dailyFloor = phase.dailyLoss.floorAtDayStart(s);
-  if (operation.kind === 'payout') {
+  if (kind === 'payout') {
     s.payouts += 1;
     phase.maxLoss?.afterPayout(s);
     if (phase.bestDayConsistency?.rule.window === 'sinceLastPayout') {
@@ -442,4 +457,63 @@ function pass(s: AccountState, phase: CompiledPhase, time: number, event: TradeE
     objectives: phase.objectives.map((objective) => objective.status(s)),
     event: refOf(event),
   });
+}
+
+const figuresOf = (s: AccountState): OverrideFigures => ({ status: s.status, balance: s.balance, equity: s.equity });
+
+/**
+ * A staff override. It is judged on the status staff saw: reinstate needs a failed account, reset takes
+ * any, the others an active one. Time passes first, as for any event, on an account that is active.
+ * A rejected override changes nothing else, and is reported with its reason.
+ */
+function applyOverride(s: AccountState, program: Program, phase: CompiledPhase, event: OverrideEvent, time: number, out: Effect[]): void {
+  const before = figuresOf(s);
+  const { change } = event;
+  s.recentOverrides = [...s.recentOverrides.slice(1 - RECENT_OVERRIDES), event.overrideId];
+  let rejection: string | null = null;
+  if (change.action === 'reset') {
+    restartPhase(s, program, time);
+  } else if (change.action === 'reinstate') {
+    if (s.status === 'failed') {
+      s.status = 'active';
+      s.endedAt = null;
+      s.endReason = null;
+      settle(s, phase, event, time, out);
+    } else {
+      rejection = `the account is ${s.status}, not failed`;
+    }
+  } else {
+    if (s.status === 'active') settle(s, phase, event, time, out);
+    if (s.status !== 'active') rejection = `the account is ${s.status}`;
+    else if (change.action === 'fail') {
+      s.status = 'failed';
+      s.endedAt = time;
+      s.endReason = 'override';
+      out.push({ type: 'accountFailed', rule: 'override', time, event: refOf(event) });
+    } else if (change.action === 'extendPeriod') {
+      if (phase.maxPeriod === null) rejection = `phase ${phase.id} has no maximum period`;
+      else s.periodExtensionDays += change.days;
+    } else {
+      applyBalanceOperation(s, phase, 'correction', change.amount, event, time, out);
+    }
+  }
+  out.push({
+    type: 'override',
+    overrideId: event.overrideId,
+    action: change.action,
+    actor: event.actor,
+    reason: event.reason,
+    time,
+    rejection,
+    before,
+    after: figuresOf(s),
+  });
+}
+
+/** The phase starts again at `time` from the account's initial balance; only what dedupes the stream is kept. */
+function restartPhase(s: AccountState, program: Program, time: number): void {
+  const { lastSeq, recentOverrides } = s;
+  Object.assign(s, openAccount(program, { tenant: s.tenant, accountId: s.accountId, traderId: s.traderId, phaseId: s.phaseId, openedAt: time, initialBalance: s.initialBalance }));
+  s.lastSeq = lastSeq;
+  s.recentOverrides = recentOverrides;
 }

@@ -102,9 +102,17 @@ export interface AccountState {
   readonly openedAt: number;
   readonly startDay: number;
   endedAt: number | null;
-  /** The rule that failed the account, or 'objectivesMet'. */
+  /** The rule that failed the account, 'objectivesMet', or 'override'. */
   endReason: string | null;
+  /** Firm days staff added to the phase's maximum period. */
+  periodExtensionDays: number;
+  /** The ids of the latest overrides applied (at most RECENT_OVERRIDES), so a redelivered one applies once. */
+  recentOverrides: readonly string[];
 }
+
+/** Redelivery replays minutes of the stream; no account sees this many overrides in that time. */
+export const RECENT_OVERRIDES = 16;
+const NO_OVERRIDES: readonly string[] = Object.freeze([]);
 
 export interface OpenAccount {
   tenant: string;
@@ -177,6 +185,8 @@ export function openAccount(program: Program, open: OpenAccount): AccountState {
     startDay: firmDay.day,
     endedAt: null,
     endReason: null,
+    periodExtensionDays: 0,
+    recentOverrides: NO_OVERRIDES,
   };
   state.dailyFloor = phase.dailyLoss?.floorAtDayStart(state) ?? null;
   state.maxLossFloor = phase.maxLoss?.initialFloor(state) ?? null;
@@ -241,5 +251,8 @@ export function cloneState(s: AccountState): AccountState {
     startDay: s.startDay,
     endedAt: s.endedAt,
     endReason: s.endReason,
+    // States saved before overrides existed carry neither.
+    periodExtensionDays: s.periodExtensionDays ?? 0,
+    recentOverrides: s.recentOverrides ?? NO_OVERRIDES,
   };
 }

@@ -5,7 +5,7 @@
  * all. Refusals are RFC 9457 problem details naming every field at fault.
  */
 import { z } from 'zod';
-import { TradeEvent } from '../domain/events.js';
+import { isBridgeEvent, TradeEvent } from '../domain/events.js';
 import { PLATFORM_IDS, translatePlatform, type PlatformId, type TranslateContext } from '../platforms/index.js';
 import { type FieldError, fieldErrors, headerOf, type HttpResponse, isJsonContentType, PROBLEM, pointerOf, problem, type ProblemDetails } from '../http/problem.js';
 import { SIGNATURE_HEADER, verifySignature, type SignatureRefusal } from './signature.js';
@@ -109,9 +109,9 @@ function checkBatch(raw: readonly unknown[], tenant: string): BatchCheck {
     const event = parsed.data;
     events.push(event);
     if (event.tenant !== tenant) fault(index, ['tenant'], `is ${event.tenant}, but this endpoint takes tenant ${tenant} only`);
-    if (event.type === 'clock') {
-      // Only Propdesk's scheduler closes firm days: a clock from outside could close one early.
-      fault(index, ['type'], 'clock events come from the scheduler only; bridges send trade events');
+    if (!isBridgeEvent(event)) {
+      // Only Propdesk's scheduler closes firm days and only its API overrides: from outside, either would be forged.
+      fault(index, ['type'], `${event.type} events come from Propdesk only; bridges send trade events`);
       wrongTenantOnly = false;
       return;
     }

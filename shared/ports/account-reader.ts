@@ -8,8 +8,23 @@ import type { StoredAccount } from './account-store.js';
 import type { Page, PageRequest } from './page.js';
 
 /** An account's records, as the evaluator wrote them from its domain events. */
-export const RECORD_KINDS = ['trades', 'days', 'verdicts', 'objectives'] as const;
+export const RECORD_KINDS = ['trades', 'days', 'verdicts', 'objectives', 'overrides'] as const;
 export type RecordKind = (typeof RECORD_KINDS)[number];
+
+export function recordKindOf(event: DomainEvent): RecordKind {
+  switch (event.type) {
+    case 'TradeClosed':
+      return 'trades';
+    case 'DayClosed':
+      return 'days';
+    case 'ObjectiveUpdated':
+      return 'objectives';
+    case 'AccountOverridden':
+      return 'overrides';
+    default:
+      return 'verdicts';
+  }
+}
 
 export interface AccountReader {
   /** The stored accounts among `accountIds`; unknown ids are absent from the result. */
@@ -18,7 +33,7 @@ export interface AccountReader {
   listByStatus(status: AccountStatus, page: PageRequest): Promise<Page<string>>;
   /** The ids of the accounts this trader owns, in id order. */
   listByTrader(traderId: string, page: PageRequest): Promise<Page<string>>;
-  /** One kind of an account's records (closed trades, closed days, verdicts, objective changes), newest first. */
+  /** One kind of an account's records (closed trades, closed days, verdicts, objective changes, staff overrides), newest first. */
   records(accountId: string, kind: RecordKind, page: PageRequest): Promise<Page<DomainEvent>>;
   /** Every account's verdicts (violations, warnings, failures, passes), newest first: the risk desk's feed. */
   verdicts(page: PageRequest): Promise<Page<DomainEvent>>;

@@ -9,6 +9,7 @@
  */
 import { z } from 'zod';
 import type { Effect, EventRef } from '../domain/effects.js';
+import { OVERRIDE_ACTIONS } from '../domain/events.js';
 import type { AccountState } from '../domain/state.js';
 
 export const DOMAIN_EVENT_SOURCE = 'propdesk.evaluator';
@@ -95,15 +96,38 @@ export const TradeClosed = z.object({
   excludedFromProfit: z.boolean(),
 });
 
-export const DomainEvent = z.discriminatedUnion('type', [AccountFailed, PhasePassed, ViolationRecorded, WarningRaised, ObjectiveUpdated, DayClosed, TradeClosed]);
+const OverrideFigures = z.object({ status: z.enum(['active', 'passed', 'failed']), balance: money, equity: money });
+export const AccountOverridden = z.object({
+  type: z.literal('AccountOverridden'),
+  ...base,
+  overrideId: z.string().describe('the id of the override event and of its audit entry'),
+  action: z.enum(OVERRIDE_ACTIONS),
+  actor: z.string(),
+  reason: z.string(),
+  rejection: z.string().nullable().describe('null when applied; otherwise why it changed nothing'),
+  before: OverrideFigures,
+  after: OverrideFigures,
+});
+
+export const DomainEvent = z.discriminatedUnion('type', [
+  AccountFailed,
+  PhasePassed,
+  ViolationRecorded,
+  WarningRaised,
+  ObjectiveUpdated,
+  DayClosed,
+  TradeClosed,
+  AccountOverridden,
+]);
 export type DomainEvent = z.infer<typeof DomainEvent>;
 export type DomainEventType = DomainEvent['type'];
 
 const iso = (time: number): string => new Date(time).toISOString();
 
-/** The key of the event that caused an effect: its seq, or a clock's time (clocks carry no seq). */
+/** The key of the event that caused an effect: its seq, an override's id, or a clock's time (neither carries a seq). */
 export function causeKey(cause: EventRef): string {
-  return cause.seq !== null ? `s${cause.seq}` : `c${cause.time}`;
+  if (cause.seq !== null) return `s${cause.seq}`;
+  return cause.eventId !== null ? `o${cause.eventId}` : `c${cause.time}`;
 }
 
 function causeOf(ref: EventRef): z.infer<typeof Cause> {
@@ -158,6 +182,10 @@ export function domainEventOf(state: AccountState, effect: Effect, cause: EventR
       return { type: 'ObjectiveUpdated', ...common, objective: effect.objective, met: effect.met, value: effect.value, required: effect.required };
     case 'dayClosed':
       return { type: 'DayClosed', ...common, ...effect.stats };
+    case 'override': {
+      const { overrideId, action, actor, reason, rejection, before, after } = effect;
+      return { type: 'AccountOverridden', ...common, overrideId, action, actor, reason, rejection, before: { ...before }, after: { ...after } };
+    }
     case 'tradeClosed': {
       const { openedAt, closedAt, ...trade } = effect.trade;
       return { type: 'TradeClosed', ...common, ...trade, openedAt: iso(openedAt), closedAt: iso(closedAt) };

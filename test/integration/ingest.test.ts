@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createIngestHandler, readEnvironment, type IngestHandler } from '../../functions/ingest/handler.js';
 import { KinesisTradeStream } from '../../shared/adapters/kinesis/trade-stream.js';
-import { toWire, TradeEvent } from '../../shared/domain/events.js';
+import { isBridgeEvent, toWire, TradeEvent } from '../../shared/domain/events.js';
 import { signPayload } from '../../shared/ingest/signature.js';
 import type { TradeStream } from '../../shared/ports/trade-stream.js';
 import { decodeRecord } from '../../shared/stream/decode-record.js';
@@ -83,14 +83,14 @@ async function storedSeqs(kinesis: LocalKinesis): Promise<Map<string, number[]>>
     const decoded = decodeRecord(record, tenant);
     if (!decoded.ok) return expect.fail(decoded.quarantined.reason);
     const { event } = decoded;
-    if (event.type === 'clock') return expect.fail('a clock event on the stream');
+    if (!isBridgeEvent(event)) return expect.fail(`a ${event.type} event on the stream`);
     byAccount.set(event.accountId, [...(byAccount.get(event.accountId) ?? []), event.seq]);
   }
   return byAccount;
 }
 
 const sentSeqs = (list: readonly TradeEvent[]) =>
-  new Map(['5210347', '5210348', '5210349'].map((accountId) => [accountId, list.flatMap((event) => (event.accountId === accountId && event.type !== 'clock' ? [event.seq] : []))]));
+  new Map(['5210347', '5210348', '5210349'].map((accountId) => [accountId, list.flatMap((event) => (event.accountId === accountId && isBridgeEvent(event) ? [event.seq] : []))]));
 
 /**
  * The client's send with PutRecords answering as Kinesis does under throttling: on the first call the

@@ -1,7 +1,7 @@
 import type { PutRecordsCommand, PutRecordsCommandOutput } from '@aws-sdk/client-kinesis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KinesisTradeStream, rounds } from '../../shared/adapters/kinesis/trade-stream.js';
-import type { TradeEvent } from '../../shared/domain/events.js';
+import { isBridgeEvent, type TradeEvent } from '../../shared/domain/events.js';
 import { decodeRecord } from '../../shared/stream/decode-record.js';
 import { events } from '../support/events.js';
 import { startKinesis, type LocalKinesis } from '../support/kinesalite.js';
@@ -16,7 +16,7 @@ function interleaved(): TradeEvent[] {
   return list;
 }
 
-const order = (list: readonly TradeEvent[]) => list.map((event) => `${event.accountId}#${event.type === 'clock' ? '-' : event.seq}`);
+const order = (list: readonly TradeEvent[]) => list.map((event) => `${event.accountId}#${isBridgeEvent(event) ? event.seq : '-'}`);
 
 describe('KinesisTradeStream on kinesalite', () => {
   let kinesis: LocalKinesis;

@@ -55,7 +55,7 @@ export function tradingDays(make: EventBuilder, firstDate: string, pnls: readonl
 }
 
 /** The rule that failed the account, or 'none' while it is still active. */
-export function failedBy(effects: readonly Effect[]): RuleKind | 'none' {
+export function failedBy(effects: readonly Effect[]): RuleKind | 'override' | 'none' {
   return effects.find((effect): effect is AccountFailedEffect => effect.type === 'accountFailed')?.rule ?? 'none';
 }
 
@@ -90,7 +90,7 @@ export function consistencyNow(program: Program, state: AccountState): Objective
  * on the third: which rule, if any, fails it. Probes a static $90,000 maximum-loss floor without the daily
  * limit getting there first.
  */
-export function failureAfterTwoLosingDays(program: Program, phaseId: string, equity: number): RuleKind | 'none' {
+export function failureAfterTwoLosingDays(program: Program, phaseId: string, equity: number): RuleKind | 'override' | 'none' {
   const make = events();
   const { effects } = run(program, { openedAt, phaseId }, [
     ...tradingDays(make, '2026-03-09', [usd(-4_900), usd(-4_700)]),

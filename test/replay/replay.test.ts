@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { dayNumber } from '../../shared/domain/calendar.js';
+import { isBridgeEvent } from '../../shared/domain/events.js';
 import { percentOf } from '../../shared/domain/money.js';
 import { NewsIndex } from '../../shared/domain/news.js';
 import { getPreset } from '../../shared/presets/index.js';
@@ -62,7 +63,7 @@ describe('replay of the demo stream', () => {
     for (const entry of report.timeline) {
       const event = demoEvents[entry.index]!;
       expect([entry.line, entry.tenant, entry.accountId]).toEqual([entry.index + 1, event.tenant, event.accountId]);
-      if ('event' in entry.effect && event.type !== 'clock') expect(entry.effect.event.seq).toBe(event.seq);
+      if ('event' in entry.effect && isBridgeEvent(event)) expect(entry.effect.event.seq).toBe(event.seq);
       expect(Date.parse(entry.time)).toBe(entry.effect.time);
     }
   });

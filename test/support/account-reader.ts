@@ -1,6 +1,6 @@
 /** An AccountReader in memory over given states, with the DynamoDB store's order (ids) and paging. */
 import type { AccountState, AccountStatus } from '../../shared/domain/state.js';
-import type { AccountReader, RecordKind } from '../../shared/ports/account-reader.js';
+import { recordKindOf, type AccountReader, type RecordKind } from '../../shared/ports/account-reader.js';
 import type { DomainEvent } from '../../shared/stream/domain-events.js';
 import type { StoredAccount } from '../../shared/ports/account-store.js';
 import { InvalidCursorError, type Page, type PageRequest } from '../../shared/ports/page.js';
@@ -16,11 +16,11 @@ export class MemoryAccountReader implements AccountReader {
   }
 
   async records(accountId: string, kind: RecordKind, page: PageRequest): Promise<Page<DomainEvent>> {
-    return newestFirst(this.events.filter((event) => event.accountId === accountId && kindOf(event) === kind), page);
+    return newestFirst(this.events.filter((event) => event.accountId === accountId && recordKindOf(event) === kind), page);
   }
 
   async verdicts(page: PageRequest): Promise<Page<DomainEvent>> {
-    return newestFirst(this.events.filter((event) => kindOf(event) === 'verdicts'), page);
+    return newestFirst(this.events.filter((event) => recordKindOf(event) === 'verdicts'), page);
   }
 
   async load(accountIds: readonly string[]): Promise<Map<string, StoredAccount>> {
@@ -44,8 +44,6 @@ export class MemoryAccountReader implements AccountReader {
   }
 }
 
-const kindOf = (event: DomainEvent): RecordKind =>
-  event.type === 'TradeClosed' ? 'trades' : event.type === 'DayClosed' ? 'days' : event.type === 'ObjectiveUpdated' ? 'objectives' : 'verdicts';
 
 /** Newest first; the cursor is the offset of the next page. */
 function newestFirst(events: readonly DomainEvent[], { limit, cursor }: PageRequest): Page<DomainEvent> {

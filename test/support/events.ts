@@ -2,7 +2,7 @@
  * Builders for canonical events in tests. Every event goes through the same zod schema a bridge's
  * event does, and seq increases by one per event built.
  */
-import { TradeEvent, type TradeEventInput } from '../../shared/domain/events.js';
+import { TradeEvent, type OverrideChange, type TradeEventInput } from '../../shared/domain/events.js';
 
 type Time = string | number;
 const iso = (time: Time): string => (typeof time === 'number' ? new Date(time).toISOString() : time);
@@ -18,6 +18,8 @@ export interface EventBuilder {
   balance(time: Time, fields: Omit<Fields<'balance'>, 'operationId'> & Partial<Fields<'balance'>>): TradeEvent;
   dayClose(time: Time, fields: Fields<'dayClose'>): TradeEvent;
   clock(time: Time): TradeEvent;
+  /** A staff override by `actor` risk-1 (ids ov-1, ov-2, ... unless given). */
+  override(time: Time, change: OverrideChange, fields?: { overrideId?: string; reason?: string; actor?: string }): TradeEvent;
   /** The seq the next event will get. */
   nextSeq(): number;
 }
@@ -26,6 +28,7 @@ export function events(account: { tenant?: string; accountId?: string; startSeq?
   const tenant = account.tenant ?? 'demo';
   const accountId = account.accountId ?? 'acc-1';
   let seq = account.startSeq ?? 1;
+  let overrides = 0;
   const envelope = (time: Time) => {
     const current = seq++;
     return { schemaVersion: 1 as const, tenant, accountId, platform: 'mt5' as const, eventId: `ev-${current}`, seq: current, time: iso(time) };
@@ -61,6 +64,18 @@ export function events(account: { tenant?: string; accountId?: string; startSeq?
     },
     dayClose: (time, fields) => TradeEvent.parse({ type: 'dayClose', ...envelope(time), ...fields }),
     clock: (time) => TradeEvent.parse({ type: 'clock', schemaVersion: 1, tenant, accountId, time: iso(time) }),
+    override: (time, change, fields = {}) =>
+      TradeEvent.parse({
+        type: 'override',
+        schemaVersion: 1,
+        tenant,
+        accountId,
+        overrideId: fields.overrideId ?? `ov-${++overrides}`,
+        time: iso(time),
+        actor: fields.actor ?? 'risk-1',
+        reason: fields.reason ?? 'desk decision',
+        change,
+      }),
     nextSeq: () => seq,
   };
 }

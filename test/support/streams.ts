@@ -6,7 +6,7 @@
  * sometimes resends an event (the same object), sends a stale seq, or reports late.
  */
 import fc from 'fast-check';
-import type { TradeEvent } from '../../shared/domain/events.js';
+import { isBridgeEvent, type TradeEvent } from '../../shared/domain/events.js';
 import { NewsIndex } from '../../shared/domain/news.js';
 import { events } from './events.js';
 
@@ -196,7 +196,7 @@ export function toEvents(start: string, initialBalance: number, actions: readonl
         // An earlier seq under a new event id; a clock event is stale by its time alone.
         if (sent.length === 0) break;
         const earlier = sent[next.pick % sent.length]!;
-        emit(earlier.type === 'clock' ? earlier : { ...earlier, eventId: `${earlier.eventId}-stale` });
+        emit(isBridgeEvent(earlier) ? { ...earlier, eventId: `${earlier.eventId}-stale` } : earlier);
         break;
       }
       case 'late': {

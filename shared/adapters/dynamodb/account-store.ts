@@ -20,7 +20,7 @@ import {
   type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
 import type { AccountState, AccountStatus } from '../../domain/state.js';
-import type { AccountReader, RecordKind } from '../../ports/account-reader.js';
+import { recordKindOf, type AccountReader, type RecordKind } from '../../ports/account-reader.js';
 import type { AccountListing, AccountStore, SaveOutcome, StoredAccount } from '../../ports/account-store.js';
 import type { Page, PageRequest } from '../../ports/page.js';
 import type { DomainEvent } from '../../stream/domain-events.js';
@@ -48,23 +48,14 @@ function storedAccount(item: Record<string, AttributeValue>): StoredAccount {
 }
 
 /** The sort-key prefix of each kind of record (recordSortKey below writes them). */
-const RECORD_PREFIX: Record<RecordKind, string> = { trades: 'TRADE#', days: 'DAY#', verdicts: 'VERDICT#', objectives: 'OBJECTIVE#' };
+const RECORD_PREFIX: Record<RecordKind, string> = { trades: 'TRADE#', days: 'DAY#', verdicts: 'VERDICT#', objectives: 'OBJECTIVE#', overrides: 'OVERRIDE#' };
 
 /** The sort key of an event's record: by kind, then time, so an account's trades or verdicts list in order. */
 function recordSortKey(event: DomainEvent): string {
-  switch (event.type) {
-    case 'TradeClosed':
-      return `TRADE#${event.closedAt}#${event.id}`;
-    case 'DayClosed':
-      return `DAY#${event.day}`;
-    case 'ObjectiveUpdated':
-      return `OBJECTIVE#${event.time}#${event.id}`;
-    case 'AccountFailed':
-    case 'PhasePassed':
-    case 'ViolationRecorded':
-    case 'WarningRaised':
-      return `VERDICT#${event.time}#${event.id}`;
-  }
+  const prefix = RECORD_PREFIX[recordKindOf(event)];
+  if (event.type === 'TradeClosed') return `${prefix}${event.closedAt}#${event.id}`;
+  if (event.type === 'DayClosed') return `${prefix}${event.day}`;
+  return `${prefix}${event.time}#${event.id}`;
 }
 
 export class DynamoDbAccountStore implements AccountStore, AccountReader {

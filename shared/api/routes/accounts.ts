@@ -65,6 +65,7 @@ const RECORD_SUMMARIES: Record<RecordKind, string> = {
   days: 'closed firm days (daily statistics)',
   verdicts: 'verdicts: violations, warnings, failure and passes, each with its evidence',
   objectives: 'objective changes (progress toward target, trading days and the like)',
+  overrides: 'staff overrides, applied or rejected, with who decided, why, and the figures before and after',
 };
 
 export const accountRoutes = [

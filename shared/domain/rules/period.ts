@@ -13,16 +13,17 @@ export class MaxPeriod extends JudgingRule<RuleOf<'maxPeriod'>> {
   /** As firm day closingDay closes, after a pass at rollover was considered. */
   closeDay(s: AccountState, closingDay: number, event: TradeEvent, time: number, out: Effect[]): void {
     const elapsed = closingDay - s.startDay + 1;
-    if (elapsed < this.rule.days) return;
+    const allowed = this.rule.days + s.periodExtensionDays;
+    if (elapsed < allowed) return;
     breach(
       s,
       this,
       time,
-      `phase not passed within ${this.rule.days} firm days`,
+      `phase not passed within ${allowed} firm days`,
       {
         value: elapsed,
-        threshold: this.rule.days,
-        inputs: { firstDay: dayLabel(s.startDay), lastDay: dayLabel(closingDay) },
+        threshold: allowed,
+        inputs: { firstDay: dayLabel(s.startDay), lastDay: dayLabel(closingDay), extensionDays: s.periodExtensionDays },
         event: refOf(event),
       },
       { onEquity: false, standing: true },

@@ -31,9 +31,14 @@ const ESTIMATED_BREACH_MARK = 2;
 const FIRST_WARNING_MARK = 4;
 
 export function refOf(event: TradeEvent): EventRef {
-  return event.type === 'clock'
-    ? { type: event.type, seq: null, eventId: null, time: event.time }
-    : { type: event.type, seq: event.seq, eventId: event.eventId, time: event.time };
+  switch (event.type) {
+    case 'clock':
+      return { type: event.type, seq: null, eventId: null, time: event.time };
+    case 'override':
+      return { type: event.type, seq: null, eventId: event.overrideId, time: event.time };
+    default:
+      return { type: event.type, seq: event.seq, eventId: event.eventId, time: event.time };
+  }
 }
 
 function marked(s: AccountState, index: number, bit: number): boolean {

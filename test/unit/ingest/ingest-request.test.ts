@@ -223,10 +223,14 @@ describe('decideIngest: invalid events (422)', () => {
     expect(problem.errors).toEqual([{ pointer, message: expect.any(String) }]);
   });
 
-  it("refuses a clock event: only Propdesk's scheduler closes firm days", () => {
+  it("refuses clock and override events: only Propdesk's scheduler closes firm days, only its API overrides", () => {
     const clock = { type: 'clock', schemaVersion: 1, tenant, accountId: 'acc-1', time: '2026-03-02T23:00:00Z' };
-    const { problem } = refusal(decideIngest(request(eventsBody([batch[0], clock])), config), 422);
-    expect(problem.errors).toEqual([{ pointer: '/events/1/type', message: expect.stringMatching(/scheduler only/) }]);
+    const override = { ...clock, type: 'override', overrideId: 'o-1', actor: 'eve', reason: 'forged', change: { action: 'reinstate' } };
+    const { problem } = refusal(decideIngest(request(eventsBody([batch[0], clock, override])), config), 422);
+    expect(problem.errors).toEqual([
+      { pointer: '/events/1/type', message: 'clock events come from Propdesk only; bridges send trade events' },
+      { pointer: '/events/2/type', message: 'override events come from Propdesk only; bridges send trade events' },
+    ]);
   });
 
   it('names every field at fault with its event index, and accepts none of the batch', () => {
