@@ -33,6 +33,17 @@ export const keys = {
   quarantined: (arrivedAt: string, recordId: string) => ({ [PARTITION_KEY]: 'QUARANTINE', [SORT_KEY]: `${arrivedAt}#${recordId}` }),
   /** Per caller: two callers may choose the same key. */
   idempotency: (subject: string, key: string) => ({ [PARTITION_KEY]: `IDEMPOTENCY#${subject}#${key}`, [SORT_KEY]: 'REQUEST' }),
+  /** The audit log, a partition per UTC day: `<ISO time>#<entry id>` orders a day's entries. */
+  audit: (day: string, time: string, entryId: string) => ({ [PARTITION_KEY]: `AUDIT#${day}`, [SORT_KEY]: `${time}#${entryId}` }),
+  /**
+   * A chunk of an account's event history, under the account's partition. Ordered by the seq applied
+   * before it (-1 stored as 0), then its first event's time: chunks list in stream order, and a chunk
+   * written again after a retry, starting at the same place, replaces the first.
+   */
+  historyChunk: (accountId: string, afterSeq: number, firstTime: number) => ({
+    [PARTITION_KEY]: `ACCOUNT#${accountId}`,
+    [SORT_KEY]: `HISTORY#${String(afterSeq + 1).padStart(16, '0')}#${String(firstTime).padStart(15, '0')}`,
+  }),
 };
 
 /** Items with this attribute (epoch seconds) are deleted by DynamoDB's TTL after that time. */
