@@ -16,6 +16,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import middy from '@middy/core';
 import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
 import { z } from 'zod';
+import { DynamoDbAccountHistory } from '../../shared/adapters/dynamodb/account-history.js';
 import { DynamoDbAccountStore } from '../../shared/adapters/dynamodb/account-store.js';
 import { DynamoDbNewsCalendar } from '../../shared/adapters/dynamodb/news-calendar.js';
 import { CachedProgramStore, DynamoDbProgramStore } from '../../shared/adapters/dynamodb/program-store.js';
@@ -100,6 +101,7 @@ export function awsEvaluatorPorts({ dynamo, tableName, eventBridge, busName, sqs
   const calendar = new DynamoDbNewsCalendar(dynamo, tableName);
   return {
     accounts: new DynamoDbAccountStore(dynamo, tableName),
+    history: new DynamoDbAccountHistory(dynamo, tableName),
     programs: new CachedProgramStore(new DynamoDbProgramStore(dynamo, tableName)),
     publisher: new EventBridgePublisher(eventBridge, busName),
     quarantine: new CompositeQuarantine(new DynamoDbQuarantineStore(dynamo, tableName), new SqsQuarantineQueue(sqs, quarantineQueueUrl)),

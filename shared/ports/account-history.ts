@@ -4,7 +4,7 @@
  * appends, before each save of an account, the events it applied since the previous save (a chunk).
  *
  * A chunk is written before the save and is not part of it, so a retried batch may write its events
- * again, at the same start (replacing the chunk) or inside a later chunk (overlapping). Reading joins
+ * again, before the same save (replacing the chunk) or inside a later chunk (overlapping). Reading joins
  * the chunks and drops the repeats the way the reducer does (joinChunks below), so a replay sees each
  * event once.
  */
@@ -21,8 +21,8 @@ export interface HistoryOpening {
 }
 
 export interface HistoryChunk {
-  /** The seq the account had applied before the chunk's first event (-1 before any). */
-  readonly afterSeq: number;
+  /** The account revision whose save this chunk precedes: chunks are kept in that order. */
+  readonly revision: number;
   readonly opening: HistoryOpening;
   /** In stream order; at least one. */
   readonly events: readonly TradeEvent[];
@@ -38,7 +38,7 @@ export interface AccountEventHistory {
 }
 
 export interface AccountHistory {
-  /** Stores a chunk; a chunk starting at the same place (afterSeq and first event time) replaces the earlier one. */
+  /** Stores a chunk; a chunk of the same revision (a retried save) replaces the earlier one. */
   append(accountId: string, chunk: HistoryChunk): Promise<void>;
   /**
    * Every event in stream order, each once (chunks may overlap after a retried batch), or null if none
@@ -59,7 +59,7 @@ export class HistoryTooLongError extends RangeError {
 export const seqOf = (event: TradeEvent): number | undefined => (isBridgeEvent(event) ? event.seq : undefined);
 
 /**
- * The history stored as `chunks`, given in key order (afterSeq, then first event time). An event with a
+ * The history stored as `chunks`, given in revision order. An event with a
  * seq is a repeat if its seq is not above the highest seq kept, as the reducer treats it; an event
  * without one is a repeat if the same event (same JSON) was kept. Null when there is no chunk.
  */

@@ -7,14 +7,17 @@
  * batch); group the events by account, keeping their order; take each account's state from what this
  * container last saw of it, or load it (in bulk) and deliver an outbox the load finds; apply the
  * account's events to a copy of its state; save it with its outbox when the save policy says so, on the
- * condition that nobody saved it since; then deliver the batch's outboxes together. An account that
+ * condition that nobody saved it since, after appending the events applied since its last save to its
+ * history (what a program dry-run replays); then deliver the batch's outboxes together. An account that
  * cannot be finished (a conflict, a failed write, a missing program) is forgotten and reported from its
  * first record in the batch, so Lambda retries from there with a fresh load; the other accounts are
  * done, and their records, redelivered, are ignored as duplicates or re-applied to the same state, with
  * the same result.
  *
  * What a warm container knows of an account is what it saved, or that plus quiet ticks the policy did
- * not save; never an unsaved material change. A write by anyone else shows as a conflict at the next save,
+ * not save; never an unsaved material change. Those ticks wait in memory for the next save's history
+ * chunk, so a container that is recycled loses them from the history (never a material change: replaying
+ * the history under the live program gives the live verdicts; test/integration/evaluator.test.ts). A write by anyone else shows as a conflict at the next save,
  * and what the container knows expires (`knownForMs`), so an operator's change is seen within that time.
  */
 import type { Effect } from '../domain/effects.js';
@@ -23,6 +26,7 @@ import type { NewsIndex } from '../domain/news.js';
 import { applyInPlace } from '../domain/reducer.js';
 import { refOf } from '../domain/rules/verdicts.js';
 import { cloneState, type AccountState } from '../domain/state.js';
+import type { AccountHistory, HistoryOpening } from '../ports/account-history.js';
 import type { AccountStore } from '../ports/account-store.js';
 import type { EventPublisher } from '../ports/event-publisher.js';
 import type { ProgramStore } from '../ports/program-store.js';
@@ -33,6 +37,8 @@ import { DEFAULT_SAVE_POLICY, mustSave, type SavePolicy } from './save-policy.js
 
 export interface EvaluatorPorts {
   readonly accounts: AccountStore;
+  /** Where each save's events go first, for the dry-run of a program change. */
+  readonly history: Pick<AccountHistory, 'append'>;
   /** Only reads: the evaluator never stores a program. */
   readonly programs: Pick<ProgramStore, 'get'>;
   readonly publisher: EventPublisher;
@@ -89,6 +95,8 @@ interface Known {
   readonly revision: number;
   /** The clock of the state last saved: how stale the stored state is. */
   readonly savedClock: number;
+  /** Events applied since the last save, not yet in the history: the next save's chunk. */
+  readonly unsaved: readonly TradeEvent[];
   readonly knownSince: number;
 }
 
@@ -203,9 +211,18 @@ export class StreamEvaluator {
     }
     if (toLoad.length === 0) return starts;
     for (const [accountId, stored] of await this.ports.accounts.load(toLoad)) {
-      // The outbox of a revision this container saved was delivered before it was remembered.
-      const deliveredHere = this.known.get(accountId)?.revision === stored.revision;
-      starts.set(accountId, { state: stored.state, revision: stored.revision, savedClock: stored.state.clock, knownSince: now, loadedOutbox: deliveredHere ? null : stored.outbox });
+      // The outbox of a revision this container saved was delivered before it was remembered, and the
+      // events it applied since are still owed to the history.
+      const expired = this.known.get(accountId);
+      const savedHere = expired?.revision === stored.revision;
+      starts.set(accountId, {
+        state: stored.state,
+        revision: stored.revision,
+        savedClock: stored.state.clock,
+        unsaved: savedHere ? expired.unsaved : NO_EVENTS,
+        knownSince: now,
+        loadedOutbox: savedHere ? null : stored.outbox,
+      });
     }
     return starts;
   }
@@ -232,17 +249,20 @@ export class StreamEvaluator {
         if (domainEvent !== null) outbox.push(domainEvent);
       }
     }
+    const unsaved = start.unsaved.length === 0 ? group.events : [...start.unsaved, ...group.events];
     if (!mustSave(start.state, draft, effects, this.policy, start.savedClock)) {
-      const known = { state: draft, revision: start.revision, savedClock: start.savedClock, knownSince: start.knownSince };
+      const known = { state: draft, revision: start.revision, savedClock: start.savedClock, unsaved, knownSince: start.knownSince };
       if (pending.length > 0) return { group, known, savedState: start.state, outbox: pending };
       this.remember(known);
       return null;
     }
+    // The history first: a save whose chunk failed would leave its events out for good.
+    await this.ports.history.append(group.accountId, { revision: start.revision + 1, opening: openingOf(start.state), events: unsaved });
     if ((await this.ports.accounts.save(draft, start.revision, outbox)) === 'conflict') {
       throw new Error(`account ${group.accountId} was saved by someone else since revision ${start.revision}`);
     }
     counts.saved += 1;
-    const known = { state: draft, revision: start.revision + 1, savedClock: draft.clock, knownSince: start.knownSince };
+    const known = { state: draft, revision: start.revision + 1, savedClock: draft.clock, unsaved: NO_EVENTS, knownSince: start.knownSince };
     if (outbox.length > 0) return { group, known, savedState: draft, outbox };
     this.remember(known);
     return null;
@@ -268,6 +288,10 @@ export class StreamEvaluator {
     if (this.known.size > this.maxKnown) this.known.delete(this.known.keys().next().value!);
   }
 }
+
+const NO_EVENTS: readonly TradeEvent[] = Object.freeze([]);
+
+const openingOf = (state: AccountState): HistoryOpening => ({ phaseId: state.phaseId, openedAt: state.openedAt, initialBalance: state.initialBalance, traderId: state.traderId });
 
 function notProvisioned(record: StreamRecord, accountId: string): Quarantined {
   const payload = Buffer.from(record.data, 'base64').toString('utf8');

@@ -12,7 +12,7 @@ import { events } from '../support/events.js';
 
 const opening: HistoryOpening = { phaseId: 'phase-1', openedAt: Date.parse('2026-03-02T00:00:00Z'), initialBalance: 10_000_000, traderId: 'trader-1' };
 const at = (minute: number) => Date.parse('2026-03-02T09:00:00Z') + minute * 60_000;
-const chunk = (afterSeq: number, chunkEvents: readonly TradeEvent[], chunkOpening = opening): HistoryChunk => ({ afterSeq, opening: chunkOpening, events: chunkEvents });
+const chunk = (revision: number, chunkEvents: readonly TradeEvent[], chunkOpening = opening): HistoryChunk => ({ revision, opening: chunkOpening, events: chunkEvents });
 const seqs = (list: readonly TradeEvent[]) => list.map((event) => ('seq' in event ? event.seq : `clock@${event.time}`));
 /** Snapshots of `accountId`, one a minute from minute 1, with seqs from `startSeq`. */
 const snapshots = (accountId: string, count: number, startSeq = 1) => {
@@ -53,25 +53,25 @@ describe.each(subjects)('$name', ({ open }) => {
   it('reads the chunks in stream order, whatever the order they were written in, with the first chunk opening', async () => {
     const [s1, s2, s3, s4, s5] = snapshots('acc-order', 5) as [TradeEvent, TradeEvent, TradeEvent, TradeEvent, TradeEvent];
     const passed = { ...opening, phaseId: 'phase-2' };
-    await subject.history.append('acc-order', chunk(3, [s4, s5], passed));
-    await subject.history.append('acc-order', chunk(-1, [s1, s2]));
-    await subject.history.append('acc-order', chunk(2, [s3]));
+    await subject.history.append('acc-order', chunk(12, [s4, s5], passed));
+    await subject.history.append('acc-order', chunk(2, [s1, s2]));
+    await subject.history.append('acc-order', chunk(9, [s3]));
     expect(await subject.history.read('acc-order', 1000)).toEqual({ opening, events: [s1, s2, s3, s4, s5], chunks: 3 });
   });
 
-  it('replaces a chunk written again at the same start, without doubling its events', async () => {
+  it('replaces a chunk written again before the same save, without doubling its events', async () => {
     const [s1, s2, s3] = snapshots('acc-rewrite', 3) as [TradeEvent, TradeEvent, TradeEvent];
     const retried = { ...opening, traderId: 'trader-2' };
-    await subject.history.append('acc-rewrite', chunk(-1, [s1, s2]));
-    await subject.history.append('acc-rewrite', chunk(-1, [s1, s2, s3], retried));
+    await subject.history.append('acc-rewrite', chunk(1, [s1, s2]));
+    await subject.history.append('acc-rewrite', chunk(1, [s1, s2, s3], retried));
     expect(await subject.history.read('acc-rewrite', 3)).toEqual({ opening: retried, events: [s1, s2, s3], chunks: 1 });
   });
 
   it('keeps each seq once when a retried batch re-sent events in a later chunk', async () => {
     const list = snapshots('acc-overlap', 6);
-    await subject.history.append('acc-overlap', chunk(-1, list.slice(0, 3)));
-    await subject.history.append('acc-overlap', chunk(1, list.slice(1, 5)));
-    await subject.history.append('acc-overlap', chunk(4, list.slice(4, 6)));
+    await subject.history.append('acc-overlap', chunk(1, list.slice(0, 3)));
+    await subject.history.append('acc-overlap', chunk(2, list.slice(1, 5)));
+    await subject.history.append('acc-overlap', chunk(3, list.slice(4, 6)));
     const history = await subject.history.read('acc-overlap', 1000);
     expect(seqs(history!.events)).toEqual([1, 2, 3, 4, 5, 6]);
     expect(history!.events).toEqual(list);
@@ -85,14 +85,14 @@ describe.each(subjects)('$name', ({ open }) => {
     const tick2 = b.clock(at(3));
     const s2 = b.snapshot(at(4), { equity: 2 });
     const tick3 = b.clock(at(5));
-    await subject.history.append('acc-clock', chunk(-1, [tick1, s1, tick2]));
+    await subject.history.append('acc-clock', chunk(1, [tick1, s1, tick2]));
     // The retry re-sent the tick after seq 1 with the next events.
-    await subject.history.append('acc-clock', chunk(1, [tick2, s2, tick3]));
-    // Chunks of ticks alone start after the same seq: they sort by their first time.
+    await subject.history.append('acc-clock', chunk(2, [tick2, s2, tick3]));
+    // Chunks of ticks alone, at the same seq and the same time: the revision orders them.
     const tick4 = b.clock(at(6));
     const tick5 = b.clock(at(7));
-    await subject.history.append('acc-clock', chunk(2, [tick5]));
-    await subject.history.append('acc-clock', chunk(2, [tick4]));
+    await subject.history.append('acc-clock', chunk(4, [tick5]));
+    await subject.history.append('acc-clock', chunk(3, [tick4]));
     const history = await subject.history.read('acc-clock', 1000);
     expect(history!.events).toEqual([tick1, s1, tick2, s2, tick3, tick4, tick5]);
     expect(history!.chunks).toBe(4);
@@ -100,8 +100,8 @@ describe.each(subjects)('$name', ({ open }) => {
 
   it('refuses a history of more events than the reader accepts', async () => {
     const list = snapshots('acc-long', 6);
-    await subject.history.append('acc-long', chunk(-1, list.slice(0, 3)));
-    await subject.history.append('acc-long', chunk(3, list.slice(3)));
+    await subject.history.append('acc-long', chunk(1, list.slice(0, 3)));
+    await subject.history.append('acc-long', chunk(2, list.slice(3)));
     expect((await subject.history.read('acc-long', 6))?.events).toHaveLength(6);
     await expect(subject.history.read('acc-long', 5)).rejects.toThrow(RangeError);
     await expect(subject.history.read('acc-long', 5)).rejects.toThrow(/acc-long.*5/);
@@ -133,27 +133,27 @@ describe('DynamoDbAccountHistory items', () => {
 
   it('splits a chunk too large for one item, and reads it back intact', async () => {
     const random = seededRandom(7);
-    // From seq 0, so the seq before any event, the chunk's afterSeq included, is its seq - 1.
-    const b = events({ accountId: 'acc-big', startSeq: 0 });
+    const b = events({ accountId: 'acc-big' });
     const start = Date.parse('2026-03-02T00:00:00Z');
     const big = Array.from({ length: 20_000 }, (_, index) => {
       const equity = 10_000_000 + Math.round((random() - 0.5) * 2_000_000);
       return b.snapshot(start + index * 1000, { balance: 10_000_000, equity, margin: Math.round(random() * 500_000) });
     });
-    expect(gzipSync(JSON.stringify(chunk(-1, big))).length).toBeGreaterThan(MAX_CHUNK_GZIP_BYTES);
+    expect(gzipSync(JSON.stringify(chunk(7, big))).length).toBeGreaterThan(MAX_CHUNK_GZIP_BYTES);
 
-    await history.append('acc-big', chunk(-1, big));
+    await history.append('acc-big', chunk(7, big));
 
     const items = await historyItems('acc-big');
     expect(items.length).toBeGreaterThan(1);
-    for (const item of items) {
+    let nextSeq = 1;
+    for (const [index, item] of items.entries()) {
       expect(item['chunk']!.B!.length).toBeLessThanOrEqual(MAX_CHUNK_GZIP_BYTES);
-      // Each part is keyed by its own start: after the seq that precedes its first event.
+      // Parts are numbered in order, each holding the events after the previous part's.
       const part = JSON.parse(gunzipSync(item['chunk']!.B!).toString('utf8')) as HistoryChunk;
-      const first = part.events[0] as SnapshotEvent;
-      expect(part.afterSeq).toBe(first.seq - 1);
-      expect(item['sk']!.S).toBe(keys.historyChunk('acc-big', part.afterSeq, first.time).sk);
+      expect(item['sk']!.S).toBe(keys.historyChunk('acc-big', 7, index).sk);
+      expect((part.events[0] as SnapshotEvent).seq).toBe(nextSeq);
       expect(Number(item['events']!.N)).toBe(part.events.length);
+      nextSeq += part.events.length;
     }
     expect(items.reduce((count, item) => count + Number(item['events']!.N), 0)).toBe(20_000);
     const read = await history.read('acc-big', 20_000);
@@ -168,8 +168,8 @@ describe('DynamoDbAccountHistory items', () => {
     for (const sk of ['STATE', 'DAY#2026-03-02', 'HISTORY', 'TRADE#2026-03-02T09:00:00.000Z#t-1']) {
       await dynamo.client.send(new PutItemCommand({ TableName: dynamo.tableName, Item: { pk: { S: 'ACCOUNT#acc-mixed' }, sk: { S: sk }, state: { S: '{}' } } }));
     }
-    await history.append('acc-mixed-2', chunk(-1, snapshots('acc-mixed-2', 1)));
-    await history.append('acc-mixed', chunk(-1, list));
+    await history.append('acc-mixed-2', chunk(1, snapshots('acc-mixed-2', 1)));
+    await history.append('acc-mixed', chunk(1, list));
     expect(await history.read('acc-mixed', 1000)).toEqual({ opening, events: list, chunks: 1 });
   });
 });

@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalEventBus } from '../../local/event-router.js';
 import { localEventBridgeClient } from '../../local/local-aws.js';
+import { DynamoDbAccountHistory } from '../../shared/adapters/dynamodb/account-history.js';
 import { DynamoDbAccountStore } from '../../shared/adapters/dynamodb/account-store.js';
 import { CachedProgramStore, DynamoDbProgramStore } from '../../shared/adapters/dynamodb/program-store.js';
 import { DynamoDbQuarantineStore } from '../../shared/adapters/dynamodb/quarantine-store.js';
@@ -41,6 +42,7 @@ describe('the evaluator when something fails', () => {
     new StreamEvaluator(
       {
         accounts,
+        history: new DynamoDbAccountHistory(dynamo.client, dynamo.tableName),
         programs: new CachedProgramStore(new DynamoDbProgramStore(dynamo.client, dynamo.tableName)),
         publisher: new EventBridgePublisher(localEventBridgeClient(bus), 'test'),
         quarantine,

@@ -8,6 +8,7 @@
  * does) that applying each account's events one by one, unbatched, gives.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { DynamoDbAccountHistory } from '../../shared/adapters/dynamodb/account-history.js';
 import { DynamoDbAccountStore } from '../../shared/adapters/dynamodb/account-store.js';
 import { DynamoDbQuarantineStore } from '../../shared/adapters/dynamodb/quarantine-store.js';
 import type { Effect } from '../../shared/domain/effects.js';
@@ -17,6 +18,7 @@ import { parseProgram } from '../../shared/domain/program.js';
 import { applyInPlace } from '../../shared/domain/reducer.js';
 import { refOf } from '../../shared/domain/rules/verdicts.js';
 import { openAccount, type AccountState } from '../../shared/domain/state.js';
+import type { AccountEventHistory } from '../../shared/ports/account-history.js';
 import type { AccountStore } from '../../shared/ports/account-store.js';
 import type { EventPublisher } from '../../shared/ports/event-publisher.js';
 import { seededRandom } from '../../shared/seeded-random.js';
@@ -103,9 +105,18 @@ function buildStream(): Stream {
 
 /** What applying each account's events one at a time, with no batching at all, gives. */
 function expected(stream: Stream): { states: Map<string, AccountState>; events: Map<string, DomainEvent> } {
-  const states = new Map(ACCOUNTS.map(({ accountId }) => [accountId, openAccount(program, { tenant: TENANT, accountId, openedAt: OPENED })]));
+  return applied(new Map(ACCOUNTS.map(({ accountId }) => [accountId, openAccount(program, { tenant: TENANT, accountId, openedAt: OPENED })])), stream.events);
+}
+
+/** What replaying each account's stored history from its opening gives: what a dry-run starts from. */
+function replayed(histories: ReadonlyMap<string, AccountEventHistory>): Map<string, DomainEvent> {
+  const states = new Map([...histories].map(([accountId, { opening }]) => [accountId, openAccount(program, { tenant: TENANT, accountId, ...opening })]));
+  return applied(states, [...histories.values()].flatMap((history) => history.events)).events;
+}
+
+function applied(states: Map<string, AccountState>, events: readonly TradeEvent[]): { states: Map<string, AccountState>; events: Map<string, DomainEvent> } {
   const published = new Map<string, DomainEvent>();
-  for (const event of stream.events) {
+  for (const event of events) {
     const state = states.get(event.accountId)!;
     const effects: Effect[] = [];
     applyInPlace(state, event, program, NO_NEWS, effects);
@@ -156,7 +167,14 @@ afterEach(async () => {
   platform = undefined;
 });
 
-async function run(stream: Stream, batchSize: number, faults: Faults | null): Promise<{ states: Map<string, AccountState>; published: DomainEvent[]; quarantined: string[] }> {
+interface Run {
+  readonly states: Map<string, AccountState>;
+  readonly published: DomainEvent[];
+  readonly quarantined: string[];
+  readonly histories: Map<string, AccountEventHistory>;
+}
+
+async function run(stream: Stream, batchSize: number, faults: Faults | null): Promise<Run> {
   const random = seededRandom(faults?.seed ?? 1);
   const options: PlatformOptions = {
     tenantId: TENANT,
@@ -194,7 +212,10 @@ async function run(stream: Stream, batchSize: number, faults: Faults | null): Pr
   const states = new Map([...stored].map(([id, account]) => [id, account.state]));
   const published = platform.bus.archive.map((event) => event.detail as unknown as DomainEvent);
   const quarantine = await new DynamoDbQuarantineStore(platform.dynamo, platform.tableName).list({ limit: 100 });
-  return { states, published, quarantined: quarantine.entries.map((entry) => entry.reason) };
+  const history = new DynamoDbAccountHistory(platform.dynamo, platform.tableName);
+  const histories = new Map<string, AccountEventHistory>();
+  for (const { accountId } of ACCOUNTS) histories.set(accountId, (await history.read(accountId, 100_000))!);
+  return { states, published, quarantined: quarantine.entries.map((entry) => entry.reason), histories };
 }
 
 const byId = (events: readonly DomainEvent[]) => new Map(events.map((event) => [event.id, event]));
@@ -226,6 +247,7 @@ describe('the evaluator on the local platform', () => {
     expectSameStates(result.states, reference.states);
     expect(byId(result.published)).toEqual(reference.events);
     expect(result.published).toHaveLength(reference.events.size);
+    expect(replayed(result.histories)).toEqual(reference.events);
     expect(result.quarantined.sort()).toEqual([
       'accountId: account acc-nobody is not provisioned',
       expect.stringMatching(/^not valid JSON/),
@@ -241,5 +263,7 @@ describe('the evaluator on the local platform', () => {
     const result = await run(stream, batchSize, { seed, conflict: 0.05, failedPublish: 0.05, failedRecordWrite: 0.03, crashAfter: 0.05, coldStart: 0.05 });
     expectSameStates(result.states, reference.states);
     expect(byId(result.published)).toEqual(reference.events);
+    // A cold start loses the quiet ticks its container held unsaved; the live program's verdicts never depended on them.
+    expect(replayed(result.histories)).toEqual(reference.events);
   });
 });

@@ -5,7 +5,7 @@ import { events } from '../support/events.js';
 
 const opening: HistoryOpening = { phaseId: 'phase-1', openedAt: Date.parse('2026-03-02T00:00:00Z'), initialBalance: 10_000_000, traderId: 'trader-1' };
 const at = (minute: number) => Date.parse('2026-03-02T09:00:00Z') + minute * 60_000;
-const chunk = (afterSeq: number, chunkEvents: readonly TradeEvent[], chunkOpening = opening): HistoryChunk => ({ afterSeq, opening: chunkOpening, events: chunkEvents });
+const chunk = (revision: number, chunkEvents: readonly TradeEvent[], chunkOpening = opening): HistoryChunk => ({ revision, opening: chunkOpening, events: chunkEvents });
 const seqs = (list: readonly TradeEvent[]) => list.map((event) => ('seq' in event ? event.seq : event.type));
 
 describe('joinChunks', () => {
@@ -17,7 +17,7 @@ describe('joinChunks', () => {
     const b = events();
     const [one, two, three] = [b.snapshot(at(1), { equity: 1 }), b.snapshot(at(2), { equity: 2 }), b.snapshot(at(3), { equity: 3 })];
     const later = { ...opening, phaseId: 'phase-2' };
-    expect(joinChunks([chunk(-1, [one!, two!]), chunk(2, [three!], later)])).toEqual({ opening, events: [one, two, three], chunks: 2 });
+    expect(joinChunks([chunk(1, [one!, two!]), chunk(2, [three!], later)])).toEqual({ opening, events: [one, two, three], chunks: 2 });
   });
 
   it('drops an event whose seq is not above the highest kept, as the reducer does', () => {
@@ -25,7 +25,7 @@ describe('joinChunks', () => {
     const list = [1, 2, 3, 4, 5].map((minute) => b.snapshot(at(minute), { equity: minute }));
     const [s1, s2, s3, s4, s5] = list as [TradeEvent, TradeEvent, TradeEvent, TradeEvent, TradeEvent];
     // A retried batch re-sent 2 and 3 in a later chunk; a stale 2 after 4 is dropped as well.
-    const joined = joinChunks([chunk(-1, [s1, s2, s3]), chunk(1, [s2, s3, s4, s2, s5])]);
+    const joined = joinChunks([chunk(1, [s1, s2, s3]), chunk(2, [s2, s3, s4, s2, s5])]);
     expect(joined?.events).toEqual(list);
     expect(joined?.chunks).toBe(2);
   });
@@ -38,16 +38,17 @@ describe('joinChunks', () => {
     const s2 = b.snapshot(at(4), { equity: 2 });
     const tick3 = b.clock(at(5));
     const copy = (event: TradeEvent) => JSON.parse(JSON.stringify(event)) as TradeEvent;
-    const joined = joinChunks([chunk(-1, [tick1, s1, tick2]), chunk(1, [copy(tick2), copy(s1), s2, tick3, copy(tick1)])]);
+    const joined = joinChunks([chunk(1, [tick1, s1, tick2]), chunk(2, [copy(tick2), copy(s1), s2, tick3, copy(tick1)])]);
     expect(seqs(joined!.events)).toEqual(['clock', 1, 'clock', 2, 'clock']);
     expect(joined!.events).toEqual([tick1, s1, tick2, s2, tick3]);
   });
 
-  it('treats any event without a numeric seq like a clock event, so new types need no change here', () => {
-    const override = (time: number) => ({ type: 'override', schemaVersion: 1, tenant: 'demo', accountId: 'acc-1', time, note: 'resume' }) as unknown as TradeEvent;
+  it('keeps each override once, though it has no seq either', () => {
     const b = events();
     const s1 = b.snapshot(at(1), { equity: 1 });
-    const joined = joinChunks([chunk(-1, [s1, override(at(2))]), chunk(1, [override(at(2)), override(at(3))])]);
-    expect(joined!.events).toEqual([s1, override(at(2)), override(at(3))]);
+    const reinstate = b.override(at(2), { action: 'reinstate' });
+    const fail = b.override(at(3), { action: 'fail' });
+    const joined = joinChunks([chunk(1, [s1, reinstate]), chunk(2, [reinstate, fail])]);
+    expect(joined!.events).toEqual([s1, reinstate, fail]);
   });
 });

@@ -20,6 +20,7 @@ import type { TradeStream } from '../../shared/ports/trade-stream.js';
 import { getPreset } from '../../shared/presets/index.js';
 import type { DomainEvent } from '../../shared/stream/domain-events.js';
 import { StreamEvaluator } from '../../shared/stream/evaluator.js';
+import { MemoryAccountHistory } from '../support/account-history.js';
 import { events } from '../support/events.js';
 
 const tenant = 'acme-prop';
@@ -130,6 +131,7 @@ describe('the evaluator', () => {
     const evaluator = new StreamEvaluator(
       {
         accounts,
+        history: new MemoryAccountHistory(),
         programs: { get: async (id) => (id === program.id ? program : null) },
         publisher: { publish: async (list) => void published.push(...list) },
         quarantine: { quarantine: async () => undefined },
@@ -169,6 +171,7 @@ describe('the evaluator', () => {
     const evaluator = new StreamEvaluator(
       {
         accounts: new MemoryAccounts(),
+        history: new MemoryAccountHistory(),
         programs: { get: async () => program },
         publisher: { publish: async () => undefined },
         quarantine: { quarantine: async () => Promise.reject(new Error('queue unavailable')) },

@@ -36,13 +36,12 @@ export const keys = {
   /** The audit log, a partition per UTC day: `<ISO time>#<entry id>` orders a day's entries. */
   audit: (day: string, time: string, entryId: string) => ({ [PARTITION_KEY]: `AUDIT#${day}`, [SORT_KEY]: `${time}#${entryId}` }),
   /**
-   * A chunk of an account's event history, under the account's partition. Ordered by the seq applied
-   * before it (-1 stored as 0), then its first event's time: chunks list in stream order, and a chunk
-   * written again after a retry, starting at the same place, replaces the first.
+   * A part of the history chunk written before the save of account revision `revision`: chunks list in
+   * save order, and a chunk written again before the same save (a retry) replaces the first.
    */
-  historyChunk: (accountId: string, afterSeq: number, firstTime: number) => ({
+  historyChunk: (accountId: string, revision: number, part: number) => ({
     [PARTITION_KEY]: `ACCOUNT#${accountId}`,
-    [SORT_KEY]: `HISTORY#${String(afterSeq + 1).padStart(16, '0')}#${String(firstTime).padStart(15, '0')}`,
+    [SORT_KEY]: `HISTORY#${String(revision).padStart(12, '0')}#${String(part).padStart(4, '0')}`,
   }),
 };
 
