@@ -16,12 +16,23 @@ export interface Caller {
   readonly roles: readonly Role[];
 }
 
+/**
+ * A POST's decision: its id, the same for every resend with the caller's Idempotency-Key (so the audit
+ * entry and the events it causes are written once), and when it was made (epoch ms).
+ */
+export interface Decision {
+  readonly id: string;
+  readonly at: number;
+}
+
 export interface RouteInput<P, Q, B> {
   readonly params: P;
   readonly query: Q;
   readonly body: B;
   /** Absent on public routes only. */
   readonly caller: Caller | undefined;
+  /** Present on POST routes only. */
+  readonly decision: Decision | undefined;
 }
 
 /** A route's answer: its success body, or a response the route built itself (a problem, a 201 with a location). */

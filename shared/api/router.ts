@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { rolesFromClaim } from '../auth/roles.js';
 import { fieldErrors, headerOf, type HttpResponse, isJsonContentType, json, PROBLEM, problem } from '../http/problem.js';
 import type { IdempotencyStore } from '../ports/idempotency-store.js';
-import type { Caller, Route } from './route.js';
+import type { Caller, Decision, Route } from './route.js';
 
 /** A request as the HTTP layer hands it over; API Gateway's payload v2 maps onto it field by field. */
 export interface ApiRequest {
@@ -116,8 +116,8 @@ export class ApiRouter<D> {
     if (errors.length > 0) {
       return problem({ type: `${PROBLEM}validation-failed`, title: 'Validation failed', status: 422, detail: `${route.method} ${route.path}: ${errors.length} field(s) at fault.`, errors });
     }
-    const run = async () => {
-      const answer = await route.handle({ params: parsed.params.data, query: parsed.query.data, body: parsed.body.data, caller }, this.deps);
+    const run = async (decision?: Decision) => {
+      const answer = await route.handle({ params: parsed.params.data, query: parsed.query.data, body: parsed.body.data, caller, decision }, this.deps);
       return 'response' in answer ? answer.response : json(route.status ?? 200, answer.ok);
     };
     return route.method === 'POST' ? this.once(request, caller!, run) : run();
@@ -128,7 +128,7 @@ export class ApiRouter<D> {
    * 409, the key reused for another request 422. An answer of ours that failed (5xx) is forgotten so the
    * resend may run.
    */
-  private async once(request: ApiRequest, caller: Caller, run: () => Promise<HttpResponse>): Promise<HttpResponse> {
+  private async once(request: ApiRequest, caller: Caller, run: (decision: Decision) => Promise<HttpResponse>): Promise<HttpResponse> {
     const key = headerOf(request.headers, IDEMPOTENCY_KEY_HEADER);
     if (key === undefined || !IDEMPOTENCY_KEY.test(key)) {
       return problem({
@@ -149,7 +149,7 @@ export class ApiRouter<D> {
     }
     let response: HttpResponse;
     try {
-      response = await run();
+      response = await run({ id: createHash('sha256').update(`${caller.subject}\n${key}`).digest('hex').slice(0, 32), at: claim.firstClaimedAt });
     } catch (error) {
       await this.options.idempotency.release(caller.subject, key);
       throw error;

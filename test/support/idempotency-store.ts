@@ -2,16 +2,27 @@
 import type { HttpResponse } from '../../shared/http/problem.js';
 import type { IdempotencyClaim, IdempotencyStore } from '../../shared/ports/idempotency-store.js';
 
-export class MemoryIdempotencyStore implements IdempotencyStore {
-  readonly entries = new Map<string, { fingerprint: string; response?: HttpResponse }>();
+interface Entry {
+  readonly fingerprint: string;
+  readonly firstClaimedAt: number;
+  released: boolean;
+  response?: HttpResponse;
+}
 
-  async claim(subject: string, key: string, fingerprint: string): Promise<IdempotencyClaim> {
+export class MemoryIdempotencyStore implements IdempotencyStore {
+  readonly entries = new Map<string, Entry>();
+
+  async claim(subject: string, key: string, fingerprint: string, now: number): Promise<IdempotencyClaim> {
     const entry = this.entries.get(`${subject}#${key}`);
     if (entry === undefined) {
-      this.entries.set(`${subject}#${key}`, { fingerprint });
-      return { state: 'new' };
+      this.entries.set(`${subject}#${key}`, { fingerprint, firstClaimedAt: now, released: false });
+      return { state: 'new', firstClaimedAt: now };
     }
     if (entry.fingerprint !== fingerprint) return { state: 'mismatch' };
+    if (entry.released) {
+      entry.released = false;
+      return { state: 'new', firstClaimedAt: entry.firstClaimedAt };
+    }
     return entry.response === undefined ? { state: 'in-progress' } : { state: 'done', response: entry.response };
   }
 
@@ -20,6 +31,6 @@ export class MemoryIdempotencyStore implements IdempotencyStore {
   }
 
   async release(subject: string, key: string): Promise<void> {
-    this.entries.delete(`${subject}#${key}`);
+    this.entries.get(`${subject}#${key}`)!.released = true;
   }
 }
