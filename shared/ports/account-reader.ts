@@ -35,6 +35,4 @@ export interface AccountReader {
   listByTrader(traderId: string, page: PageRequest): Promise<Page<string>>;
   /** One kind of an account's records (closed trades, closed days, verdicts, objective changes, staff overrides), newest first. */
   records(accountId: string, kind: RecordKind, page: PageRequest): Promise<Page<DomainEvent>>;
-  /** Every account's verdicts (violations, warnings, failures, passes), newest first: the risk desk's feed. */
-  verdicts(page: PageRequest): Promise<Page<DomainEvent>>;
 }

@@ -69,23 +69,4 @@ describe('DynamoDbAccountStore as the API reads it, on dynalite', () => {
     expect((await store.records('a-1', 'verdicts', { limit: 10 })).items).toEqual([sample('WarningRaised', '2026-03-02T12:30:00.000Z', 'w1')]);
     expect((await store.records('a-3', 'trades', { limit: 10 })).items).toEqual([]);
   });
-
-  it("lists every account's verdicts firm-wide, newest first, page by page, and no other record", async () => {
-    const sample = (type: string, accountId: string, time: string, id: string): DomainEvent =>
-      ({ ...(JSON.parse(readFileSync(new URL(`../../events/samples/domain/${type}.json`, import.meta.url), 'utf8')) as DomainEvent), accountId, time, id }) as DomainEvent;
-    await store.writeRecords([
-      sample('ViolationRecorded', 'a-3', '2026-03-03T09:00:00.000Z', 'v1'),
-      sample('AccountFailed', 'a-2', '2026-03-03T10:00:00.000Z', 'f1'),
-      sample('DayClosed', 'a-2', '2026-03-03T11:00:00.000Z', 'd1'),
-    ]);
-    const ids: string[] = [];
-    let cursor: string | undefined;
-    do {
-      const page = await store.verdicts({ limit: 2, ...(cursor === undefined ? {} : { cursor }) });
-      ids.push(...page.items.map((event) => event.id));
-      cursor = page.cursor;
-    } while (cursor !== undefined);
-    // w1 is the warning the records test wrote on a-1 at 12:30 on March 2.
-    expect(ids).toEqual(['f1', 'v1', 'w1']);
-  });
 });

@@ -19,10 +19,6 @@ export class MemoryAccountReader implements AccountReader {
     return newestFirst(this.events.filter((event) => event.accountId === accountId && recordKindOf(event) === kind), page);
   }
 
-  async verdicts(page: PageRequest): Promise<Page<DomainEvent>> {
-    return newestFirst(this.events.filter((event) => recordKindOf(event) === 'verdicts'), page);
-  }
-
   async load(accountIds: readonly string[]): Promise<Map<string, StoredAccount>> {
     return new Map(accountIds.flatMap((id) => (this.states.has(id) ? [[id, { state: this.states.get(id)!, revision: 1, outbox: [] }] as const] : [])));
   }

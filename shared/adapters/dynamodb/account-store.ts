@@ -5,16 +5,13 @@
  * saved. Records (trades, days, verdicts) are items of their own under the account's partition.
  */
 import {
-  BatchGetItemCommand,
   BatchWriteItemCommand,
   PutItemCommand,
   QueryCommand,
   UpdateItemCommand,
   type AttributeValue,
-  type BatchGetItemCommandOutput,
   type BatchWriteItemCommandOutput,
   type DynamoDBClient,
-  type KeysAndAttributes,
   type QueryCommandInput,
   type QueryCommandOutput,
   type WriteRequest,
@@ -24,12 +21,13 @@ import { recordKindOf, type AccountReader, type RecordKind } from '../../ports/a
 import type { AccountListing, AccountStore, SaveOutcome, StoredAccount } from '../../ports/account-store.js';
 import type { Page, PageRequest } from '../../ports/page.js';
 import type { DomainEvent } from '../../stream/domain-events.js';
+import { batchGet } from './batch-get.js';
 import { pageFrom, startAfter } from './cursor.js';
+import { queueEntry } from './risk-queue.js';
 import { keys, LISTING_INDEX, LISTING_KEY, LISTING_SORT_KEY, listings, PARTITION_KEY } from './table.js';
 import { backOff, MAX_ATTEMPTS, sleep, type Pause } from '../backoff.js';
 
-/** BatchGetItem takes at most 100 keys, BatchWriteItem 25 items. */
-const BATCH_GET_LIMIT = 100;
+/** BatchWriteItem takes at most 25 items. */
 const BATCH_WRITE_LIMIT = 25;
 const BASE_BACKOFF_MS = 25;
 
@@ -67,30 +65,12 @@ export class DynamoDbAccountStore implements AccountStore, AccountReader {
 
   async load(accountIds: readonly string[]): Promise<Map<string, StoredAccount>> {
     const found = new Map<string, StoredAccount>();
-    const items = await this.batchGet([...new Set(accountIds)].map(keyOf), { ProjectionExpression: '#state, revision, outbox', ExpressionAttributeNames: { '#state': 'state' } });
+    const items = await batchGet(this.db, this.tableName, [...new Set(accountIds)].map(keyOf), { ProjectionExpression: '#state, revision, outbox', ExpressionAttributeNames: { '#state': 'state' } }, this.pause);
     for (const item of items) {
       const stored = storedAccount(item);
       found.set(stored.state.accountId, stored);
     }
     return found;
-  }
-
-  /** Items by key, strongly consistent, in chunks of the API's limit, retrying what DynamoDB left unprocessed. */
-  private async batchGet(itemKeys: readonly Record<string, AttributeValue>[], projection: Pick<KeysAndAttributes, 'ProjectionExpression' | 'ExpressionAttributeNames'>): Promise<Record<string, AttributeValue>[]> {
-    const items: Record<string, AttributeValue>[] = [];
-    for (let from = 0; from < itemKeys.length; from += BATCH_GET_LIMIT) {
-      let pending: Record<string, KeysAndAttributes> | undefined = {
-        [this.tableName]: { Keys: itemKeys.slice(from, from + BATCH_GET_LIMIT), ConsistentRead: true, ...projection },
-      };
-      for (let attempt = 1; pending !== undefined; attempt++) {
-        await this.backOff(attempt, 'keys');
-        const output: BatchGetItemCommandOutput = await this.db.send(new BatchGetItemCommand({ RequestItems: pending }));
-        items.push(...(output.Responses?.[this.tableName] ?? []));
-        const unprocessed: Record<string, KeysAndAttributes> | undefined = output.UnprocessedKeys;
-        pending = unprocessed !== undefined && Object.keys(unprocessed).length > 0 ? unprocessed : undefined;
-      }
-    }
-    return items;
   }
 
   async save(state: AccountState, loadedRevision: number | null, outbox: readonly DomainEvent[]): Promise<SaveOutcome> {
@@ -133,15 +113,16 @@ export class DynamoDbAccountStore implements AccountStore, AccountReader {
   }
 
   async writeRecords(events: readonly DomainEvent[]): Promise<void> {
-    const requests: WriteRequest[] = events.map((event) => {
-      const sortKey = recordSortKey(event);
-      const key = keys.accountRecord(event.accountId, sortKey);
-      // Verdicts are also listed firm-wide, newest first, for the risk desk (sparse: only they carry a listing).
-      const listing: Record<string, AttributeValue> = sortKey.startsWith(RECORD_PREFIX.verdicts)
-        ? { [LISTING_KEY]: { S: listings.verdicts }, [LISTING_SORT_KEY]: { S: `${event.time}#${event.id}` } }
-        : {};
-      return { PutRequest: { Item: { pk: { S: key.pk }, sk: { S: key.sk }, type: { S: event.type }, time: { S: event.time }, event: { S: JSON.stringify(event) }, ...listing } } };
-    });
+    const requests: WriteRequest[] = [];
+    const verdicts: Record<string, AttributeValue>[] = [];
+    for (const event of events) {
+      const key = keys.accountRecord(event.accountId, recordSortKey(event));
+      const item = { pk: { S: key.pk }, sk: { S: key.sk }, type: { S: event.type }, time: { S: event.time }, event: { S: JSON.stringify(event) } };
+      if (recordKindOf(event) === 'verdicts') verdicts.push({ ...item, ...queueEntry(event) });
+      else requests.push({ PutRequest: { Item: item } });
+    }
+    // A verdict joins the risk queue once: written again (a redelivered outbox), it keeps the desk's handling.
+    await Promise.all(verdicts.map((item) => this.putIfAbsent(item)));
     for (let from = 0; from < requests.length; from += BATCH_WRITE_LIMIT) {
       let pending: WriteRequest[] = requests.slice(from, from + BATCH_WRITE_LIMIT);
       for (let attempt = 1; pending.length > 0; attempt++) {
@@ -149,6 +130,14 @@ export class DynamoDbAccountStore implements AccountStore, AccountReader {
         const output: BatchWriteItemCommandOutput = await this.db.send(new BatchWriteItemCommand({ RequestItems: { [this.tableName]: pending } }));
         pending = output.UnprocessedItems?.[this.tableName] ?? [];
       }
+    }
+  }
+
+  private async putIfAbsent(item: Record<string, AttributeValue>): Promise<void> {
+    try {
+      await this.db.send(new PutItemCommand({ TableName: this.tableName, Item: item, ConditionExpression: 'attribute_not_exists(pk)' }));
+    } catch (error) {
+      if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
     }
   }
 
@@ -221,27 +210,6 @@ export class DynamoDbAccountStore implements AccountStore, AccountReader {
       ...startAfter(cursor),
     });
     return pageFrom((page.Items ?? []).map((item) => JSON.parse(item['event']!.S!) as DomainEvent), page.LastEvaluatedKey);
-  }
-
-  async verdicts({ limit, cursor }: PageRequest): Promise<Page<DomainEvent>> {
-    const page = await this.query({
-      IndexName: LISTING_INDEX,
-      KeyConditionExpression: '#listing = :listing',
-      ExpressionAttributeNames: { '#listing': LISTING_KEY },
-      ExpressionAttributeValues: { ':listing': { S: listings.verdicts } },
-      ScanIndexForward: false,
-      Limit: limit,
-      ...startAfter(cursor),
-    });
-    // The index holds keys only: the events come from their records, put back in the index's order.
-    const order = (page.Items ?? []).map((item) => `${item['pk']!.S}|${item['sk']!.S}`);
-    const items = await this.batchGet(
-      (page.Items ?? []).map((item) => ({ pk: item['pk']!, sk: item['sk']! })),
-      { ProjectionExpression: 'pk, sk, #event', ExpressionAttributeNames: { '#event': 'event' } },
-    );
-    const byKey = new Map(items.map((item) => [`${item['pk']!.S}|${item['sk']!.S}`, JSON.parse(item['event']!.S!) as DomainEvent]));
-    const events = order.flatMap((key) => (byKey.has(key) ? [byKey.get(key)!] : []));
-    return pageFrom(events, page.LastEvaluatedKey);
   }
 
   private query(input: Omit<QueryCommandInput, 'TableName'>): Promise<QueryCommandOutput> {

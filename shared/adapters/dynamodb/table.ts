@@ -4,6 +4,7 @@
  */
 import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 import type { AccountStatus } from '../../domain/state.js';
+import type { QueueState } from '../../ports/risk-queue.js';
 
 export const PARTITION_KEY = 'pk';
 export const SORT_KEY = 'sk';
@@ -18,8 +19,8 @@ export const listings = {
   outboxPending: 'OUTBOX#pending',
   /** Every program version; the sort key `<programId>#<version, 6 digits>` orders them. */
   programs: 'PROGRAMS',
-  /** Every verdict record of the firm; the sort key `<time>#<event id>` orders them. */
-  verdicts: 'VERDICTS',
+  /** The firm's verdict records in one risk-queue state; the sort key `<time>#<event id>` orders them. */
+  riskQueue: (state: QueueState) => `QUEUE#${state}`,
 };
 
 export const keys = {
