@@ -18,16 +18,15 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { synthesizeLocal, type LocalTemplate } from '../cdk/local-template.js';
 import { awsEvaluatorPorts, createEvaluatorHandler } from '../functions/evaluator/handler.js';
-import { createApiHandler } from '../functions/api/handler.js';
+import { awsApiRouter, createApiHandler } from '../functions/api/handler.js';
 import { createIngestHandler } from '../functions/ingest/handler.js';
 import { createRolloverHandler } from '../functions/rollover/handler.js';
 import { DynamoDbAccountStore } from '../shared/adapters/dynamodb/account-store.js';
-import { DynamoDbIdempotencyStore } from '../shared/adapters/dynamodb/idempotency-store.js';
-import { CachedProgramStore, DynamoDbProgramStore } from '../shared/adapters/dynamodb/program-store.js';
+import { DynamoDbProgramStore } from '../shared/adapters/dynamodb/program-store.js';
 import { tableDefinition } from '../shared/adapters/dynamodb/table.js';
 import { KinesisTradeStream } from '../shared/adapters/kinesis/trade-stream.js';
 import { ApiRouter } from '../shared/api/router.js';
-import { API_ROUTES, type ApiDeps } from '../shared/api/routes.js';
+import type { ApiDeps } from '../shared/api/routes.js';
 import type { AccountStore } from '../shared/ports/account-store.js';
 import type { EventPublisher } from '../shared/ports/event-publisher.js';
 import { StreamEvaluator } from '../shared/stream/evaluator.js';
@@ -180,8 +179,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
   // The staff and trader API on the same server, its tokens from a local issuer whose key lives beside the
   // data (so `npx propdesk token` signs for it), verified as API Gateway's JWT authorizer would.
   const issuer = await createLocalIssuer(persist ? { dataDir: options.dataDir! } : {});
-  // Cached as the Lambda's is: a stored version never changes.
-  const apiRouter = new ApiRouter<ApiDeps>(API_ROUTES, { tenant, programs: new CachedProgramStore(programs), accounts }, { rolesClaim: LOCAL_ROLES_CLAIM, idempotency: new DynamoDbIdempotencyStore(dynamo, tableName), now: Date.now });
+  const apiRouter = awsApiRouter({ tenant, dynamo, tableName, kinesis, streamName, rolesClaim: LOCAL_ROLES_CLAIM });
   const api = createApiHandler(apiRouter);
   const ingestServer = createServer((request, response) => {
     void readBody(request).then(async (body) => {

@@ -9,6 +9,7 @@ import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { type HttpApi, HttpMethod, HttpNoneAuthorizer, type HttpStage, type IHttpRouteAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpJwtAuthorizer, HttpUserPoolAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import type { IStream } from 'aws-cdk-lib/aws-kinesis';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type { ThrottleSettings } from 'aws-cdk-lib/aws-apigatewayv2';
 import { AccountRecovery, CfnUserPoolGroup, FeaturePlan, Mfa, StandardThreatProtectionMode, UserPool, type UserPoolClient } from 'aws-cdk-lib/aws-cognito';
@@ -28,6 +29,8 @@ export interface ManagementApiProps {
   readonly functions: FunctionSettings;
   /** The firm's table, read by the routes. */
   readonly table: ITable;
+  /** The trade stream: overrides go on it, to be applied in order with the account's trading. */
+  readonly tradeStream: IStream;
 }
 
 /** Cognito puts a user's groups in this claim of both its ID and access tokens. */
@@ -107,8 +110,10 @@ export class ManagementApi extends Construct {
       description: `Propdesk ${tenantId}: the API for traders, the risk desk and admins`,
       timeout: Duration.seconds(10),
       environment: { ROLES_CLAIM: rolesClaim },
-      // Publishes programs and remembers POST answers by Idempotency-Key.
-    }).bindTable(props.table, 'readWrite', 'TABLE_NAME');
+    })
+      // Publishes programs, moves risk-queue items, appends the audit log, remembers POST answers by Idempotency-Key.
+      .bindTable(props.table, 'readWrite', 'TABLE_NAME')
+      .bindStreamWrite(props.tradeStream, 'TRADE_STREAM_NAME');
     const integration = new HttpLambdaIntegration('Integration', this.handler);
     const noToken = new HttpNoneAuthorizer();
     for (const route of API_ROUTES) {

@@ -50,6 +50,7 @@ export class TenantStack extends Stack {
       throttle: config.api,
       functions,
       table: this.tradePipeline.table,
+      tradeStream: this.tradePipeline.tradeStream,
     });
     this.processorEvents = new ProcessorEvents(this, 'ProcessorEvents', { processors: config.paymentProcessors, firmBus: this.tradePipeline.eventBus });
     const { emails: alarmEmails, ...thresholds } = config.alarms;

@@ -5,17 +5,24 @@
  *
  * Environment:
  *   TENANT_ID      the firm
- *   TABLE_NAME     the firm's table (accounts, programs, remembered POST answers)
- *   ROLES_CLAIM    the claim listing the caller's roles (`cognito:groups` for the stack's user pool)
+ *   TABLE_NAME          the firm's table (accounts, programs, histories, the risk queue, the audit log, remembered POST answers)
+ *   TRADE_STREAM_NAME   the trade stream, which overrides are put on
+ *   ROLES_CLAIM         the claim listing the caller's roles (`cognito:groups` for the stack's user pool)
  *   POWERTOOLS_*   see functions/powertools.ts
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { KinesisClient } from '@aws-sdk/client-kinesis';
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { z } from 'zod';
+import { DynamoDbAccountHistory } from '../../shared/adapters/dynamodb/account-history.js';
 import { DynamoDbAccountStore } from '../../shared/adapters/dynamodb/account-store.js';
+import { DynamoDbAuditLog } from '../../shared/adapters/dynamodb/audit-log.js';
 import { DynamoDbIdempotencyStore } from '../../shared/adapters/dynamodb/idempotency-store.js';
+import { DynamoDbNewsCalendar } from '../../shared/adapters/dynamodb/news-calendar.js';
 import { CachedProgramStore, DynamoDbProgramStore } from '../../shared/adapters/dynamodb/program-store.js';
+import { DynamoDbRiskQueue } from '../../shared/adapters/dynamodb/risk-queue.js';
+import { KinesisTradeStream } from '../../shared/adapters/kinesis/trade-stream.js';
 import { ApiRouter, type ApiRequest } from '../../shared/api/router.js';
 import { API_ROUTES, type ApiDeps } from '../../shared/api/routes.js';
 import { internalErrorResponse } from '../../shared/http/problem.js';
@@ -59,18 +66,39 @@ export function createApiHandler(router: ApiRouter<ApiDeps>, { logger, middlewar
     });
 }
 
-const Environment = z.object({ TENANT_ID: z.string().min(1), TABLE_NAME: z.string().min(3), ROLES_CLAIM: z.string().min(1) });
+const Environment = z.object({ TENANT_ID: z.string().min(1), TABLE_NAME: z.string().min(3), TRADE_STREAM_NAME: z.string().min(1), ROLES_CLAIM: z.string().min(1) });
 
-/** The router on the AWS adapters, from this Lambda's environment. */
-export function apiRouterFromEnvironment(env: NodeJS.ProcessEnv): ApiRouter<ApiDeps> {
-  const { TENANT_ID, TABLE_NAME, ROLES_CLAIM } = parseEnvironment('api', Environment, env);
-  const dynamo = powertools.traced(new DynamoDBClient({}));
+export interface ApiClients {
+  readonly tenant: string;
+  readonly dynamo: Pick<DynamoDBClient, 'send'>;
+  readonly tableName: string;
+  readonly kinesis: Pick<KinesisClient, 'send'>;
+  readonly streamName: string;
+  readonly rolesClaim: string;
+}
+
+/** The router on the AWS adapters: the deployed function and the local platform build it here. */
+export function awsApiRouter({ tenant, dynamo, tableName, kinesis, streamName, rolesClaim }: ApiClients): ApiRouter<ApiDeps> {
+  const calendar = new DynamoDbNewsCalendar(dynamo, tableName);
   const deps: ApiDeps = {
-    tenant: TENANT_ID,
-    programs: new CachedProgramStore(new DynamoDbProgramStore(dynamo, TABLE_NAME)),
-    accounts: new DynamoDbAccountStore(dynamo, TABLE_NAME),
+    tenant,
+    // Cached: a stored version never changes.
+    programs: new CachedProgramStore(new DynamoDbProgramStore(dynamo, tableName)),
+    accounts: new DynamoDbAccountStore(dynamo, tableName),
+    tradeStream: new KinesisTradeStream(kinesis, streamName),
+    history: new DynamoDbAccountHistory(dynamo, tableName),
+    riskQueue: new DynamoDbRiskQueue(dynamo, tableName),
+    audit: new DynamoDbAuditLog(dynamo, tableName),
+    news: () => calendar.current(),
   };
-  return new ApiRouter(API_ROUTES, deps, { rolesClaim: ROLES_CLAIM, idempotency: new DynamoDbIdempotencyStore(dynamo, TABLE_NAME), now: Date.now });
+  return new ApiRouter(API_ROUTES, deps, { rolesClaim, idempotency: new DynamoDbIdempotencyStore(dynamo, tableName), now: Date.now });
+}
+
+/** The router from this Lambda's environment. */
+export function apiRouterFromEnvironment(env: NodeJS.ProcessEnv): ApiRouter<ApiDeps> {
+  const { TENANT_ID, TABLE_NAME, TRADE_STREAM_NAME, ROLES_CLAIM } = parseEnvironment('api', Environment, env);
+  const clients = { dynamo: powertools.traced(new DynamoDBClient({})), kinesis: powertools.traced(new KinesisClient({})) };
+  return awsApiRouter({ tenant: TENANT_ID, tableName: TABLE_NAME, streamName: TRADE_STREAM_NAME, rolesClaim: ROLES_CLAIM, ...clients });
 }
 
 let fromEnvironment: ApiHandler | undefined;

@@ -18,12 +18,14 @@ import type { TradeEvent } from '../domain/events.js';
 import { NO_NEWS, type NewsIndex } from '../domain/news.js';
 import type { Program } from '../domain/program.js';
 import { apply, dayStatistics } from '../domain/reducer.js';
-import { openAccount, type AccountState, type AccountStatus } from '../domain/state.js';
+import { openAccount, type AccountState, type AccountStatus, type OpenAccount } from '../domain/state.js';
 
 export interface ReplayOptions {
   readonly news?: NewsIndex;
   /** The phase accounts start in; the program's first phase by default. */
   readonly phaseId?: string;
+  /** How an account was opened, when known (a stored history says); otherwise at its first event with the program's balance. */
+  readonly opening?: (accountId: string) => Pick<OpenAccount, 'openedAt' | 'initialBalance' | 'traderId'> | undefined;
 }
 
 export type Verdict = ViolationEffect | WarningEffect | ObjectiveEffect | PhasePassedEffect | AccountFailedEffect;
@@ -136,7 +138,7 @@ export function replay(program: Program, events: readonly TradeEvent[], options:
     const key = accountKey(event.tenant, event.accountId);
     let run = runs.get(key);
     if (run === undefined) {
-      const state = openAccount(program, { tenant: event.tenant, accountId: event.accountId, phaseId, openedAt: event.time });
+      const state = openAccount(program, { tenant: event.tenant, accountId: event.accountId, phaseId, openedAt: event.time, ...options.opening?.(event.accountId) });
       run = { state, events: 0, ignored: { duplicate: 0, terminal: 0 }, closedDays: [], floors: [] };
       runs.set(key, run);
     }
@@ -244,7 +246,7 @@ function outcomeOf(account: AccountReport): AccountOutcome {
 }
 
 /** The rule (or objective, or phase) a verdict is about; a warning's level is part of it, as two can fire on one input. */
-function subjectOf(effect: Verdict): string {
+export function subjectOf(effect: Verdict): string {
   switch (effect.type) {
     case 'objective':
       return `${effect.objective}:${effect.met ? 'met' : 'unmet'}`;

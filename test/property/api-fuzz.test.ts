@@ -11,6 +11,7 @@ import { ROLES } from '../../shared/auth/roles.js';
 import { openAccount } from '../../shared/domain/state.js';
 import { getPreset } from '../../shared/presets/index.js';
 import { MemoryIdempotencyStore } from '../support/idempotency-store.js';
+import { memoryApiDeps } from '../support/api-deps.js';
 import { MemoryAccountReader } from '../support/account-reader.js';
 import { MemoryProgramStore } from '../support/program-store.js';
 
@@ -88,7 +89,7 @@ const request: fc.Arbitrary<ApiRequest> = fc.record({
 
 describe('the API under malformed input', () => {
   it('never answers with a 5xx, and always with JSON or problem+json (or the documentation page)', async () => {
-    const router = new ApiRouter<ApiDeps>(API_ROUTES, { tenant: 'acme', programs: new MemoryProgramStore([stored]), accounts }, { rolesClaim: 'cognito:groups', idempotency: new MemoryIdempotencyStore(), now: () => 0 });
+    const router = new ApiRouter<ApiDeps>(API_ROUTES, memoryApiDeps({ programs: new MemoryProgramStore([stored]), accounts }), { rolesClaim: 'cognito:groups', idempotency: new MemoryIdempotencyStore(), now: () => 0 });
     await fc.assert(
       fc.asyncProperty(request, async (input) => {
         const response = await router.answer(input);

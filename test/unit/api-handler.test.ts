@@ -2,9 +2,9 @@ import type { APIGatewayProxyEventV2WithJWTAuthorizer, Context } from 'aws-lambd
 import { describe, expect, it } from 'vitest';
 import { createApiHandler, requestOf } from '../../functions/api/handler.js';
 import { ApiRouter } from '../../shared/api/router.js';
-import { API_ROUTES, type ApiDeps } from '../../shared/api/routes.js';
+import { API_ROUTES } from '../../shared/api/routes.js';
+import { memoryApiDeps } from '../support/api-deps.js';
 import { MemoryIdempotencyStore } from '../support/idempotency-store.js';
-import { MemoryAccountReader } from '../support/account-reader.js';
 import { MemoryProgramStore } from '../support/program-store.js';
 
 const context = { functionName: 'api', awsRequestId: 'r1' } as Context;
@@ -35,11 +35,7 @@ describe('the API Lambda', () => {
   });
 
   it('answers through the router, and a failure inside a route as a generic 500 problem', async () => {
-    const failing: ApiDeps = {
-      tenant: 'acme',
-      programs: Object.assign(new MemoryProgramStore(), { get: async () => Promise.reject(new Error('table gone: arn:aws:dynamodb:secret-internals')) }),
-      accounts: new MemoryAccountReader(),
-    };
+    const failing = memoryApiDeps({ programs: Object.assign(new MemoryProgramStore(), { get: async () => Promise.reject(new Error('table gone: arn:aws:dynamodb:secret-internals')) }) });
     const handler = createApiHandler(new ApiRouter(API_ROUTES, failing, { rolesClaim: 'cognito:groups', idempotency: new MemoryIdempotencyStore(), now: () => 0 }));
     const me = await handler(event('/v1/me', { sub: 'u1', 'cognito:groups': '[risk]' }), context);
     expect(me.statusCode).toBe(200);

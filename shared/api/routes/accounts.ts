@@ -3,6 +3,9 @@
  * answers as missing; the risk desk and admins see the firm's.
  */
 import { z } from 'zod';
+import { dayLabel } from '../../domain/calendar.js';
+import { phaseOf } from '../../domain/compile.js';
+import type { ObjectiveStatus } from '../../domain/effects.js';
 import type { AccountState } from '../../domain/state.js';
 import { RECORD_KINDS, type RecordKind } from '../../ports/account-reader.js';
 import { DomainEvent } from '../../stream/domain-events.js';
@@ -11,6 +14,8 @@ import { type Caller, route } from '../route.js';
 import type { ApiDeps } from '../routes.js';
 
 const ACCOUNT_READERS = ['trader', 'risk', 'admin'] as const;
+const RISK_BANDS = ['low', 'medium', 'high', 'breached'] as const;
+type RiskBand = (typeof RISK_BANDS)[number];
 const AccountStatus = z.enum(['active', 'passed', 'failed']);
 const AccountParams = z.strictObject({ accountId: z.string().min(1).max(128) });
 
@@ -30,9 +35,36 @@ const AccountSummary = z.object({
   highWater: z.int(),
   dailyFloor: z.int().nullable(),
   maxLossFloor: z.int().nullable(),
+  headroom: z.int().nullable().describe('money left before the nearer floor is crossed (equity minus the higher floor); null without floors'),
+  risk: z.enum(RISK_BANDS).describe('how much of its loss allowance the account has used: low < 50%, medium < 80%, high < 100%, breached at or past a floor or failed'),
   lastEventAt: z.iso.datetime(),
 });
 type AccountSummary = z.output<typeof AccountSummary>;
+
+/**
+ * The share of a loss allowance used, in bps: from the reference the floor was set against (the day's
+ * start for the daily floor; the high-water mark, or the initial balance, for the maximum) down to it.
+ */
+function usedBps(reference: number, floor: number | null, equity: number): number {
+  if (floor === null) return 0;
+  const allowance = reference - floor;
+  return allowance <= 0 ? 10_000 : Math.floor(((reference - equity) * 10_000) / allowance);
+}
+
+/** The bands follow the warnings most firms send, at half and four fifths of a limit. */
+function riskOf(state: AccountState): RiskBand {
+  if (state.status === 'failed') return 'breached';
+  const used = Math.max(
+    usedBps(Math.max(state.dayStartBalance, state.dayStartEquity), state.dailyFloor, state.equity),
+    usedBps(Math.max(state.highWater, state.initialBalance), state.maxLossFloor, state.equity),
+  );
+  return used >= 10_000 ? 'breached' : used >= 8_000 ? 'high' : used >= 5_000 ? 'medium' : 'low';
+}
+
+function headroomOf(state: AccountState): number | null {
+  const floors = [state.dailyFloor, state.maxLossFloor].filter((floor): floor is number => floor !== null);
+  return floors.length === 0 ? null : state.equity - Math.max(...floors);
+}
 
 const summaryOf = (state: AccountState): AccountSummary => ({
   accountId: state.accountId,
@@ -49,8 +81,52 @@ const summaryOf = (state: AccountState): AccountSummary => ({
   highWater: state.highWater,
   dailyFloor: state.dailyFloor,
   maxLossFloor: state.maxLossFloor,
+  headroom: headroomOf(state),
+  risk: riskOf(state),
   lastEventAt: new Date(state.clock).toISOString(),
 });
+
+const ObjectiveProgress = z.object({ objective: z.string(), met: z.boolean(), value: z.number(), required: z.number() });
+const AccountDetail = AccountSummary.extend({
+  objectives: z.array(ObjectiveProgress).describe("progress toward each of the phase's objectives (money in minor units, days as counts)"),
+  payoutGates: z.array(ObjectiveProgress).describe('conditions a payout request is judged on now'),
+  tradingDays: z.int(),
+  closedTrades: z.int(),
+  periodExtensionDays: z.int(),
+});
+type AccountDetail = z.output<typeof AccountDetail>;
+
+const SeriesPoint = z.object({
+  time: z.iso.datetime().describe("the firm day's close, or now for the running day"),
+  day: z.iso.date(),
+  closed: z.boolean(),
+  balance: z.int(),
+  equity: z.int(),
+  dailyFloor: z.int().nullable(),
+  maxLossFloor: z.int().nullable(),
+  closedPnl: z.int(),
+});
+type SeriesPoint = z.output<typeof SeriesPoint>;
+
+const AccountListQuery = PageQuery.extend({
+  status: AccountStatus.optional(),
+  programId: z.string().min(1).max(128).optional(),
+  programVersion: z.coerce.number().int().min(1).optional(),
+  phaseId: z.string().min(1).max(64).optional(),
+  risk: z.enum(RISK_BANDS).optional(),
+  idPrefix: z.string().min(1).max(128).optional().describe('accounts whose id starts with this (search)'),
+});
+type AccountListQuery = z.output<typeof AccountListQuery>;
+
+function matches(state: AccountState, query: AccountListQuery): boolean {
+  return (
+    (query.status === undefined || state.status === query.status) &&
+    (query.programId === undefined || state.programId === query.programId) &&
+    (query.programVersion === undefined || state.programVersion === query.programVersion) &&
+    (query.phaseId === undefined || state.phaseId === query.phaseId) &&
+    (query.idPrefix === undefined || state.accountId.startsWith(query.idPrefix))
+  );
+}
 
 const seesOnlyOwn = (caller: Caller) => !caller.roles.some((role) => role === 'risk' || role === 'admin');
 
@@ -69,24 +145,14 @@ const RECORD_SUMMARIES: Record<RecordKind, string> = {
 };
 
 export const accountRoutes = [
-  route<ApiDeps, undefined, PageQuery, undefined, PageBody<DomainEvent>>({
-    method: 'GET',
-    path: '/v1/risk/verdicts',
-    summary: "Every account's verdicts (violations, warnings, failures, passes) with their evidence, newest first: the risk desk's feed",
-    tag: 'Risk desk',
-    access: ['risk', 'admin'],
-    query: PageQuery,
-    response: pageOf(DomainEvent),
-    handle: async ({ query }, { accounts }) => pageAnswer(query, (page) => accounts.verdicts(page), (events) => [...events]),
-  }),
-
-  route<ApiDeps, undefined, PageQuery & { status?: AccountState['status'] }, undefined, PageBody<AccountSummary>>({
+  route<ApiDeps, undefined, AccountListQuery, undefined, PageBody<AccountSummary>>({
     method: 'GET',
     path: '/v1/accounts',
-    summary: "Accounts a page at a time: a trader's own (optionally of one status), or the firm's of one status (active by default)",
+    summary:
+      "Accounts a page at a time: a trader's own, or the firm's of one status (active by default), filtered by program, phase, risk band or id prefix (a filtered page may hold fewer than limit: follow the cursor)",
     tag: 'Accounts',
     access: ACCOUNT_READERS,
-    query: PageQuery.extend({ status: AccountStatus.optional() }),
+    query: AccountListQuery,
     response: pageOf(AccountSummary),
     handle: async ({ query, caller }, { accounts }) =>
       pageAnswer(
@@ -96,23 +162,55 @@ export const accountRoutes = [
           const stored = await accounts.load(ids);
           return ids.flatMap((id) => {
             const state = stored.get(id)?.state;
-            return state && (query.status === undefined || state.status === query.status) ? [summaryOf(state)] : [];
+            if (state === undefined || !matches(state, query)) return [];
+            const summary = summaryOf(state);
+            return query.risk === undefined || summary.risk === query.risk ? [summary] : [];
           });
         },
       ),
   }),
 
-  route<ApiDeps, { accountId: string }, undefined, undefined, AccountSummary>({
+  route<ApiDeps, { accountId: string }, undefined, undefined, AccountDetail>({
     method: 'GET',
     path: '/v1/accounts/{accountId}',
-    summary: 'One account: phase, status, balance, equity and its floors',
+    summary: 'One account: phase, status, balance, equity, floors, risk band and progress toward its objectives',
     tag: 'Accounts',
     access: ACCOUNT_READERS,
     params: AccountParams,
-    response: AccountSummary,
+    response: AccountDetail,
     handle: async ({ params, caller }, deps) => {
       const state = await visibleAccount(params.accountId, caller!, deps);
-      return state ? { ok: summaryOf(state) } : notFound(`Account ${params.accountId}`);
+      if (state === undefined) return notFound(`Account ${params.accountId}`);
+      const program = await deps.programs.get(state.programId, state.programVersion);
+      const phase = program === null ? null : phaseOf(program, state.phaseId);
+      const progress = (list: readonly { status(s: AccountState): ObjectiveStatus }[] | undefined) => (list ?? []).map((objective) => ({ ...objective.status(state) }));
+      return {
+        ok: {
+          ...summaryOf(state),
+          objectives: progress(phase?.objectives),
+          payoutGates: progress(phase?.payoutGates),
+          tradingDays: state.tradingDays,
+          closedTrades: state.closedTrades,
+          periodExtensionDays: state.periodExtensionDays ?? 0,
+        },
+      };
+    },
+  }),
+
+  route<ApiDeps, { accountId: string }, PageQuery, undefined, PageBody<SeriesPoint>>({
+    method: 'GET',
+    path: '/v1/accounts/{accountId}/series',
+    summary: "Balance, equity and floors day by day, newest first: the running day now, then each closed firm day's close",
+    tag: 'Accounts',
+    access: ACCOUNT_READERS,
+    params: AccountParams,
+    query: PageQuery,
+    response: pageOf(SeriesPoint),
+    handle: async ({ params, query, caller }, deps) => {
+      const state = await visibleAccount(params.accountId, caller!, deps);
+      if (state === undefined) return notFound(`Account ${params.accountId}`);
+      const running: SeriesPoint[] = query.cursor === undefined && state.status === 'active' ? [runningPoint(state)] : [];
+      return pageAnswer(query, (page) => deps.accounts.records(params.accountId, 'days', page), (days) => [...running, ...days.flatMap(closedPoint)]);
     },
   }),
 
@@ -135,3 +233,33 @@ export const accountRoutes = [
     }),
   ),
 ];
+
+function runningPoint(state: AccountState): SeriesPoint {
+  const time = new Date(state.clock).toISOString();
+  return {
+    time,
+    day: dayLabel(state.day),
+    closed: false,
+    balance: state.balance,
+    equity: state.equity,
+    dailyFloor: state.dailyFloor,
+    maxLossFloor: state.maxLossFloor,
+    closedPnl: state.dayClosedPnl,
+  };
+}
+
+function closedPoint(event: DomainEvent): SeriesPoint[] {
+  if (event.type !== 'DayClosed') return [];
+  return [
+    {
+      time: event.time,
+      day: event.day,
+      closed: true,
+      balance: event.endBalance,
+      equity: event.endEquity,
+      dailyFloor: event.dailyFloor,
+      maxLossFloor: event.maxLossFloor,
+      closedPnl: event.closedPnl,
+    },
+  ];
+}
