@@ -324,11 +324,15 @@ function apiGatewayEventOf(request: IncomingMessage, body: string): APIGatewayPr
   const url = new URL(request.url ?? '/', 'http://localhost');
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(request.headers)) if (typeof value === 'string') headers[name] = value;
+  // As API Gateway's payload 2.0: a repeated parameter's values joined by commas; absent when there are none.
+  const query: Record<string, string> = {};
+  for (const name of new Set(url.searchParams.keys())) query[name] = url.searchParams.getAll(name).join(',');
   return {
     version: '2.0',
     routeKey: '$default',
     rawPath: url.pathname,
     rawQueryString: url.search.slice(1),
+    ...(url.searchParams.size > 0 ? { queryStringParameters: query } : {}),
     headers,
     body,
     isBase64Encoded: false,

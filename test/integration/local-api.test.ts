@@ -9,6 +9,7 @@ import { type Platform, startPlatform } from '../../local/platform.js';
 import { openAccount } from '../../shared/domain/state.js';
 import { API_ROUTES } from '../../shared/api/routes.js';
 import { getPreset } from '../../shared/presets/index.js';
+import { events } from '../support/events.js';
 
 let platform: Platform;
 const program = getPreset('two-step-static')!;
@@ -82,4 +83,44 @@ describe('the local API', () => {
     expect(response.status).toBe(401);
     expect(response.headers.get('content-type')).toBe('application/problem+json');
   });
+});
+
+describe("the risk desk's loop on the local platform", () => {
+  const post = (path: string, token: string, body: unknown, key: string) =>
+    fetch(`${platform.apiUrl}${path}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'idempotency-key': key }, body: JSON.stringify(body) });
+
+  it('fails an account on the stream, queues the verdicts, reinstates it through the stream, and audits both decisions', async () => {
+    const now = Date.now();
+    await platform.accounts.save(openAccount(program, { tenant: 'demo', accountId: 'acc-cleo', traderId: 'cleo', openedAt: now - 3_600_000 }), null, []);
+    const make = events({ tenant: 'demo', accountId: 'acc-cleo' });
+    // 6% down on the day: past the 5% daily loss.
+    await platform.tradeStream.put([make.snapshot(now - 1_800_000, { equity: 9_900_000, balance: 10_000_000 }), make.snapshot(now - 1_700_000, { equity: 9_400_000, balance: 10_000_000 })]);
+    await platform.drained();
+    const risk = await platform.issuer.mint({ subject: 'anna', roles: ['risk'] });
+    expect(await (await call('/v1/accounts/acc-cleo', risk)).json()).toMatchObject({ status: 'failed', endReason: 'dailyLoss', risk: 'breached' });
+
+    const queue = (await (await call('/v1/risk/queue', risk)).json()) as { items: Array<{ itemId: string; verdict: { type: string; accountId: string } }> };
+    const cleo = queue.items.filter((item) => item.verdict.accountId === 'acc-cleo');
+    expect(cleo.map((item) => item.verdict.type).sort()).toEqual(['AccountFailed', 'ViolationRecorded']);
+
+    const reinstated = await post('/v1/accounts/acc-cleo/overrides', risk, { reason: 'the broker confirms a bad equity print', change: { action: 'reinstate' } }, 'reinstate-cleo');
+    expect(reinstated.status).toBe(202);
+    const { overrideId } = (await reinstated.json()) as { overrideId: string };
+    await platform.drained();
+    expect(await (await call('/v1/accounts/acc-cleo', risk)).json()).toMatchObject({ status: 'active', endReason: null });
+    const overrides = (await (await call('/v1/accounts/acc-cleo/overrides', await platform.issuer.mint({ subject: 'cleo', roles: ['trader'] }))).json()) as { items: unknown[] };
+    expect(overrides.items).toEqual([expect.objectContaining({ type: 'AccountOverridden', overrideId, action: 'reinstate', actor: 'anna', rejection: null, before: expect.objectContaining({ status: 'failed' }), after: expect.objectContaining({ status: 'active' }) })]);
+
+    const resolved = await post(`/v1/risk/queue/${cleo[0]!.itemId}`, risk, { state: 'resolved', note: 'reinstated: bad print' }, 'resolve-cleo');
+    expect(resolved.status).toBe(200);
+    const day = new Date(now).toISOString().slice(0, 10);
+    const audit = (await (await call(`/v1/audit?from=${day}&to=${day}&actor=anna`, risk)).json()) as { items: Array<{ action: string; target: { id: string } }> };
+    expect(audit.items.map((entry) => entry.action).sort()).toEqual(['account.overrideRequested', 'riskQueue.itemMoved']);
+
+    // The history the evaluator stored replays: under the account's own program nothing changes.
+    const dryRun = (await (await post(`/v1/programs/${program.id}/versions/${program.version}/dry-run`, risk, { accountIds: ['acc-cleo'] }, 'dry-cleo')).json()) as {
+      accounts: Array<{ events: number; changed: boolean; outcome: { current: { status: string } } }>;
+    };
+    expect(dryRun.accounts).toEqual([expect.objectContaining({ events: 3, changed: false, outcome: expect.objectContaining({ current: expect.objectContaining({ status: 'active' }) }) })]);
+  }, 60_000);
 });

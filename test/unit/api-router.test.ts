@@ -249,6 +249,21 @@ describe('the API router', () => {
     expect((await listing.answer(request('GET', '/v1/programs', { roles: ['risk'], query: { limit: '500' } }))).status).toBe(422);
   });
 
+  it.each(API_ROUTES.filter((route) => route.path.includes('{accountId}') && route.access !== 'public' && route.access.includes('trader')))(
+    "answers a trader's request for another trader's account under $method $path as missing",
+    async (route) => {
+      const own = await router.answer(request(route.method, route.path.replace('{accountId}', 'acc-own'), { roles: ['trader'] }));
+      expect(own.status).toBe(200);
+      const others = await router.answer(request(route.method, route.path.replace('{accountId}', 'acc-other'), { roles: ['trader'] }));
+      expect(others.status).toBe(404);
+      expect(others.body).not.toContain('acc-other"');
+    },
+  );
+
+  it('lets no trader change anything: every POST is for staff', () => {
+    expect(API_ROUTES.filter((route) => route.method === 'POST' && route.access !== 'public' && route.access.includes('trader'))).toEqual([]);
+  });
+
   describe('accounts', () => {
     const summaries = async (request: ApiRequest) => (body(await router.answer(request)).items as Array<{ accountId: string }>).map((item) => item.accountId);
 
