@@ -62,7 +62,15 @@ describe('the staff and trader API', () => {
       ROLES_CLAIM: 'cognito:groups',
       POWERTOOLS_SERVICE_NAME: 'api',
       TABLE_NAME: { Ref: id(stack.tradePipeline.table) },
+      TRADE_STREAM_NAME: { Ref: id(stack.tradePipeline.tradeStream) },
     });
+    // Overrides go on the trade stream: the API may put records, never read them.
+    const roleId = id(stack.managementApi.handler.role!);
+    const actions = Object.values(template.findResources('AWS::IAM::Policy'))
+      .filter((policy) => (policy.Properties.Roles as Array<{ Ref: string }>).some((role) => role.Ref === roleId))
+      .flatMap((policy) => (policy.Properties.PolicyDocument.Statement as Array<{ Action: string | string[] }>).flatMap((statement) => statement.Action));
+    expect(actions).toEqual(expect.arrayContaining(['kinesis:PutRecord', 'kinesis:PutRecords', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query']));
+    expect(actions.filter((action) => /^kinesis:(GetRecords|GetShardIterator)$|^events:|^sqs:/.test(action))).toEqual([]);
     template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
       ApiId: { Ref: id(stack.managementApi.api) },
       DefaultRouteSettings: { ThrottlingRateLimit: 200, ThrottlingBurstLimit: 400 },
