@@ -5,24 +5,27 @@
  * with the real DynamoDB adapters talking to dynalite in a child process and the domain events going
  * to the in-process bus. Measures this process's CPU time (decoding, the reducer, the SDK's
  * serialization; not the DynamoDB server) and counts every DynamoDB write the handler makes:
- * account saves, records, outbox clears. With `memory`, the account store keeps each item's JSON in a
- * map instead (the state is still serialized and parsed as the DynamoDB adapter does): the handler's
- * own work without the SDK and the network, which is what the records/s per core target is about.
+ * account saves, history chunks (and their gzipped bytes), records, outbox clears. With `memory`, the
+ * account store keeps each item's JSON in a map, and the history gzips each chunk as the adapter does,
+ * instead: the handler's own work without the SDK and the network, which is what the records/s per
+ * core target is about.
  * Prints one JSON line.
  */
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DynamoDBClient, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { Context, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { awsEvaluatorPorts, createEvaluatorHandler } from '../functions/evaluator/handler.js';
 import { LocalEventBus } from '../local/event-router.js';
 import { localEventBridgeClient, localSqsClient } from '../local/local-aws.js';
+import { encode } from '../shared/adapters/dynamodb/account-history.js';
 import { DynamoDbAccountStore } from '../shared/adapters/dynamodb/account-store.js';
 import { DynamoDbProgramStore } from '../shared/adapters/dynamodb/program-store.js';
 import { tableDefinition } from '../shared/adapters/dynamodb/table.js';
 import { toWire } from '../shared/domain/events.js';
 import { openAccount } from '../shared/domain/state.js';
 import { seededRandom } from '../shared/seeded-random.js';
+import type { AccountHistory, HistoryChunk } from '../shared/ports/account-history.js';
 import type { AccountStore, StoredAccount } from '../shared/ports/account-store.js';
 import type { DomainEvent } from '../shared/stream/domain-events.js';
 import { StreamEvaluator } from '../shared/stream/evaluator.js';
@@ -38,16 +41,26 @@ export interface EvaluatorResult {
   cpuSeconds: number;
   recordsPerCpuSecond: number;
   wallSeconds: number;
-  writes: { accountSaves: number; records: number; outboxClears: number };
+  writes: Writes;
+  /** Gzipped bytes of the history chunks per event: DynamoDB bills a write unit per KB of item. */
+  historyBytesPerEvent: number;
   writesPerEvent: number;
   accountSavesPerEvent: number;
   published: number;
 }
 
+interface Writes {
+  accountSaves: number;
+  historyChunks: number;
+  historyBytes: number;
+  records: number;
+  outboxClears: number;
+}
+
 /** Items as JSON text, like the DynamoDB adapter's `state` and `outbox` attributes, counting writes alike. */
 class JsonAccountStore implements AccountStore {
   private readonly items = new Map<string, { state: string; revision: number; outbox: string }>();
-  constructor(private readonly counts: { accountSaves: number; records: number; outboxClears: number }) {}
+  constructor(private readonly counts: Writes) {}
   async load(ids: readonly string[]): Promise<Map<string, StoredAccount>> {
     const found = new Map<string, StoredAccount>();
     for (const id of ids) {
@@ -74,6 +87,17 @@ class JsonAccountStore implements AccountStore {
   }
 }
 
+/** Each chunk encoded as the DynamoDB history encodes it, and counted; nothing kept. */
+class EncodingHistory implements Pick<AccountHistory, 'append'> {
+  constructor(private readonly counts: Writes) {}
+  async append(accountId: string, chunk: HistoryChunk): Promise<void> {
+    for (const part of encode(chunk.records, accountId)) {
+      this.counts.historyChunks += 1;
+      this.counts.historyBytes += part.gzipped.length;
+    }
+  }
+}
+
 const [accounts, days, batchSize] = process.argv.slice(2, 5).map(Number) as [number, number, number];
 const storage = process.argv[5] === 'memory' ? 'memory' : 'dynalite';
 const mix: TradingMix = process.argv[6] === 'intraday' ? 'intraday' : 'scalping';
@@ -83,11 +107,16 @@ const server = fork(fileURLToPath(new URL('../local/emulator-process.ts', import
 process.on('exit', () => server.kill());
 const port = await new Promise<number>((resolve) => server.once('message', (message) => resolve((message as { port: number }).port)));
 const dynamo = new DynamoDBClient({ endpoint: `http://127.0.0.1:${port}`, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
-const writes = { accountSaves: 0, records: 0, outboxClears: 0 };
+const writes: Writes = { accountSaves: 0, historyChunks: 0, historyBytes: 0, records: 0, outboxClears: 0 };
 dynamo.middlewareStack.add(
   (next, context) => async (args) => {
-    const input = args.input as { RequestItems?: Record<string, unknown[]> };
-    if (context.commandName === 'PutItemCommand') writes.accountSaves += 1;
+    const input = args.input as { RequestItems?: Record<string, unknown[]>; Item?: Record<string, AttributeValue> };
+    const sortKey = input.Item?.['sk']?.S ?? '';
+    if (context.commandName === 'PutItemCommand' && sortKey === 'STATE') writes.accountSaves += 1;
+    else if (context.commandName === 'PutItemCommand' && sortKey.startsWith('HISTORY#')) {
+      writes.historyChunks += 1;
+      writes.historyBytes += input.Item!['chunk']!.B!.length;
+    } else if (context.commandName === 'PutItemCommand') writes.records += 1;
     else if (context.commandName === 'UpdateItemCommand') writes.outboxClears += 1;
     else if (context.commandName === 'BatchWriteItemCommand') writes.records += Object.values(input.RequestItems ?? {}).reduce((sum, items) => sum + items.length, 0);
     return next(args);
@@ -115,7 +144,8 @@ const ports = awsEvaluatorPorts({
   sqs: localSqsClient(() => undefined),
   quarantineQueueUrl: 'bench',
 });
-const handler = createEvaluatorHandler(new StreamEvaluator({ ...ports, accounts: accountStore, news: async () => news }, { tenant: 'bench' }));
+const history = storage === 'memory' ? new EncodingHistory(writes) : ports.history;
+const handler = createEvaluatorHandler(new StreamEvaluator({ ...ports, accounts: accountStore, history, news: async () => news }, { tenant: 'bench' }));
 const context = { functionName: 'bench' } as Context;
 
 let sequence = 0n;
@@ -159,7 +189,7 @@ for (let day = 0; day < days; day++) {
 }
 server.kill();
 
-const totalWrites = writes.accountSaves + writes.records + writes.outboxClears;
+const totalWrites = writes.accountSaves + writes.historyChunks + writes.records + writes.outboxClears;
 const result: EvaluatorResult = {
   accounts,
   days,
@@ -173,6 +203,7 @@ const result: EvaluatorResult = {
   writes,
   writesPerEvent: Number((totalWrites / records).toFixed(4)),
   accountSavesPerEvent: Number((writes.accountSaves / records).toFixed(4)),
+  historyBytesPerEvent: Number((writes.historyBytes / records).toFixed(1)),
   published: bus.archive.length,
 };
 console.log(JSON.stringify(result));

@@ -87,7 +87,8 @@ for (const { accounts, days, batchSize, storage, mix } of evaluatorRuns) {
   console.log(
     `evaluator ${result.storage.padEnd(8)} ${result.accounts} accounts, ${result.mix}, batches of ${result.batchSize}: ` +
       `${result.recordsPerCpuSecond.toLocaleString('en-US')} records/s per core (target ${EVALUATOR_TARGET.toLocaleString('en-US')}: ${result.recordsPerCpuSecond >= EVALUATOR_TARGET ? 'met' : 'NOT met'}), ` +
-      `${result.writesPerEvent} DynamoDB writes/event of which ${result.accountSavesPerEvent} account saves (target ${WRITES_TARGET}: ${result.writesPerEvent <= WRITES_TARGET ? 'met' : 'NOT met'})`,
+      `${result.writesPerEvent} DynamoDB writes/event of which ${result.accountSavesPerEvent} account saves and ${(result.writes.historyChunks / result.records).toFixed(4)} history chunks ` +
+      `(${result.historyBytesPerEvent} gzipped history bytes/event; target ${WRITES_TARGET}: ${result.writesPerEvent <= WRITES_TARGET ? 'met' : 'NOT met'})`,
   );
 }
 const latency = runIsolated('bench/latency.ts', ['20000', '2000', '30']) as LatencyResult;

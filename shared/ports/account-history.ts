@@ -8,7 +8,7 @@
  * the chunks and drops the repeats the way the reducer does (joinChunks below), so a replay sees each
  * event once.
  */
-import { isBridgeEvent, type TradeEvent } from '../domain/events.js';
+import { isBridgeEvent, TradeEvent } from '../domain/events.js';
 
 /** How the account was opened when its history began: what a replay opens it with. */
 export interface HistoryOpening {
@@ -24,7 +24,17 @@ export interface HistoryChunk {
   /** The account revision whose save this chunk precedes: chunks are kept in that order. */
   readonly revision: number;
   readonly opening: HistoryOpening;
-  /** In stream order; at least one. */
+  /**
+   * The events as the trade stream carried them, in stream order, at least one: each record's data
+   * (base64 of its JSON). Kept as received, so the evaluator's hot path neither holds parsed events
+   * between saves nor serializes them again; a reader validates them as the stream decoder does.
+   */
+  readonly records: readonly string[];
+}
+
+/** A chunk as read back: its events parsed. */
+export interface ReadChunk {
+  readonly opening: HistoryOpening;
   readonly events: readonly TradeEvent[];
 }
 
@@ -58,12 +68,15 @@ export class HistoryTooLongError extends RangeError {
 /** The event's seq, if it has one: clock and override events carry none. */
 export const seqOf = (event: TradeEvent): number | undefined => (isBridgeEvent(event) ? event.seq : undefined);
 
+/** One stored event's JSON as a canonical event; a history holds only events the evaluator decoded. */
+export const eventOfJson = (json: string): TradeEvent => TradeEvent.parse(JSON.parse(json));
+
 /**
  * The history stored as `chunks`, given in revision order. An event with a
  * seq is a repeat if its seq is not above the highest seq kept, as the reducer treats it; an event
  * without one is a repeat if the same event (same JSON) was kept. Null when there is no chunk.
  */
-export function joinChunks(chunks: readonly HistoryChunk[]): AccountEventHistory | null {
+export function joinChunks(chunks: readonly ReadChunk[]): AccountEventHistory | null {
   const [first] = chunks;
   if (first === undefined) return null;
   const events: TradeEvent[] = [];

@@ -95,8 +95,8 @@ interface Known {
   readonly revision: number;
   /** The clock of the state last saved: how stale the stored state is. */
   readonly savedClock: number;
-  /** Events applied since the last save, not yet in the history: the next save's chunk. */
-  readonly unsaved: readonly TradeEvent[];
+  /** The records applied since the last save, not yet in the history: the next save's chunk. */
+  readonly unsaved: readonly string[];
   readonly knownSince: number;
 }
 
@@ -219,7 +219,7 @@ export class StreamEvaluator {
         state: stored.state,
         revision: stored.revision,
         savedClock: stored.state.clock,
-        unsaved: savedHere ? expired.unsaved : NO_EVENTS,
+        unsaved: savedHere ? expired.unsaved : NO_RECORDS,
         knownSince: now,
         loadedOutbox: savedHere ? null : stored.outbox,
       });
@@ -249,7 +249,8 @@ export class StreamEvaluator {
         if (domainEvent !== null) outbox.push(domainEvent);
       }
     }
-    const unsaved = start.unsaved.length === 0 ? group.events : [...start.unsaved, ...group.events];
+    const unsaved = start.unsaved.slice();
+    for (const record of group.records) unsaved.push(record.data);
     if (!mustSave(start.state, draft, effects, this.policy, start.savedClock)) {
       const known = { state: draft, revision: start.revision, savedClock: start.savedClock, unsaved, knownSince: start.knownSince };
       if (pending.length > 0) return { group, known, savedState: start.state, outbox: pending };
@@ -257,12 +258,12 @@ export class StreamEvaluator {
       return null;
     }
     // The history first: a save whose chunk failed would leave its events out for good.
-    await this.ports.history.append(group.accountId, { revision: start.revision + 1, opening: openingOf(start.state), events: unsaved });
+    await this.ports.history.append(group.accountId, { revision: start.revision + 1, opening: openingOf(start.state), records: unsaved });
     if ((await this.ports.accounts.save(draft, start.revision, outbox)) === 'conflict') {
       throw new Error(`account ${group.accountId} was saved by someone else since revision ${start.revision}`);
     }
     counts.saved += 1;
-    const known = { state: draft, revision: start.revision + 1, savedClock: draft.clock, unsaved: NO_EVENTS, knownSince: start.knownSince };
+    const known = { state: draft, revision: start.revision + 1, savedClock: draft.clock, unsaved: NO_RECORDS, knownSince: start.knownSince };
     if (outbox.length > 0) return { group, known, savedState: draft, outbox };
     this.remember(known);
     return null;
@@ -289,7 +290,7 @@ export class StreamEvaluator {
   }
 }
 
-const NO_EVENTS: readonly TradeEvent[] = Object.freeze([]);
+const NO_RECORDS: readonly string[] = Object.freeze([]);
 
 const openingOf = (state: AccountState): HistoryOpening => ({ phaseId: state.phaseId, openedAt: state.openedAt, initialBalance: state.initialBalance, traderId: state.traderId });
 

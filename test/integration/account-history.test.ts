@@ -3,7 +3,7 @@ import { PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDbAccountHistory, MAX_CHUNK_GZIP_BYTES } from '../../shared/adapters/dynamodb/account-history.js';
 import { keys } from '../../shared/adapters/dynamodb/table.js';
-import type { SnapshotEvent, TradeEvent } from '../../shared/domain/events.js';
+import { toWire, type SnapshotEvent, type TradeEvent } from '../../shared/domain/events.js';
 import type { AccountHistory, HistoryChunk, HistoryOpening } from '../../shared/ports/account-history.js';
 import { seededRandom } from '../../shared/seeded-random.js';
 import { MemoryAccountHistory } from '../support/account-history.js';
@@ -12,7 +12,12 @@ import { events } from '../support/events.js';
 
 const opening: HistoryOpening = { phaseId: 'phase-1', openedAt: Date.parse('2026-03-02T00:00:00Z'), initialBalance: 10_000_000, traderId: 'trader-1' };
 const at = (minute: number) => Date.parse('2026-03-02T09:00:00Z') + minute * 60_000;
-const chunk = (revision: number, chunkEvents: readonly TradeEvent[], chunkOpening = opening): HistoryChunk => ({ revision, opening: chunkOpening, events: chunkEvents });
+/** A chunk of these events as the stream carries them: each record's data, base64 of its wire JSON. */
+const chunk = (revision: number, chunkEvents: readonly TradeEvent[], chunkOpening = opening): HistoryChunk => ({
+  revision,
+  opening: chunkOpening,
+  records: chunkEvents.map((event) => Buffer.from(JSON.stringify(toWire(event))).toString('base64')),
+});
 const seqs = (list: readonly TradeEvent[]) => list.map((event) => ('seq' in event ? event.seq : `clock@${event.time}`));
 /** Snapshots of `accountId`, one a minute from minute 1, with seqs from `startSeq`. */
 const snapshots = (accountId: string, count: number, startSeq = 1) => {
@@ -98,6 +103,13 @@ describe.each(subjects)('$name', ({ open }) => {
     expect(history!.chunks).toBe(4);
   });
 
+  it('reads back a record whose JSON a bridge pretty-printed, line breaks and all', async () => {
+    const [s1, s2] = snapshots('acc-pretty', 2) as [TradeEvent, TradeEvent];
+    const pretty = Buffer.from(JSON.stringify(toWire(s1), null, 2)).toString('base64');
+    await subject.history.append('acc-pretty', { ...chunk(1, [s2]), records: [pretty, ...chunk(1, [s2]).records] });
+    expect((await subject.history.read('acc-pretty', 10))?.events).toEqual([s1, s2]);
+  });
+
   it('refuses a history of more events than the reader accepts', async () => {
     const list = snapshots('acc-long', 6);
     await subject.history.append('acc-long', chunk(1, list.slice(0, 3)));
@@ -139,7 +151,7 @@ describe('DynamoDbAccountHistory items', () => {
       const equity = 10_000_000 + Math.round((random() - 0.5) * 2_000_000);
       return b.snapshot(start + index * 1000, { balance: 10_000_000, equity, margin: Math.round(random() * 500_000) });
     });
-    expect(gzipSync(JSON.stringify(chunk(7, big))).length).toBeGreaterThan(MAX_CHUNK_GZIP_BYTES);
+    expect(gzipSync(big.map((event) => JSON.stringify(toWire(event))).join('\n'), { level: 1 }).length).toBeGreaterThan(MAX_CHUNK_GZIP_BYTES);
 
     await history.append('acc-big', chunk(7, big));
 
@@ -148,12 +160,12 @@ describe('DynamoDbAccountHistory items', () => {
     let nextSeq = 1;
     for (const [index, item] of items.entries()) {
       expect(item['chunk']!.B!.length).toBeLessThanOrEqual(MAX_CHUNK_GZIP_BYTES);
-      // Parts are numbered in order, each holding the events after the previous part's.
-      const part = JSON.parse(gunzipSync(item['chunk']!.B!).toString('utf8')) as HistoryChunk;
+      // Parts are numbered in order, each holding the events after the previous part's, one JSON per line.
+      const lines = gunzipSync(item['chunk']!.B!).toString('utf8').split('\n');
       expect(item['sk']!.S).toBe(keys.historyChunk('acc-big', 7, index).sk);
-      expect((part.events[0] as SnapshotEvent).seq).toBe(nextSeq);
-      expect(Number(item['events']!.N)).toBe(part.events.length);
-      nextSeq += part.events.length;
+      expect((JSON.parse(lines[0]!) as SnapshotEvent).seq).toBe(nextSeq);
+      expect(Number(item['events']!.N)).toBe(lines.length);
+      nextSeq += lines.length;
     }
     expect(items.reduce((count, item) => count + Number(item['events']!.N), 0)).toBe(20_000);
     const read = await history.read('acc-big', 20_000);

@@ -1,16 +1,16 @@
 /**
  * An AccountHistory in memory, with the DynamoDB history's semantics: chunks kept in revision order, a
- * chunk of the same revision replacing the earlier one, and the same join (no parts: there is no item
- * size to respect).
+ * chunk of the same revision replacing the earlier one, records read back as the stream decoder reads
+ * them, and the same join (no parts: there is no item size to respect).
  */
-import { HistoryTooLongError, joinChunks, type AccountEventHistory, type AccountHistory, type HistoryChunk } from '../../shared/ports/account-history.js';
+import { eventOfJson, HistoryTooLongError, joinChunks, type AccountEventHistory, type AccountHistory, type HistoryChunk } from '../../shared/ports/account-history.js';
 
 export class MemoryAccountHistory implements AccountHistory {
   /** accountId → revision → chunk. */
   readonly chunks = new Map<string, Map<number, HistoryChunk>>();
 
   async append(accountId: string, chunk: HistoryChunk): Promise<void> {
-    if (chunk.events.length === 0) throw new RangeError(`a history chunk of account ${accountId} holds no event`);
+    if (chunk.records.length === 0) throw new RangeError(`a history chunk of account ${accountId} holds no event`);
     const accountChunks = this.chunks.get(accountId) ?? new Map<number, HistoryChunk>();
     accountChunks.set(chunk.revision, chunk);
     this.chunks.set(accountId, accountChunks);
@@ -18,8 +18,8 @@ export class MemoryAccountHistory implements AccountHistory {
 
   async read(accountId: string, maxEvents: number): Promise<AccountEventHistory | null> {
     const inRevisionOrder = [...(this.chunks.get(accountId)?.values() ?? [])].sort((a, b) => a.revision - b.revision);
-    const storedEvents = inRevisionOrder.reduce((count, chunk) => count + chunk.events.length, 0);
+    const storedEvents = inRevisionOrder.reduce((count, chunk) => count + chunk.records.length, 0);
     if (storedEvents > maxEvents) throw new HistoryTooLongError(accountId, maxEvents);
-    return joinChunks(inRevisionOrder);
+    return joinChunks(inRevisionOrder.map(({ opening, records }) => ({ opening, events: records.map((record) => eventOfJson(Buffer.from(record, 'base64').toString('utf8'))) })));
   }
 }

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { TradeEvent } from '../../shared/domain/events.js';
-import { joinChunks, type HistoryChunk, type HistoryOpening } from '../../shared/ports/account-history.js';
+import { joinChunks, type ReadChunk, type HistoryOpening } from '../../shared/ports/account-history.js';
 import { events } from '../support/events.js';
 
 const opening: HistoryOpening = { phaseId: 'phase-1', openedAt: Date.parse('2026-03-02T00:00:00Z'), initialBalance: 10_000_000, traderId: 'trader-1' };
 const at = (minute: number) => Date.parse('2026-03-02T09:00:00Z') + minute * 60_000;
-const chunk = (revision: number, chunkEvents: readonly TradeEvent[], chunkOpening = opening): HistoryChunk => ({ revision, opening: chunkOpening, events: chunkEvents });
+const chunk = (_revision: number, chunkEvents: readonly TradeEvent[], chunkOpening = opening): ReadChunk => ({ opening: chunkOpening, events: chunkEvents });
 const seqs = (list: readonly TradeEvent[]) => list.map((event) => ('seq' in event ? event.seq : event.type));
 
 describe('joinChunks', () => {

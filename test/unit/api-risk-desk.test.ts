@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { ApiRouter, type ApiRequest } from '../../shared/api/router.js';
 import { API_ROUTES, type ApiDeps } from '../../shared/api/routes.js';
 import type { Role } from '../../shared/auth/roles.js';
-import type { OverrideEvent } from '../../shared/domain/events.js';
+import { toWire, type OverrideEvent } from '../../shared/domain/events.js';
 import type { Program } from '../../shared/domain/program.js';
 import { openAccount } from '../../shared/domain/state.js';
 import type { AuditEntry } from '../../shared/ports/audit-log.js';
@@ -255,11 +255,11 @@ describe('the program dry-run', () => {
     await history.append('acc-1', {
       revision: 2,
       opening: { phaseId: 'phase-1', openedAt: OPENED, initialBalance: 10_000_000, traderId: 'ada' },
-      events: [
+      records: [
         make.deal('2026-03-02T09:00:00Z', { positionId: 'p1', symbol: 'EURUSD', side: 'buy', volume: 10_000, entry: 'in' }),
         make.snapshot('2026-03-02T10:00:00Z', { balance: 10_000_000, equity: 9_600_000 }),
         make.deal('2026-03-02T10:01:00Z', { positionId: 'p1', symbol: 'EURUSD', side: 'sell', volume: 10_000, entry: 'out', profit: -400_000 }),
-      ],
+      ].map((event) => Buffer.from(JSON.stringify(toWire(event))).toString('base64')),
     });
   }
 
