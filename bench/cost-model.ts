@@ -49,6 +49,8 @@ export interface Assumptions {
   readonly accountSaveShareOfWrites: number;
   readonly accountItemBytes: number;
   readonly recordItemBytes: number;
+  readonly historyChunkBytes: number;
+  readonly historyRetentionMonths: number;
   readonly accountLoadsPerOpenMinute: number;
   readonly recordHistoryMonths: number;
   readonly itemOverheadBytes: number;
@@ -140,6 +142,8 @@ export const DEFAULT_ASSUMPTIONS: Assumptions = {
   accountSaveShareOfWrites: 0.952,
   accountItemBytes: 1_390,
   recordItemBytes: 570,
+  historyChunkBytes: 622,
+  historyRetentionMonths: 4,
   accountLoadsPerOpenMinute: 1,
   recordHistoryMonths: 12,
   itemOverheadBytes: 100,
@@ -219,6 +223,9 @@ export const ASSUMPTION_NOTES: Readonly<Record<keyof Assumptions, string>> = {
   accountSaveShareOfWrites: 'share of those writes that are account-state saves (measured 0.0457 / 0.048); the rest are record items',
   accountItemBytes: 'bytes of an account item as shared/adapters/dynamodb/account-store.ts saves it (measured on the intraday bench: mean 1,390, p95 1,694, max 1,739, so 2 WRU each)',
   recordItemBytes: 'bytes of a record item (TradeClosed, DayClosed, verdicts; measured mean 570, max 626: 1 WRU each)',
+  historyChunkBytes:
+    'gzipped bytes of the history chunk written before each account save, for the program dry-run (measured: intraday bench 622 mean, 28.4 bytes/event; scalping 734): one more PutItem per save, 1 WRU',
+  historyRetentionMonths: "months the event history is kept (the tenant file's evaluator.historyRetentionDays, 120 by default; DynamoDB's TTL deletes older chunks), for storage",
   accountLoadsPerOpenMinute:
     'strongly consistent account loads per minute a position is open: the evaluator forgets what it knows of an account after 60 s (knownForMs in shared/stream/evaluator.ts); plus one load per trade and per clock event (idle accounts)',
   recordHistoryMonths: 'months of record items kept in the table (no TTL today), for storage',
@@ -523,6 +530,7 @@ export function monthlyCost(a: Assumptions, prices: Prices = PRICES): CostReport
   const recordWrites = dynamoWrites - accountSaves;
   const wruPerSave = units(a.accountItemBytes, DYNAMO_WRITE_UNIT);
   const wruPerRecord = units(a.recordItemBytes, DYNAMO_WRITE_UNIT);
+  const wruPerHistoryChunk = units(a.historyChunkBytes, DYNAMO_WRITE_UNIT);
   const rruPerLoad = units(a.accountItemBytes, DYNAMO_READ_UNIT);
   const accountLoads = accounts * (openMinutesPerTrader * a.accountLoadsPerOpenMinute + tradesPerTrader + rolloverRuns);
   const newsReads = shards * a.newsReadsPerContainerMinute * (tradingSeconds / 60);
@@ -530,9 +538,14 @@ export function monthlyCost(a: Assumptions, prices: Prices = PRICES): CostReport
   const readUnits = accountLoads * rruPerLoad + newsReads * 0.5 + rolloverQueryRru;
   const domainEvents = accounts * (tradesPerTrader + a.calendarDaysPerMonth + a.otherDomainEventsPerTraderDay * a.tradingDaysPerMonth);
   const recordsPerTraderMonth = tradesPerTrader + a.calendarDaysPerMonth + a.otherDomainEventsPerTraderDay * a.tradingDaysPerMonth;
+  const historyChunksPerTraderMonth = accounts === 0 ? 0 : accountSaves / accounts;
   const storageGb =
     (accounts *
-      (a.accountItemBytes + a.itemOverheadBytes + a.listingIndexEntryBytes + recordsPerTraderMonth * a.recordHistoryMonths * (a.recordItemBytes + a.itemOverheadBytes))) /
+      (a.accountItemBytes +
+        a.itemOverheadBytes +
+        a.listingIndexEntryBytes +
+        a.recordHistoryMonths * recordsPerTraderMonth * (a.recordItemBytes + a.itemOverheadBytes) +
+        a.historyRetentionMonths * historyChunksPerTraderMonth * (a.historyChunkBytes + a.itemOverheadBytes))) /
     GB;
 
   // --- EventBridge, Scheduler, SQS -----------------------------------------------------------------
@@ -578,8 +591,15 @@ export function monthlyCost(a: Assumptions, prices: Prices = PRICES): CostReport
     { service: 'API Gateway (HTTP API)', item: 'ingest requests', quantity: ingestRequests, unit: 'requests', usd: apiGatewayUsd(prices, ingestRequests) },
     { service: 'DynamoDB (on-demand)', item: `account saves (${wruPerSave} WRU each)`, quantity: accountSaves * wruPerSave, unit: 'WRU', usd: cost(prices.dynamoWriteRequestUnits, accountSaves * wruPerSave) },
     { service: 'DynamoDB (on-demand)', item: `record items (${wruPerRecord} WRU each)`, quantity: recordWrites * wruPerRecord, unit: 'WRU', usd: cost(prices.dynamoWriteRequestUnits, recordWrites * wruPerRecord) },
+    {
+      service: 'DynamoDB (on-demand)',
+      item: `history chunks, one per account save (${wruPerHistoryChunk} WRU each)`,
+      quantity: accountSaves * wruPerHistoryChunk,
+      unit: 'WRU',
+      usd: cost(prices.dynamoWriteRequestUnits, accountSaves * wruPerHistoryChunk),
+    },
     { service: 'DynamoDB (on-demand)', item: 'reads: account loads, news calendar, rollover listing', quantity: readUnits, unit: 'RRU', usd: cost(prices.dynamoReadRequestUnits, readUnits) },
-    { service: 'DynamoDB (on-demand)', item: `storage (${a.recordHistoryMonths} months of records)`, quantity: storageGb, unit: 'GB-month', usd: cost(prices.dynamoStorageGbMonth, storageGb) },
+    { service: 'DynamoDB (on-demand)', item: `storage (${a.recordHistoryMonths} months of records, ${a.historyRetentionMonths} of event history)`, quantity: storageGb, unit: 'GB-month', usd: cost(prices.dynamoStorageGbMonth, storageGb) },
     { service: 'DynamoDB (on-demand)', item: 'point-in-time recovery', quantity: storageGb, unit: 'GB-month', usd: cost(prices.dynamoPitrGbMonth, storageGb) },
     { service: 'EventBridge', item: 'domain events published', quantity: domainEvents, unit: 'events', usd: cost(prices.eventBridgeEvents, domainEvents) },
     { service: 'EventBridge', item: 'archive', quantity: archiveGb, unit: 'GB', usd: cost(prices.eventBridgeArchiveGb, archiveGb) },

@@ -39,6 +39,12 @@ export const EvaluatorBatchingSchema = z
     batchSize: z.int().min(1).max(10_000).default(1_000).describe('Records per invocation'),
     maxBatchingWindowSeconds: z.int().min(0).max(300).default(0).describe('How long Lambda may wait to fill a batch: latency traded for fewer invocations'),
     parallelizationFactor: z.int().min(1).max(10).default(1).describe('Concurrent batches per shard; raise when iterator age grows (order per account is kept)'),
+    historyRetentionDays: z
+      .int()
+      .min(1)
+      .max(3_650)
+      .default(120)
+      .describe("Days an account's event history is kept for program dry-runs (DynamoDB TTL), counted from its events' time"),
   })
   .strict();
 

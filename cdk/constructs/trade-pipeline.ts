@@ -186,6 +186,7 @@ export class TradePipeline extends Construct {
       // halves it), so the timeout leaves ample headroom over a 1,000-record batch.
       memorySize: 1024,
       timeout: Duration.minutes(1),
+      environment: { HISTORY_RETENTION_DAYS: String(props.evaluator.historyRetentionDays) },
     })
       .bindTable(this.table, 'readWrite', 'TABLE_NAME')
       .bindBus(this.eventBus, 'EVENT_BUS_NAME')

@@ -85,6 +85,7 @@ const Environment = z.object({
   TABLE_NAME: z.string().min(3),
   EVENT_BUS_NAME: z.string().min(1),
   QUARANTINE_QUEUE_URL: z.url(),
+  HISTORY_RETENTION_DAYS: z.coerce.number().int().min(1).default(120),
 });
 
 export interface EvaluatorClients {
@@ -111,14 +112,17 @@ export function awsEvaluatorPorts({ dynamo, tableName, eventBridge, busName, sqs
 
 /** The evaluator with the AWS adapters, from this Lambda's environment. */
 export function evaluatorFromEnvironment(env: NodeJS.ProcessEnv): StreamEvaluator {
-  const { TENANT_ID, TABLE_NAME, EVENT_BUS_NAME, QUARANTINE_QUEUE_URL } = parseEnvironment('evaluator', Environment, env);
+  const { TENANT_ID, TABLE_NAME, EVENT_BUS_NAME, QUARANTINE_QUEUE_URL, HISTORY_RETENTION_DAYS } = parseEnvironment('evaluator', Environment, env);
   const { traced } = powertools;
   const clients = { dynamo: traced(new DynamoDBClient({})), eventBridge: traced(new EventBridgeClient({})), sqs: traced(new SQSClient({})) };
   return new StreamEvaluator(awsEvaluatorPorts({ ...clients, tableName: TABLE_NAME, busName: EVENT_BUS_NAME, quarantineQueueUrl: QUARANTINE_QUEUE_URL }), {
     tenant: TENANT_ID,
     now: Date.now,
+    historyRetentionMs: HISTORY_RETENTION_DAYS * DAY_MS,
   });
 }
+
+const DAY_MS = 24 * 60 * 60 * 1000;
 
 // Built on the first invocation rather than at import, so tests and the local platform can import
 // createEvaluatorHandler without this Lambda's environment. Kept for the container's life: its

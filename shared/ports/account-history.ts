@@ -30,6 +30,8 @@ export interface HistoryChunk {
    * between saves nor serializes them again; a reader validates them as the stream decoder does.
    */
   readonly records: readonly string[];
+  /** Event time (epoch ms) after which the store may forget the chunk. */
+  readonly keepUntil: number;
 }
 
 /** A chunk as read back: its events parsed. */

@@ -58,6 +58,8 @@ export interface EvaluatorOptions {
   readonly knownForMs?: number;
   /** How many accounts' states a container keeps, the least recently used dropped first. */
   readonly maxKnown?: number;
+  /** How long, in event time, an account's history is kept for dry-runs. */
+  readonly historyRetentionMs?: number;
 }
 
 export interface AccountFailure {
@@ -88,6 +90,8 @@ const DEFAULT_CONCURRENCY = 32;
 const DEFAULT_KNOWN_FOR_MS = 60_000;
 /** About 2 KB each: 100 MB at most, within the evaluator's memory. */
 const DEFAULT_MAX_KNOWN = 50_000;
+/** Longer than an evaluation phase usually runs, so a dry-run sees whole phases. */
+const DEFAULT_HISTORY_RETENTION_MS = 120 * 24 * 60 * 60 * 1000;
 
 /** An account's state as this container last saw it, with what the store holds of it. */
 interface Known {
@@ -258,7 +262,8 @@ export class StreamEvaluator {
       return null;
     }
     // The history first: a save whose chunk failed would leave its events out for good.
-    await this.ports.history.append(group.accountId, { revision: start.revision + 1, opening: openingOf(start.state), records: unsaved });
+    const keepUntil = draft.clock + (this.options.historyRetentionMs ?? DEFAULT_HISTORY_RETENTION_MS);
+    await this.ports.history.append(group.accountId, { revision: start.revision + 1, opening: openingOf(start.state), records: unsaved, keepUntil });
     if ((await this.ports.accounts.save(draft, start.revision, outbox)) === 'conflict') {
       throw new Error(`account ${group.accountId} was saved by someone else since revision ${start.revision}`);
     }

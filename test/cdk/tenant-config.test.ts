@@ -41,7 +41,7 @@ describe('tenant files', () => {
 
   it('fills every optional setting with its documented default', () => {
     const config = parseTenantConfig(minimal, 'minimal');
-    expect(config.evaluator).toEqual({ batchSize: 1000, maxBatchingWindowSeconds: 0, parallelizationFactor: 1 });
+    expect(config.evaluator).toEqual({ batchSize: 1000, maxBatchingWindowSeconds: 0, parallelizationFactor: 1, historyRetentionDays: 120 });
     expect(config.ingest).toEqual({ rateLimit: 1000, burstLimit: 2000 });
     expect(config.alarms).toEqual({ emails: [], ...DEFAULT_ALARM_THRESHOLDS });
     expect(config.logRetentionDays).toBe(30);

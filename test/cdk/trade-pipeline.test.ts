@@ -162,6 +162,7 @@ describe('the demo tenant stack', () => {
       TABLE_NAME: { Ref: id(pipeline.table) },
       EVENT_BUS_NAME: { Ref: id(pipeline.eventBus) },
       QUARANTINE_QUEUE_URL: { Ref: id(pipeline.quarantineQueue) },
+      HISTORY_RETENTION_DAYS: '120',
     });
     expect(variables(pipeline.ingest)).toEqual({
       NODE_OPTIONS: '--enable-source-maps',

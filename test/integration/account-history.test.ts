@@ -11,12 +11,14 @@ import { startDynamo, type LocalDynamo } from '../support/dynalite.js';
 import { events } from '../support/events.js';
 
 const opening: HistoryOpening = { phaseId: 'phase-1', openedAt: Date.parse('2026-03-02T00:00:00Z'), initialBalance: 10_000_000, traderId: 'trader-1' };
+const KEEP_UNTIL = Date.parse('2026-07-01T00:00:00.500Z');
 const at = (minute: number) => Date.parse('2026-03-02T09:00:00Z') + minute * 60_000;
 /** A chunk of these events as the stream carries them: each record's data, base64 of its wire JSON. */
 const chunk = (revision: number, chunkEvents: readonly TradeEvent[], chunkOpening = opening): HistoryChunk => ({
   revision,
   opening: chunkOpening,
   records: chunkEvents.map((event) => Buffer.from(JSON.stringify(toWire(event))).toString('base64')),
+  keepUntil: KEEP_UNTIL,
 });
 const seqs = (list: readonly TradeEvent[]) => list.map((event) => ('seq' in event ? event.seq : `clock@${event.time}`));
 /** Snapshots of `accountId`, one a minute from minute 1, with seqs from `startSeq`. */
@@ -165,6 +167,8 @@ describe('DynamoDbAccountHistory items', () => {
       expect(item['sk']!.S).toBe(keys.historyChunk('acc-big', 7, index).sk);
       expect((JSON.parse(lines[0]!) as SnapshotEvent).seq).toBe(nextSeq);
       expect(Number(item['events']!.N)).toBe(lines.length);
+      // DynamoDB's TTL forgets each part once its retention has passed (epoch seconds, rounded up).
+      expect(item['expiresAt']).toEqual({ N: String(Math.ceil(KEEP_UNTIL / 1000)) });
       nextSeq += lines.length;
     }
     expect(items.reduce((count, item) => count + Number(item['events']!.N), 0)).toBe(20_000);

@@ -254,6 +254,7 @@ describe('the program dry-run', () => {
     const make = events({ tenant: 'acme', accountId: 'acc-1' });
     await history.append('acc-1', {
       revision: 2,
+      keepUntil: Date.parse('2026-07-01T00:00:00Z'),
       opening: { phaseId: 'phase-1', openedAt: OPENED, initialBalance: 10_000_000, traderId: 'ada' },
       records: [
         make.deal('2026-03-02T09:00:00Z', { positionId: 'p1', symbol: 'EURUSD', side: 'buy', volume: 10_000, entry: 'in' }),

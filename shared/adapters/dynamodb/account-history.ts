@@ -8,7 +8,7 @@
 import { constants, gunzipSync, gzipSync } from 'node:zlib';
 import { PutItemCommand, QueryCommand, type AttributeValue, type DynamoDBClient, type QueryCommandOutput } from '@aws-sdk/client-dynamodb';
 import { eventOfJson, HistoryTooLongError, joinChunks, type AccountEventHistory, type AccountHistory, type HistoryChunk, type ReadChunk } from '../../ports/account-history.js';
-import { keys } from './table.js';
+import { EXPIRES_AT, keys } from './table.js';
 
 type Sender = Pick<DynamoDBClient, 'send'>;
 
@@ -67,7 +67,14 @@ export class DynamoDbAccountHistory implements AccountHistory {
       await this.db.send(
         new PutItemCommand({
           TableName: this.tableName,
-          Item: { pk: { S: pk }, sk: { S: sk }, opening: { S: opening }, chunk: { B: part.gzipped }, events: { N: String(part.events) } },
+          Item: {
+            pk: { S: pk },
+            sk: { S: sk },
+            opening: { S: opening },
+            chunk: { B: part.gzipped },
+            events: { N: String(part.events) },
+            [EXPIRES_AT]: { N: String(Math.ceil(chunk.keepUntil / 1000)) },
+          },
         }),
       );
     }
