@@ -25,7 +25,7 @@ import { tableDefinition } from '../shared/adapters/dynamodb/table.js';
 import { toWire } from '../shared/domain/events.js';
 import { openAccount } from '../shared/domain/state.js';
 import { seededRandom } from '../shared/seeded-random.js';
-import type { AccountHistory, HistoryChunk } from '../shared/ports/account-history.js';
+import type { AccountChunk, AccountHistory } from '../shared/ports/account-history.js';
 import type { AccountStore, StoredAccount } from '../shared/ports/account-store.js';
 import type { DomainEvent } from '../shared/stream/domain-events.js';
 import { StreamEvaluator } from '../shared/stream/evaluator.js';
@@ -90,10 +90,12 @@ class JsonAccountStore implements AccountStore {
 /** Each chunk encoded as the DynamoDB history encodes it, and counted; nothing kept. */
 class EncodingHistory implements Pick<AccountHistory, 'append'> {
   constructor(private readonly counts: Writes) {}
-  async append(accountId: string, chunk: HistoryChunk): Promise<void> {
-    for (const part of encode(chunk.records, accountId)) {
-      this.counts.historyChunks += 1;
-      this.counts.historyBytes += part.gzipped.length;
+  async append(chunks: readonly AccountChunk[]): Promise<void> {
+    for (const chunk of chunks) {
+      for (const part of encode(chunk.records, chunk.accountId)) {
+        this.counts.historyChunks += 1;
+        this.counts.historyBytes += part.gzipped.length;
+      }
     }
   }
 }
@@ -113,12 +115,17 @@ dynamo.middlewareStack.add(
     const input = args.input as { RequestItems?: Record<string, unknown[]>; Item?: Record<string, AttributeValue> };
     const sortKey = input.Item?.['sk']?.S ?? '';
     if (context.commandName === 'PutItemCommand' && sortKey === 'STATE') writes.accountSaves += 1;
-    else if (context.commandName === 'PutItemCommand' && sortKey.startsWith('HISTORY#')) {
-      writes.historyChunks += 1;
-      writes.historyBytes += input.Item!['chunk']!.B!.length;
-    } else if (context.commandName === 'PutItemCommand') writes.records += 1;
+    else if (context.commandName === 'PutItemCommand') writes.records += 1;
     else if (context.commandName === 'UpdateItemCommand') writes.outboxClears += 1;
-    else if (context.commandName === 'BatchWriteItemCommand') writes.records += Object.values(input.RequestItems ?? {}).reduce((sum, items) => sum + items.length, 0);
+    else if (context.commandName === 'BatchWriteItemCommand') {
+      for (const request of Object.values(input.RequestItems ?? {}).flat() as Array<{ PutRequest?: { Item: Record<string, AttributeValue> } }>) {
+        const item = request.PutRequest?.Item;
+        if (item?.['sk']?.S?.startsWith('HISTORY#') === true) {
+          writes.historyChunks += 1;
+          writes.historyBytes += item['chunk']!.B!.length;
+        } else writes.records += 1;
+      }
+    }
     return next(args);
   },
   { step: 'initialize', name: 'countWrites' },

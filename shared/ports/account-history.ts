@@ -34,6 +34,11 @@ export interface HistoryChunk {
   readonly keepUntil: number;
 }
 
+/** A chunk with the account it belongs to: what the evaluator appends, a batch's worth at once. */
+export interface AccountChunk extends HistoryChunk {
+  readonly accountId: string;
+}
+
 /** A chunk as read back: its events parsed. */
 export interface ReadChunk {
   readonly opening: HistoryOpening;
@@ -50,8 +55,8 @@ export interface AccountEventHistory {
 }
 
 export interface AccountHistory {
-  /** Stores a chunk; a chunk of the same revision (a retried save) replaces the earlier one. */
-  append(accountId: string, chunk: HistoryChunk): Promise<void>;
+  /** Stores the chunks; a chunk of an account's same revision (a retried save) replaces the earlier one. */
+  append(chunks: readonly AccountChunk[]): Promise<void>;
   /**
    * Every event in stream order, each once (chunks may overlap after a retried batch), or null if none
    * is stored. Throws a HistoryTooLongError (a RangeError) if the stored events exceed `maxEvents`.

@@ -26,7 +26,7 @@ import type { NewsIndex } from '../domain/news.js';
 import { applyInPlace } from '../domain/reducer.js';
 import { refOf } from '../domain/rules/verdicts.js';
 import { cloneState, type AccountState } from '../domain/state.js';
-import type { AccountHistory, HistoryOpening } from '../ports/account-history.js';
+import type { AccountHistory, HistoryChunk, HistoryOpening } from '../ports/account-history.js';
 import type { AccountStore } from '../ports/account-store.js';
 import type { EventPublisher } from '../ports/event-publisher.js';
 import type { ProgramStore } from '../ports/program-store.js';
@@ -37,7 +37,7 @@ import { DEFAULT_SAVE_POLICY, mustSave, type SavePolicy } from './save-policy.js
 
 export interface EvaluatorPorts {
   readonly accounts: AccountStore;
-  /** Where each save's events go first, for the dry-run of a program change. */
+  /** Where each save's records go first, for the dry-run of a program change. */
   readonly history: Pick<AccountHistory, 'append'>;
   /** Only reads: the evaluator never stores a program. */
   readonly programs: Pick<ProgramStore, 'get'>;
@@ -107,6 +107,15 @@ interface Known {
 /** An account at the start of a batch: known to this container, or loaded (with the outbox found). */
 type Start = Known & { readonly loadedOutbox: readonly DomainEvent[] | null };
 
+/** An account the batch changed enough to save: its new state, its outbox, and its history chunk. */
+interface ToSave {
+  readonly group: AccountRecords;
+  readonly start: Start;
+  readonly draft: AccountState;
+  readonly outbox: readonly DomainEvent[];
+  readonly chunk: HistoryChunk;
+}
+
 /** An account's outbox to deliver once the batch's saves are done, and what to remember once it is. */
 interface Delivery {
   readonly group: AccountRecords;
@@ -169,21 +178,27 @@ export class StreamEvaluator {
 
     const counts = { saved: 0, redelivered: 0, published: 0 };
     const news = byAccount.size > 0 ? await this.ports.news() : null;
-    const groups = [...byAccount.values()];
     const deliveries: Delivery[] = [];
-    let next = 0;
-    const worker = async (): Promise<void> => {
-      while (next < groups.length) {
-        const group = groups[next++]!;
-        try {
-          const delivery = await this.advance(group, starts.get(group.accountId)!, news!, counts);
-          if (delivery !== null) deliveries.push(delivery);
-        } catch (error) {
-          this.fail(group, messageOf(error), failures);
-        }
+    let toSave: ToSave[] = [];
+    await this.inPool([...byAccount.values()], failures, async (group) => {
+      const advanced = await this.advance(group, starts.get(group.accountId)!, news!, counts);
+      if (advanced === null) return;
+      if ('draft' in advanced) toSave.push(advanced);
+      else deliveries.push(advanced);
+    });
+    if (toSave.length > 0) {
+      // The history first, the batch's chunks together: a save whose chunk failed would leave its events out for good.
+      try {
+        await this.ports.history.append(toSave.map(({ group, chunk }) => ({ accountId: group.accountId, ...chunk })));
+      } catch (error) {
+        for (const { group } of toSave) this.fail(group, `writing its history failed: ${messageOf(error)}`, failures);
+        toSave = [];
       }
-    };
-    await Promise.all(Array.from({ length: Math.min(this.concurrency, groups.length) }, worker));
+    }
+    await this.inPool(toSave, failures, async (pending) => {
+      const delivery = await this.save(pending, counts);
+      if (delivery !== null) deliveries.push(delivery);
+    });
     if (deliveries.length > 0) {
       try {
         await this.deliver(deliveries);
@@ -196,6 +211,22 @@ export class StreamEvaluator {
     }
 
     return { records: records.length, quarantined: toQuarantine.length, accounts: byAccount.size, ...counts, failures };
+  }
+
+  /** Runs `work` on every item, `concurrency` at a time; an item whose work throws is failed, the others go on. */
+  private async inPool<T extends { readonly group: AccountRecords } | AccountRecords>(items: readonly T[], failures: AccountFailure[], work: (item: T) => Promise<void>): Promise<void> {
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < items.length) {
+        const item = items[next++]!;
+        try {
+          await work(item);
+        } catch (error) {
+          this.fail('group' in item ? item.group : item, messageOf(error), failures);
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(this.concurrency, items.length) }, worker));
   }
 
   private fail(group: AccountRecords, reason: string, failures: AccountFailure[]): void {
@@ -232,10 +263,10 @@ export class StreamEvaluator {
   }
 
   /**
-   * Applies the account's events and saves the result when it must. Returns the outbox to deliver (the
-   * one a load found undelivered, carried into this save's if there is one), or null when there is none.
+   * Applies the account's events. Returns what to save when the policy says so; otherwise the outbox to
+   * deliver (one a load found undelivered), or null when there is none.
    */
-  private async advance(group: AccountRecords, start: Start, news: NewsIndex, counts: { saved: number; redelivered: number }): Promise<Delivery | null> {
+  private async advance(group: AccountRecords, start: Start, news: NewsIndex, counts: { redelivered: number }): Promise<ToSave | Delivery | null> {
     const pending = start.loadedOutbox ?? [];
     if (pending.length > 0) counts.redelivered += 1;
     const { programId, programVersion } = start.state;
@@ -261,9 +292,12 @@ export class StreamEvaluator {
       this.remember(known);
       return null;
     }
-    // The history first: a save whose chunk failed would leave its events out for good.
     const keepUntil = draft.clock + (this.options.historyRetentionMs ?? DEFAULT_HISTORY_RETENTION_MS);
-    await this.ports.history.append(group.accountId, { revision: start.revision + 1, opening: openingOf(start.state), records: unsaved, keepUntil });
+    return { group, start, draft, outbox, chunk: { revision: start.revision + 1, opening: openingOf(start.state), records: unsaved, keepUntil } };
+  }
+
+  /** Saves the account on the condition that nobody saved it since; returns its outbox to deliver, if any. */
+  private async save({ group, start, draft, outbox }: ToSave, counts: { saved: number }): Promise<Delivery | null> {
     if ((await this.ports.accounts.save(draft, start.revision, outbox)) === 'conflict') {
       throw new Error(`account ${group.accountId} was saved by someone else since revision ${start.revision}`);
     }

@@ -60,25 +60,25 @@ describe.each(subjects)('$name', ({ open }) => {
   it('reads the chunks in stream order, whatever the order they were written in, with the first chunk opening', async () => {
     const [s1, s2, s3, s4, s5] = snapshots('acc-order', 5) as [TradeEvent, TradeEvent, TradeEvent, TradeEvent, TradeEvent];
     const passed = { ...opening, phaseId: 'phase-2' };
-    await subject.history.append('acc-order', chunk(12, [s4, s5], passed));
-    await subject.history.append('acc-order', chunk(2, [s1, s2]));
-    await subject.history.append('acc-order', chunk(9, [s3]));
+    await subject.history.append([{ accountId: 'acc-order', ...chunk(12, [s4, s5], passed) }]);
+    await subject.history.append([{ accountId: 'acc-order', ...chunk(2, [s1, s2]) }]);
+    await subject.history.append([{ accountId: 'acc-order', ...chunk(9, [s3]) }]);
     expect(await subject.history.read('acc-order', 1000)).toEqual({ opening, events: [s1, s2, s3, s4, s5], chunks: 3 });
   });
 
   it('replaces a chunk written again before the same save, without doubling its events', async () => {
     const [s1, s2, s3] = snapshots('acc-rewrite', 3) as [TradeEvent, TradeEvent, TradeEvent];
     const retried = { ...opening, traderId: 'trader-2' };
-    await subject.history.append('acc-rewrite', chunk(1, [s1, s2]));
-    await subject.history.append('acc-rewrite', chunk(1, [s1, s2, s3], retried));
+    await subject.history.append([{ accountId: 'acc-rewrite', ...chunk(1, [s1, s2]) }]);
+    await subject.history.append([{ accountId: 'acc-rewrite', ...chunk(1, [s1, s2, s3], retried) }]);
     expect(await subject.history.read('acc-rewrite', 3)).toEqual({ opening: retried, events: [s1, s2, s3], chunks: 1 });
   });
 
   it('keeps each seq once when a retried batch re-sent events in a later chunk', async () => {
     const list = snapshots('acc-overlap', 6);
-    await subject.history.append('acc-overlap', chunk(1, list.slice(0, 3)));
-    await subject.history.append('acc-overlap', chunk(2, list.slice(1, 5)));
-    await subject.history.append('acc-overlap', chunk(3, list.slice(4, 6)));
+    await subject.history.append([{ accountId: 'acc-overlap', ...chunk(1, list.slice(0, 3)) }]);
+    await subject.history.append([{ accountId: 'acc-overlap', ...chunk(2, list.slice(1, 5)) }]);
+    await subject.history.append([{ accountId: 'acc-overlap', ...chunk(3, list.slice(4, 6)) }]);
     const history = await subject.history.read('acc-overlap', 1000);
     expect(seqs(history!.events)).toEqual([1, 2, 3, 4, 5, 6]);
     expect(history!.events).toEqual(list);
@@ -92,14 +92,14 @@ describe.each(subjects)('$name', ({ open }) => {
     const tick2 = b.clock(at(3));
     const s2 = b.snapshot(at(4), { equity: 2 });
     const tick3 = b.clock(at(5));
-    await subject.history.append('acc-clock', chunk(1, [tick1, s1, tick2]));
+    await subject.history.append([{ accountId: 'acc-clock', ...chunk(1, [tick1, s1, tick2]) }]);
     // The retry re-sent the tick after seq 1 with the next events.
-    await subject.history.append('acc-clock', chunk(2, [tick2, s2, tick3]));
+    await subject.history.append([{ accountId: 'acc-clock', ...chunk(2, [tick2, s2, tick3]) }]);
     // Chunks of ticks alone, at the same seq and the same time: the revision orders them.
     const tick4 = b.clock(at(6));
     const tick5 = b.clock(at(7));
-    await subject.history.append('acc-clock', chunk(4, [tick5]));
-    await subject.history.append('acc-clock', chunk(3, [tick4]));
+    await subject.history.append([{ accountId: 'acc-clock', ...chunk(4, [tick5]) }]);
+    await subject.history.append([{ accountId: 'acc-clock', ...chunk(3, [tick4]) }]);
     const history = await subject.history.read('acc-clock', 1000);
     expect(history!.events).toEqual([tick1, s1, tick2, s2, tick3, tick4, tick5]);
     expect(history!.chunks).toBe(4);
@@ -108,14 +108,14 @@ describe.each(subjects)('$name', ({ open }) => {
   it('reads back a record whose JSON a bridge pretty-printed, line breaks and all', async () => {
     const [s1, s2] = snapshots('acc-pretty', 2) as [TradeEvent, TradeEvent];
     const pretty = Buffer.from(JSON.stringify(toWire(s1), null, 2)).toString('base64');
-    await subject.history.append('acc-pretty', { ...chunk(1, [s2]), records: [pretty, ...chunk(1, [s2]).records] });
+    await subject.history.append([{ accountId: 'acc-pretty', ...{ ...chunk(1, [s2]), records: [pretty, ...chunk(1, [s2]).records] } }]);
     expect((await subject.history.read('acc-pretty', 10))?.events).toEqual([s1, s2]);
   });
 
   it('refuses a history of more events than the reader accepts', async () => {
     const list = snapshots('acc-long', 6);
-    await subject.history.append('acc-long', chunk(1, list.slice(0, 3)));
-    await subject.history.append('acc-long', chunk(2, list.slice(3)));
+    await subject.history.append([{ accountId: 'acc-long', ...chunk(1, list.slice(0, 3)) }]);
+    await subject.history.append([{ accountId: 'acc-long', ...chunk(2, list.slice(3)) }]);
     expect((await subject.history.read('acc-long', 6))?.events).toHaveLength(6);
     await expect(subject.history.read('acc-long', 5)).rejects.toThrow(RangeError);
     await expect(subject.history.read('acc-long', 5)).rejects.toThrow(/acc-long.*5/);
@@ -155,7 +155,7 @@ describe('DynamoDbAccountHistory items', () => {
     });
     expect(gzipSync(big.map((event) => JSON.stringify(toWire(event))).join('\n'), { level: 1 }).length).toBeGreaterThan(MAX_CHUNK_GZIP_BYTES);
 
-    await history.append('acc-big', chunk(7, big));
+    await history.append([{ accountId: 'acc-big', ...chunk(7, big) }]);
 
     const items = await historyItems('acc-big');
     expect(items.length).toBeGreaterThan(1);
@@ -184,8 +184,8 @@ describe('DynamoDbAccountHistory items', () => {
     for (const sk of ['STATE', 'DAY#2026-03-02', 'HISTORY', 'TRADE#2026-03-02T09:00:00.000Z#t-1']) {
       await dynamo.client.send(new PutItemCommand({ TableName: dynamo.tableName, Item: { pk: { S: 'ACCOUNT#acc-mixed' }, sk: { S: sk }, state: { S: '{}' } } }));
     }
-    await history.append('acc-mixed-2', chunk(1, snapshots('acc-mixed-2', 1)));
-    await history.append('acc-mixed', chunk(1, list));
+    await history.append([{ accountId: 'acc-mixed-2', ...chunk(1, snapshots('acc-mixed-2', 1)) }]);
+    await history.append([{ accountId: 'acc-mixed', ...chunk(1, list) }]);
     expect(await history.read('acc-mixed', 1000)).toEqual({ opening, events: list, chunks: 1 });
   });
 });

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalEventBus } from '../../local/event-router.js';
 import { localEventBridgeClient } from '../../local/local-aws.js';
 import { DynamoDbAccountHistory } from '../../shared/adapters/dynamodb/account-history.js';
+import type { AccountHistory } from '../../shared/ports/account-history.js';
 import { DynamoDbAccountStore } from '../../shared/adapters/dynamodb/account-store.js';
 import { CachedProgramStore, DynamoDbProgramStore } from '../../shared/adapters/dynamodb/program-store.js';
 import { DynamoDbQuarantineStore } from '../../shared/adapters/dynamodb/quarantine-store.js';
@@ -38,11 +39,11 @@ describe('the evaluator when something fails', () => {
   let quarantineStore: DynamoDbQuarantineStore;
   const bus = new LocalEventBus({ rules: [], account: '111111111111', region: 'local' });
 
-  const evaluator = (quarantine: QuarantineSink = quarantineStore) =>
+  const evaluator = (quarantine: QuarantineSink = quarantineStore, history: Pick<AccountHistory, 'append'> = new DynamoDbAccountHistory(dynamo.client, dynamo.tableName)) =>
     new StreamEvaluator(
       {
         accounts,
-        history: new DynamoDbAccountHistory(dynamo.client, dynamo.tableName),
+        history,
         programs: new CachedProgramStore(new DynamoDbProgramStore(dynamo.client, dynamo.tableName)),
         publisher: new EventBridgePublisher(localEventBridgeClient(bus), 'test'),
         quarantine,
@@ -85,6 +86,20 @@ describe('the evaluator when something fails', () => {
     const report = await evaluator(failing).evaluate(records);
     expect(report.failures).toEqual([{ accountId: 'ok-2', sequenceNumber: records[0]!.sequenceNumber, reason: 'quarantine failed: queue unavailable' }]);
     expect((await accounts.load(['ok-2'])).get('ok-2')).toMatchObject({ revision: 2 });
+  });
+
+  it('saves none of the batch whose history could not be written, and saves all of it, history first, on the retry', async () => {
+    for (const accountId of ['hist-1', 'hist-2']) await accounts.save(openAccount(program, { tenant: 'demo', accountId, openedAt: opened }), null, []);
+    const deals = ['hist-1', 'hist-2'].map((accountId) => recordOfEvent(events({ accountId }).deal('2026-03-02T09:00:00Z', { positionId: 'p1', symbol: 'EURUSD', side: 'buy', volume: 10_000, entry: 'in' })));
+    const broken: Pick<AccountHistory, 'append'> = { append: async () => Promise.reject(new Error('throttled')) };
+    const report = await evaluator(quarantineStore, broken).evaluate(deals);
+    expect(report.failures).toEqual(deals.map((record) => ({ accountId: record.partitionKey, sequenceNumber: record.sequenceNumber, reason: 'writing its history failed: throttled' })));
+    expect([...(await accounts.load(['hist-1', 'hist-2'])).values()].map((stored) => stored.revision)).toEqual([1, 1]);
+
+    expect(await evaluator().evaluate(deals)).toMatchObject({ saved: 2, failures: [] });
+    const history = new DynamoDbAccountHistory(dynamo.client, dynamo.tableName);
+    expect((await history.read('hist-1', 10))?.events).toHaveLength(1);
+    expect((await history.read('hist-2', 10))?.events).toHaveLength(1);
   });
 
   it('delivers an outbox a crash left undelivered together with the next change, which carries it', async () => {

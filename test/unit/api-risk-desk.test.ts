@@ -252,7 +252,7 @@ describe('the program dry-run', () => {
   /** acc-1 loses 4% in a day: within the current 5% daily loss, past the tighter 3%. */
   async function withHistory(history: MemoryAccountHistory): Promise<void> {
     const make = events({ tenant: 'acme', accountId: 'acc-1' });
-    await history.append('acc-1', {
+    await history.append([{ accountId: 'acc-1', ...{
       revision: 2,
       keepUntil: Date.parse('2026-07-01T00:00:00Z'),
       opening: { phaseId: 'phase-1', openedAt: OPENED, initialBalance: 10_000_000, traderId: 'ada' },
@@ -261,7 +261,7 @@ describe('the program dry-run', () => {
         make.snapshot('2026-03-02T10:00:00Z', { balance: 10_000_000, equity: 9_600_000 }),
         make.deal('2026-03-02T10:01:00Z', { positionId: 'p1', symbol: 'EURUSD', side: 'sell', volume: 10_000, entry: 'out', profit: -400_000 }),
       ].map((event) => Buffer.from(JSON.stringify(toWire(event))).toString('base64')),
-    });
+    } }]);
   }
 
   it("replays each account's stored history under its program and the candidate, and reports what would change", async () => {

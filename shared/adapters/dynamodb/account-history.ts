@@ -6,8 +6,9 @@
  * parts, which read back in order like any other chunks.
  */
 import { constants, gunzipSync, gzipSync } from 'node:zlib';
-import { PutItemCommand, QueryCommand, type AttributeValue, type DynamoDBClient, type QueryCommandOutput } from '@aws-sdk/client-dynamodb';
-import { eventOfJson, HistoryTooLongError, joinChunks, type AccountEventHistory, type AccountHistory, type HistoryChunk, type ReadChunk } from '../../ports/account-history.js';
+import { BatchWriteItemCommand, QueryCommand, type AttributeValue, type BatchWriteItemCommandOutput, type DynamoDBClient, type QueryCommandOutput, type WriteRequest } from '@aws-sdk/client-dynamodb';
+import { eventOfJson, HistoryTooLongError, joinChunks, type AccountChunk, type AccountEventHistory, type AccountHistory, type ReadChunk } from '../../ports/account-history.js';
+import { backOff, MAX_ATTEMPTS, sleep, type Pause } from '../backoff.js';
 import { EXPIRES_AT, keys } from './table.js';
 
 type Sender = Pick<DynamoDBClient, 'send'>;
@@ -16,6 +17,9 @@ type Sender = Pick<DynamoDBClient, 'send'>;
 export const MAX_CHUNK_GZIP_BYTES = 350_000;
 
 const HISTORY_PREFIX = 'HISTORY#';
+/** BatchWriteItem takes at most 25 items. */
+const BATCH_WRITE_LIMIT = 25;
+const BASE_BACKOFF_MS = 25;
 const NEWLINE = 0x0a;
 const SPACE = 0x20;
 const LINE_BREAK = Buffer.from([NEWLINE]);
@@ -56,27 +60,32 @@ export class DynamoDbAccountHistory implements AccountHistory {
   constructor(
     private readonly db: Sender,
     private readonly tableName: string,
+    private readonly pause: Pause = sleep,
   ) {}
 
-  async append(accountId: string, chunk: HistoryChunk): Promise<void> {
-    if (chunk.records.length === 0) throw new RangeError(`a history chunk of account ${accountId} holds no event`);
-    const opening = JSON.stringify(chunk.opening);
-    for (const [index, part] of encode(chunk.records, accountId).entries()) {
-      const { pk, sk } = keys.historyChunk(accountId, chunk.revision, index);
-      // No condition: a chunk written again before the same save replaces the earlier one.
-      await this.db.send(
-        new PutItemCommand({
-          TableName: this.tableName,
-          Item: {
-            pk: { S: pk },
-            sk: { S: sk },
-            opening: { S: opening },
-            chunk: { B: part.gzipped },
-            events: { N: String(part.events) },
-            [EXPIRES_AT]: { N: String(Math.ceil(chunk.keepUntil / 1000)) },
-          },
-        }),
-      );
+  /** Every chunk's parts in BatchWriteItem calls of 25, retrying what DynamoDB left unprocessed. */
+  async append(chunks: readonly AccountChunk[]): Promise<void> {
+    const requests: WriteRequest[] = [];
+    for (const chunk of chunks) {
+      if (chunk.records.length === 0) throw new RangeError(`a history chunk of account ${chunk.accountId} holds no event`);
+      const opening = JSON.stringify(chunk.opening);
+      const expiresAt = String(Math.ceil(chunk.keepUntil / 1000));
+      for (const [index, part] of encode(chunk.records, chunk.accountId).entries()) {
+        const { pk, sk } = keys.historyChunk(chunk.accountId, chunk.revision, index);
+        // A put, not a conditional one: a chunk written again before the same save replaces the earlier one.
+        requests.push({
+          PutRequest: { Item: { pk: { S: pk }, sk: { S: sk }, opening: { S: opening }, chunk: { B: part.gzipped }, events: { N: String(part.events) }, [EXPIRES_AT]: { N: expiresAt } } },
+        });
+      }
+    }
+    for (let from = 0; from < requests.length; from += BATCH_WRITE_LIMIT) {
+      let pending: WriteRequest[] = requests.slice(from, from + BATCH_WRITE_LIMIT);
+      for (let attempt = 1; pending.length > 0; attempt++) {
+        if (attempt > MAX_ATTEMPTS) throw new Error(`DynamoDB left history chunks unprocessed after ${MAX_ATTEMPTS} attempts`);
+        await backOff(attempt, BASE_BACKOFF_MS, this.pause);
+        const output: BatchWriteItemCommandOutput = await this.db.send(new BatchWriteItemCommand({ RequestItems: { [this.tableName]: pending } }));
+        pending = output.UnprocessedItems?.[this.tableName] ?? [];
+      }
     }
   }
 
