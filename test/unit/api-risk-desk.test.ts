@@ -301,6 +301,9 @@ describe('the program dry-run', () => {
     expect(same.summary).toEqual({ accounts: 1, changed: 0, verdictsOnlyUnderCurrent: 0, verdictsOnlyUnderCandidate: 0 });
     expect((await router.answer(call('POST', '/v1/programs/two-step-static/versions/9/dry-run', { body: { accountIds: ['acc-1'] }, key: 'none' }))).status).toBe(404);
     expect((await router.answer(call('POST', '/v1/programs/two-step-static/versions/1/dry-run', { body: { accountIds: [] }, key: 'empty' }))).status).toBe(422);
+    // Each account's history is read and replayed twice within the request: 20 at most.
+    const tooMany = Array.from({ length: 21 }, (_, i) => `acc-${i}`);
+    expect((await router.answer(call('POST', '/v1/programs/two-step-static/versions/1/dry-run', { body: { accountIds: tooMany }, key: 'many' }))).status).toBe(422);
   });
 });
 

@@ -45,7 +45,7 @@ const DryRunReport = z.object({
   summary: z.object({ accounts: z.int(), changed: z.int(), verdictsOnlyUnderCurrent: z.int(), verdictsOnlyUnderCandidate: z.int() }),
 });
 type DryRunReport = z.output<typeof DryRunReport>;
-const DryRunRequest = z.strictObject({ accountIds: z.array(z.string().min(1).max(128)).min(1).max(50).describe('the accounts whose stored history to replay') });
+const DryRunRequest = z.strictObject({ accountIds: z.array(z.string().min(1).max(128)).min(1).max(20).describe('the accounts whose stored history to replay: at most 20, so a dry-run of long histories answers within the function timeout') });
 
 function verdictChanges(entries: readonly TimelineEntry[]): z.output<typeof VerdictChange>[] {
   return entries.map(({ index, time, effect }) => ({ time, eventIndex: index, type: effect.type, subject: subjectOf(effect), verdict: { ...effect } }));
