@@ -328,6 +328,9 @@ describe('the account views', () => {
     expect(await ids({ programId: 'two-step-static', programVersion: '2' })).toEqual(['other-3']);
     expect(await ids({ idPrefix: 'acc-' })).toEqual(['acc-1', 'acc-2']);
     expect(await ids({ phaseId: 'phase-2' })).toEqual([]);
+    expect(await ids({ traderId: 'ben' })).toEqual(['acc-2', 'other-3']);
+    // A trader naming another trader still gets their own.
+    expect((json(await router.answer(call('GET', '/v1/accounts', { roles: ['trader'], subject: 'ada', query: { traderId: 'ben' } }))).items as Array<{ accountId: string }>).map((item) => item.accountId)).toEqual(['acc-1']);
     expect((await router.answer(call('GET', '/v1/accounts', { query: { risk: 'extreme' } }))).status).toBe(422);
   });
 

@@ -115,6 +115,7 @@ const AccountListQuery = PageQuery.extend({
   phaseId: z.string().min(1).max(64).optional(),
   risk: z.enum(RISK_BANDS).optional(),
   idPrefix: z.string().min(1).max(128).optional().describe('accounts whose id starts with this (search)'),
+  traderId: z.string().min(1).max(256).optional().describe("staff only: one trader's accounts, of any status unless `status` is given"),
 });
 type AccountListQuery = z.output<typeof AccountListQuery>;
 
@@ -149,7 +150,7 @@ export const accountRoutes = [
     method: 'GET',
     path: '/v1/accounts',
     summary:
-      "Accounts a page at a time: a trader's own, or the firm's of one status (active by default), filtered by program, phase, risk band or id prefix (a filtered page may hold fewer than limit: follow the cursor)",
+      "Accounts a page at a time: a trader's own, one trader's (staff), or the firm's of one status (active by default), filtered by program, phase, risk band or id prefix (a filtered page may hold fewer than limit: follow the cursor)",
     tag: 'Accounts',
     access: ACCOUNT_READERS,
     query: AccountListQuery,
@@ -157,7 +158,11 @@ export const accountRoutes = [
     handle: async ({ query, caller }, { accounts }) =>
       pageAnswer(
         query,
-        (page) => (seesOnlyOwn(caller!) ? accounts.listByTrader(caller!.subject, page) : accounts.listByStatus(query.status ?? 'active', page)),
+        (page) => {
+          // A trader's own accounts whatever they ask for; staff name a trader, or list by status.
+          const trader = seesOnlyOwn(caller!) ? caller!.subject : query.traderId;
+          return trader !== undefined ? accounts.listByTrader(trader, page) : accounts.listByStatus(query.status ?? 'active', page);
+        },
         async (ids) => {
           const stored = await accounts.load(ids);
           return ids.flatMap((id) => {
