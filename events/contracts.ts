@@ -7,6 +7,7 @@ import { BalanceEvent, ClockEvent, DayCloseEvent, DealEvent, OrderEvent, Overrid
 import { NewsCalendar } from '../shared/domain/news.js';
 import { Program } from '../shared/domain/program.js';
 import { DomainEvent } from '../shared/stream/domain-events.js';
+import { GenericPaymentSucceeded, StripeCheckoutCompleted } from '../shared/workflows/orders.js';
 
 export interface Contract {
   readonly file: string;
@@ -31,6 +32,12 @@ export const contracts: readonly Contract[] = [
   { file: 'program.schema.json', title: 'Propdesk challenge program', schema: Program },
   { file: 'news-calendar.schema.json', title: 'Propdesk news calendar', schema: NewsCalendar },
   { file: 'domain-event.schema.json', title: "Propdesk domain event, published on the firm's bus (detail of source propdesk.evaluator)", schema: DomainEvent },
+  {
+    file: 'payment-succeeded.schema.json',
+    title: 'A payment processor\'s PaymentSucceeded event on the firm\'s bus (source propdesk.processor.<name>): starts the purchase workflow',
+    schema: GenericPaymentSucceeded,
+  },
+  { file: 'stripe-checkout-session-completed.schema.json', title: "Stripe's checkout.session.completed as its EventBridge partner source delivers it (the fields Propdesk reads)", schema: StripeCheckoutCompleted },
 ];
 
 /** The JSON Schema of what a producer sends (io: 'input': defaults optional, times as strings). */
