@@ -6,9 +6,10 @@
  * parts, which read back in order like any other chunks.
  */
 import { constants, gunzipSync, gzipSync } from 'node:zlib';
-import { BatchWriteItemCommand, QueryCommand, type AttributeValue, type BatchWriteItemCommandOutput, type DynamoDBClient, type QueryCommandOutput, type WriteRequest } from '@aws-sdk/client-dynamodb';
+import { QueryCommand, type AttributeValue, type DynamoDBClient, type QueryCommandOutput, type WriteRequest } from '@aws-sdk/client-dynamodb';
 import { eventOfJson, HistoryTooLongError, joinChunks, type AccountChunk, type AccountEventHistory, type AccountHistory, type ReadChunk } from '../../ports/account-history.js';
-import { backOff, MAX_ATTEMPTS, sleep, type Pause } from '../backoff.js';
+import { sleep, type Pause } from '../backoff.js';
+import { batchWrite } from './batch.js';
 import { EXPIRES_AT, keys } from './table.js';
 
 type Sender = Pick<DynamoDBClient, 'send'>;
@@ -17,9 +18,6 @@ type Sender = Pick<DynamoDBClient, 'send'>;
 export const MAX_CHUNK_GZIP_BYTES = 350_000;
 
 const HISTORY_PREFIX = 'HISTORY#';
-/** BatchWriteItem takes at most 25 items. */
-const BATCH_WRITE_LIMIT = 25;
-const BASE_BACKOFF_MS = 25;
 const NEWLINE = 0x0a;
 const SPACE = 0x20;
 const LINE_BREAK = Buffer.from([NEWLINE]);
@@ -78,15 +76,7 @@ export class DynamoDbAccountHistory implements AccountHistory {
         });
       }
     }
-    for (let from = 0; from < requests.length; from += BATCH_WRITE_LIMIT) {
-      let pending: WriteRequest[] = requests.slice(from, from + BATCH_WRITE_LIMIT);
-      for (let attempt = 1; pending.length > 0; attempt++) {
-        if (attempt > MAX_ATTEMPTS) throw new Error(`DynamoDB left history chunks unprocessed after ${MAX_ATTEMPTS} attempts`);
-        await backOff(attempt, BASE_BACKOFF_MS, this.pause);
-        const output: BatchWriteItemCommandOutput = await this.db.send(new BatchWriteItemCommand({ RequestItems: { [this.tableName]: pending } }));
-        pending = output.UnprocessedItems?.[this.tableName] ?? [];
-      }
-    }
+    await batchWrite(this.db, this.tableName, requests, 'history chunks', this.pause);
   }
 
   async read(accountId: string, maxEvents: number): Promise<AccountEventHistory | null> {

@@ -5,12 +5,10 @@
  * saved. Records (trades, days, verdicts) are items of their own under the account's partition.
  */
 import {
-  BatchWriteItemCommand,
   PutItemCommand,
   QueryCommand,
   UpdateItemCommand,
   type AttributeValue,
-  type BatchWriteItemCommandOutput,
   type DynamoDBClient,
   type QueryCommandInput,
   type QueryCommandOutput,
@@ -21,15 +19,12 @@ import { recordKindOf, type AccountReader, type RecordKind } from '../../ports/a
 import type { AccountListing, AccountStore, SaveOutcome, StoredAccount } from '../../ports/account-store.js';
 import type { Page, PageRequest } from '../../ports/page.js';
 import type { DomainEvent } from '../../stream/domain-events.js';
-import { batchGet } from './batch-get.js';
+import { batchGet, batchWrite } from './batch.js';
 import { pageFrom, startAfter } from './cursor.js';
 import { queueEntry } from './risk-queue.js';
+import { sleep, type Pause } from '../backoff.js';
 import { keys, LISTING_INDEX, LISTING_KEY, LISTING_SORT_KEY, listings, PARTITION_KEY } from './table.js';
-import { backOff, MAX_ATTEMPTS, sleep, type Pause } from '../backoff.js';
 
-/** BatchWriteItem takes at most 25 items. */
-const BATCH_WRITE_LIMIT = 25;
-const BASE_BACKOFF_MS = 25;
 
 type Sender = Pick<DynamoDBClient, 'send'>;
 
@@ -123,14 +118,7 @@ export class DynamoDbAccountStore implements AccountStore, AccountReader {
     }
     // A verdict joins the risk queue once: written again (a redelivered outbox), it keeps the desk's handling.
     await Promise.all(verdicts.map((item) => this.putIfAbsent(item)));
-    for (let from = 0; from < requests.length; from += BATCH_WRITE_LIMIT) {
-      let pending: WriteRequest[] = requests.slice(from, from + BATCH_WRITE_LIMIT);
-      for (let attempt = 1; pending.length > 0; attempt++) {
-        await this.backOff(attempt, 'records');
-        const output: BatchWriteItemCommandOutput = await this.db.send(new BatchWriteItemCommand({ RequestItems: { [this.tableName]: pending } }));
-        pending = output.UnprocessedItems?.[this.tableName] ?? [];
-      }
-    }
+    await batchWrite(this.db, this.tableName, requests, 'records', this.pause);
   }
 
   private async putIfAbsent(item: Record<string, AttributeValue>): Promise<void> {
@@ -214,10 +202,5 @@ export class DynamoDbAccountStore implements AccountStore, AccountReader {
 
   private query(input: Omit<QueryCommandInput, 'TableName'>): Promise<QueryCommandOutput> {
     return this.db.send(new QueryCommand({ TableName: this.tableName, ...input }));
-  }
-
-  private async backOff(attempt: number, what: string): Promise<void> {
-    if (attempt > MAX_ATTEMPTS) throw new Error(`DynamoDB left ${what} unprocessed after ${MAX_ATTEMPTS} attempts`);
-    await backOff(attempt, BASE_BACKOFF_MS, this.pause);
   }
 }

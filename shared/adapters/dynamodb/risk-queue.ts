@@ -9,7 +9,7 @@ import type { Page, PageRequest } from '../../ports/page.js';
 import { QUEUE_MOVES, type MoveOutcome, type QueueItem, type QueueMove, type QueueState, type RiskQueue } from '../../ports/risk-queue.js';
 import type { DomainEvent } from '../../stream/domain-events.js';
 import { sleep, type Pause } from '../backoff.js';
-import { batchGet } from './batch-get.js';
+import { batchGet } from './batch.js';
 import { pageFrom, startAfter } from './cursor.js';
 import { LISTING_INDEX, LISTING_KEY, LISTING_SORT_KEY, listings } from './table.js';
 
