@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { dayLabel } from '../../domain/calendar.js';
 import { phaseOf } from '../../domain/compile.js';
 import type { ObjectiveStatus } from '../../domain/effects.js';
+import { BPS, reachesShare } from '../../domain/money.js';
 import type { AccountState } from '../../domain/state.js';
 import { RECORD_KINDS, type RecordKind } from '../../ports/account-reader.js';
 import { DomainEvent } from '../../stream/domain-events.js';
@@ -41,24 +42,36 @@ const AccountSummary = z.object({
 });
 type AccountSummary = z.output<typeof AccountSummary>;
 
-/**
- * The share of a loss allowance used, in bps: from the reference the floor was set against (the day's
- * start for the daily floor; the high-water mark, or the initial balance, for the maximum) down to it.
- */
-function usedBps(reference: number, floor: number | null, equity: number): number {
-  if (floor === null) return 0;
-  const allowance = reference - floor;
-  return allowance <= 0 ? 10_000 : Math.floor(((reference - equity) * 10_000) / allowance);
+/** A loss allowance: from the reference its floor was set against down to the floor. */
+interface Allowance {
+  readonly used: number;
+  readonly limit: number;
+}
+
+/** The day's start for the daily floor; the high-water mark, or the initial balance, for the maximum. */
+function allowancesOf(state: AccountState): Allowance[] {
+  const allowances: Allowance[] = [];
+  const add = (reference: number, floor: number | null) => {
+    if (floor !== null) allowances.push({ used: reference - state.equity, limit: reference - floor });
+  };
+  add(Math.max(state.dayStartBalance, state.dayStartEquity), state.dailyFloor);
+  add(Math.max(state.highWater, state.initialBalance), state.maxLossFloor);
+  return allowances;
 }
 
 /** The bands follow the warnings most firms send, at half and four fifths of a limit. */
+const RISK_LEVELS: readonly (readonly [RiskBand, number])[] = [
+  ['breached', BPS],
+  ['high', 8_000],
+  ['medium', 5_000],
+];
+
 function riskOf(state: AccountState): RiskBand {
   if (state.status === 'failed') return 'breached';
-  const used = Math.max(
-    usedBps(Math.max(state.dayStartBalance, state.dayStartEquity), state.dailyFloor, state.equity),
-    usedBps(Math.max(state.highWater, state.initialBalance), state.maxLossFloor, state.equity),
-  );
-  return used >= 10_000 ? 'breached' : used >= 8_000 ? 'high' : used >= 5_000 ? 'medium' : 'low';
+  const allowances = allowancesOf(state);
+  // The same share test the rules warn with; an allowance already gone counts as breached.
+  const reached = (levelBps: number) => allowances.some(({ used, limit }) => limit <= 0 || reachesShare(used, limit, levelBps));
+  return RISK_LEVELS.find(([, levelBps]) => reached(levelBps))?.[0] ?? 'low';
 }
 
 function headroomOf(state: AccountState): number | null {
