@@ -73,7 +73,7 @@ export class HistoryTooLongError extends RangeError {
 }
 
 /** The event's seq, if it has one: clock and override events carry none. */
-export const seqOf = (event: TradeEvent): number | undefined => (isBridgeEvent(event) ? event.seq : undefined);
+const seqOf = (event: TradeEvent): number | undefined => (isBridgeEvent(event) ? event.seq : undefined);
 
 /** One stored event's JSON as a canonical event; a history holds only events the evaluator decoded. */
 export const eventOfJson = (json: string): TradeEvent => TradeEvent.parse(JSON.parse(json));

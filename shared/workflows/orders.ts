@@ -12,10 +12,10 @@
 import { z } from 'zod';
 import { pathOf } from '../parsing.js';
 
-export const STRIPE_SOURCE_PREFIX = 'aws.partner/stripe.com/';
-export const STRIPE_DETAIL_TYPE = 'checkout.session.completed';
-export const PROCESSOR_SOURCE_PREFIX = 'propdesk.processor.';
-export const PAYMENT_SUCCEEDED = 'PaymentSucceeded';
+const STRIPE_SOURCE_PREFIX = 'aws.partner/stripe.com/';
+const STRIPE_DETAIL_TYPE = 'checkout.session.completed';
+const PROCESSOR_SOURCE_PREFIX = 'propdesk.processor.';
+const PAYMENT_SUCCEEDED = 'PaymentSucceeded';
 
 const NOT_PAID = 'the session is not paid';
 const PROGRAM_ID_MISSING = 'metadata.programId names the program bought';

@@ -34,7 +34,7 @@ function lines(records: readonly string[]): Buffer {
   return Buffer.concat(parts);
 }
 
-export interface EncodedPart {
+interface EncodedPart {
   readonly gzipped: Uint8Array;
   readonly events: number;
 }
