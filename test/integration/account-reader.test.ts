@@ -1,10 +1,10 @@
-import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDbAccountStore } from '../../shared/adapters/dynamodb/account-store.js';
 import { openAccount } from '../../shared/domain/state.js';
 import { InvalidCursorError } from '../../shared/ports/page.js';
 import { getPreset } from '../../shared/presets/index.js';
 import type { DomainEvent } from '../../shared/stream/domain-events.js';
+import { domainEventSample } from '../support/domain-events.js';
 import { startDynamo, type LocalDynamo } from '../support/dynalite.js';
 
 const program = getPreset('two-step-static')!;
@@ -56,8 +56,7 @@ describe('DynamoDbAccountStore as the API reads it, on dynalite', () => {
   });
 
   it("reads an account's records by kind, newest first, as the evaluator wrote them", async () => {
-    const sample = (type: string, time: string, id: string): DomainEvent =>
-      ({ ...(JSON.parse(readFileSync(new URL(`../../events/samples/domain/${type}.json`, import.meta.url), 'utf8')) as DomainEvent), accountId: 'a-1', time, id }) as DomainEvent;
+    const sample = (type: DomainEvent['type'], time: string, id: string) => domainEventSample(type, 'a-1', time, id);
     const trades = ['10', '11', '12'].map((hour, index) => {
       const event = sample('TradeClosed', `2026-03-02T${hour}:00:00.000Z`, `t${index}`) as Extract<DomainEvent, { type: 'TradeClosed' }>;
       return { ...event, closedAt: event.time };

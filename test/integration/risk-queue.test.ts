@@ -7,12 +7,13 @@ import { tableDefinition } from '../../shared/adapters/dynamodb/table.js';
 import { InvalidCursorError } from '../../shared/ports/page.js';
 import type { QueueItem, QueueMove, QueueState, RiskQueue } from '../../shared/ports/risk-queue.js';
 import type { DomainEvent } from '../../shared/stream/domain-events.js';
+import { domainEventSample } from '../support/domain-events.js';
 import { startDynamo, type LocalDynamo } from '../support/dynalite.js';
 import { MemoryRiskQueue } from '../support/risk-queue.js';
 
-const sample = (type: string, accountId: string, time: string, id: string): DomainEvent => {
-  const event = { ...(JSON.parse(readFileSync(new URL(`../../events/samples/domain/${type}.json`, import.meta.url), 'utf8')) as DomainEvent), accountId, time, id };
-  return (event.type === 'TradeClosed' ? { ...event, closedAt: time } : event) as DomainEvent;
+const sample = (type: DomainEvent['type'], accountId: string, time: string, id: string): DomainEvent => {
+  const event = domainEventSample(type, accountId, time, id);
+  return event.type === 'TradeClosed' ? { ...event, closedAt: time } : event;
 };
 
 /** A queue with nothing in it, and how verdicts (and other records) reach it. */

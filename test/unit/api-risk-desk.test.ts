@@ -2,7 +2,6 @@
  * The risk desk's routes and what they write: overrides on the trade stream, the queue's moves, the audit
  * log, the program dry-run over stored histories, and the account views (objectives, risk, series).
  */
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ApiRouter, type ApiRequest } from '../../shared/api/router.js';
 import { API_ROUTES, type ApiDeps } from '../../shared/api/routes.js';
@@ -13,6 +12,7 @@ import { openAccount } from '../../shared/domain/state.js';
 import type { AuditEntry } from '../../shared/ports/audit-log.js';
 import { getPreset } from '../../shared/presets/index.js';
 import type { DomainEvent } from '../../shared/stream/domain-events.js';
+import { domainEventSample } from '../support/domain-events.js';
 import { memoryApiDeps, MemoryTradeStream } from '../support/api-deps.js';
 import { MemoryAccountHistory } from '../support/account-history.js';
 import { MemoryAccountReader } from '../support/account-reader.js';
@@ -32,8 +32,6 @@ const tighter: Program = {
 const OPENED = Date.parse('2026-03-02T08:00:00Z');
 const DECIDED = Date.parse('2026-03-04T09:30:00Z');
 
-const sample = (type: string, accountId: string, time: string, id: string): DomainEvent =>
-  ({ ...(JSON.parse(readFileSync(new URL(`../../events/samples/domain/${type}.json`, import.meta.url), 'utf8')) as DomainEvent), accountId, time, id }) as DomainEvent;
 
 interface Desk {
   readonly router: ApiRouter<ApiDeps>;
@@ -55,8 +53,8 @@ function desk(deps: Partial<ApiDeps> = {}): Desk {
       { ...openAccount(tighter, { tenant: 'acme', accountId: 'other-3', traderId: 'ben', openedAt: OPENED }), equity: 9_900_000 },
     ],
     [
-      { ...sample('DayClosed', 'acc-1', '2026-03-02T23:00:00.000Z', 'd1'), day: '2026-03-02' } as DomainEvent,
-      { ...sample('DayClosed', 'acc-1', '2026-03-03T23:00:00.000Z', 'd2'), day: '2026-03-03' } as DomainEvent,
+      { ...domainEventSample('DayClosed', 'acc-1', '2026-03-02T23:00:00.000Z', 'd1'), day: '2026-03-02' } as DomainEvent,
+      { ...domainEventSample('DayClosed', 'acc-1', '2026-03-03T23:00:00.000Z', 'd2'), day: '2026-03-03' } as DomainEvent,
     ],
   );
   const all = { tradeStream: stream, audit, riskQueue, history, accounts, programs: new MemoryProgramStore([current, tighter]), ...deps };
@@ -169,7 +167,7 @@ describe('overrides', () => {
 });
 
 describe('the risk queue', () => {
-  const verdicts = [sample('WarningRaised', 'acc-1', '2026-03-03T10:00:00.000Z', 'w1'), sample('ViolationRecorded', 'acc-2', '2026-03-03T11:00:00.000Z', 'v1')];
+  const verdicts = [domainEventSample('WarningRaised', 'acc-1', '2026-03-03T10:00:00.000Z', 'w1'), domainEventSample('ViolationRecorded', 'acc-2', '2026-03-03T11:00:00.000Z', 'v1')];
   const itemIds = async (router: ApiRouter<ApiDeps>, state = 'open') =>
     (json(await router.answer(call('GET', '/v1/risk/queue', { query: { state } }))).items as Array<{ itemId: string; verdict: DomainEvent }>).map((item) => [item.verdict.id, item.itemId] as const);
 

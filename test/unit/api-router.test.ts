@@ -4,10 +4,10 @@ import { describe, expect, it } from 'vitest';
 import { ApiRouter, type ApiRequest } from '../../shared/api/router.js';
 import { API_ROUTES, type ApiDeps, describeApi } from '../../shared/api/routes.js';
 import { ROLES, type Role } from '../../shared/auth/roles.js';
-import { readFileSync } from 'node:fs';
 import { openAccount } from '../../shared/domain/state.js';
 import type { DomainEvent } from '../../shared/stream/domain-events.js';
 import { getPreset } from '../../shared/presets/index.js';
+import { domainEventSample } from '../support/domain-events.js';
 import { MemoryIdempotencyStore } from '../support/idempotency-store.js';
 import { memoryApiDeps } from '../support/api-deps.js';
 import { MemoryAccountReader } from '../support/account-reader.js';
@@ -17,20 +17,17 @@ import { MemoryRiskQueue } from '../support/risk-queue.js';
 const stored = getPreset('two-step-static')!;
 const opened = Date.parse('2026-03-02T08:00:00Z');
 /** The test caller `user-1` owns one account; `user-2` owns the other. */
-/** A sample domain event of `type` (events/samples/domain/) on `accountId`, at `time`. */
-const sample = (type: string, accountId: string, time: string, id: string): DomainEvent =>
-  ({ ...(JSON.parse(readFileSync(new URL(`../../events/samples/domain/${type}.json`, import.meta.url), 'utf8')) as DomainEvent), accountId, time, id }) as DomainEvent;
 const accounts = new MemoryAccountReader(
   [
     openAccount(stored, { tenant: 'acme', accountId: 'acc-own', traderId: 'user-1', openedAt: opened }),
     openAccount(stored, { tenant: 'acme', accountId: 'acc-other', traderId: 'user-2', openedAt: opened }),
   ],
   [
-    sample('TradeClosed', 'acc-own', '2026-03-02T10:00:00.000Z', 't1'),
-    sample('TradeClosed', 'acc-own', '2026-03-02T11:00:00.000Z', 't2'),
-    sample('TradeClosed', 'acc-own', '2026-03-02T12:00:00.000Z', 't3'),
-    sample('WarningRaised', 'acc-own', '2026-03-02T12:30:00.000Z', 'w1'),
-    sample('TradeClosed', 'acc-other', '2026-03-02T10:00:00.000Z', 'x1'),
+    domainEventSample('TradeClosed', 'acc-own', '2026-03-02T10:00:00.000Z', 't1'),
+    domainEventSample('TradeClosed', 'acc-own', '2026-03-02T11:00:00.000Z', 't2'),
+    domainEventSample('TradeClosed', 'acc-own', '2026-03-02T12:00:00.000Z', 't3'),
+    domainEventSample('WarningRaised', 'acc-own', '2026-03-02T12:30:00.000Z', 'w1'),
+    domainEventSample('TradeClosed', 'acc-other', '2026-03-02T10:00:00.000Z', 'x1'),
   ],
 );
 
@@ -71,7 +68,7 @@ let requests = 100;
 /** An open risk-queue item, new for each request that reads or moves one. */
 async function openItem(): Promise<string> {
   requests += 1;
-  riskQueue.record([sample('WarningRaised', 'acc-own', `2026-03-03T10:${String(requests % 60).padStart(2, '0')}:00.000Z`, `q${requests}`)]);
+  riskQueue.record([domainEventSample('WarningRaised', 'acc-own', `2026-03-03T10:${String(requests % 60).padStart(2, '0')}:00.000Z`, `q${requests}`)]);
   const { items } = await riskQueue.list('open', { limit: 100 });
   return items.find((item) => item.verdict.id === `q${requests}`)!.itemId;
 }
