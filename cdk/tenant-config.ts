@@ -103,6 +103,19 @@ export const PaymentProcessorsSchema = z
   .strict()
   .describe("Payment processors whose events reach the firm's bus");
 
+export const WorkflowsSchema = z
+  .object({
+    credentialsSender: z.email().describe('The address trading credentials are mailed from: SES must have it (or its domain) verified, and out of the SES sandbox'),
+    bridgeAnswerSeconds: z
+      .int()
+      .min(1)
+      .max(86_400)
+      .default(900)
+      .describe('How long provisioning waits for the trading-platform bridge to create a login before the order fails'),
+  })
+  .strict()
+  .describe('The purchase, KYC and payout workflows');
+
 /** An API stage's throttle: steady requests per second and the burst above it, with the API's defaults. */
 const throttle = (api: string, defaults: { rateLimit: number; burstLimit: number }) =>
   z
@@ -131,6 +144,7 @@ export const TenantConfigSchema = z
     api: throttle('the staff and trader API', { rateLimit: 200, burstLimit: 400 }),
     identity: IdentitySchema.default({ provider: 'cognito', threatProtection: false }),
     paymentProcessors: PaymentProcessorsSchema.prefault({}),
+    workflows: WorkflowsSchema,
     alarms: AlarmsSchema.prefault({}),
     logRetentionDays: z
       .literal([...LOG_RETENTION_DAYS])
@@ -153,6 +167,7 @@ export type EvaluatorBatching = z.output<typeof EvaluatorBatchingSchema>;
 export type AlarmSettings = z.output<typeof AlarmsSchema>;
 export type IdentitySettings = z.output<typeof IdentitySchema>;
 export type PaymentProcessorSettings = z.output<typeof PaymentProcessorsSchema>;
+export type WorkflowSettings = z.output<typeof WorkflowsSchema>;
 
 /** Validates a tenant's settings; the error names the source and every field at fault. */
 export function parseTenantConfig(input: unknown, source: string): TenantConfig {

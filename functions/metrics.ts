@@ -9,4 +9,5 @@ export const METRICS = {
   evaluator: ['RecordsEvaluated', 'RecordsQuarantined', 'AccountsSaved', 'AccountsRetried', 'EventsPublished'],
   ingest: ['EventsAccepted', 'RequestsRejected', 'RequestsFailed'],
   rollover: ['ClockEventsPut'],
+  callbacks: ['AnswersResumed', 'AnswersLate', 'AnswersInvalid'],
 } as const;

@@ -70,7 +70,7 @@ const STREAM_RETENTION = Duration.hours(24);
 /** SQS's maximum: a consumer (a bridge, an operator) that is down for days must not lose messages. */
 const QUEUE_RETENTION = Duration.days(14);
 
-const handlerEntry = (name: string) => fileURLToPath(new URL(`../../functions/${name}/handler.ts`, import.meta.url));
+export const handlerEntry = (name: string) => fileURLToPath(new URL(`../../functions/${name}/handler.ts`, import.meta.url));
 
 export class TradePipeline extends Construct {
   /** Encrypts the trade stream and the table: one customer-managed key per firm, so each firm's data has
@@ -377,7 +377,7 @@ export function encryptedQueue(scope: Construct, id: string, deadLetterQueue?: Q
 }
 
 /** `<name>Queue` and its own `<name>DeadLetterQueue`. */
-function queueWithDeadLetterQueue(scope: Construct, name: string): [Queue, Queue] {
+export function queueWithDeadLetterQueue(scope: Construct, name: string): [Queue, Queue] {
   const deadLetterQueue = encryptedQueue(scope, `${name}DeadLetterQueue`);
   return [encryptedQueue(scope, `${name}Queue`, deadLetterQueue), deadLetterQueue];
 }

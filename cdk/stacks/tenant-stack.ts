@@ -7,6 +7,7 @@ import type { Construct } from 'constructs';
 import { ManagementApi } from '../constructs/management-api.js';
 import { Monitoring } from '../constructs/monitoring.js';
 import { ProcessorEvents } from '../constructs/processor-events.js';
+import { PurchaseWorkflow } from '../constructs/purchase-workflow.js';
 import { TradePipeline } from '../constructs/trade-pipeline.js';
 import type { TenantConfig } from '../tenant-config.js';
 
@@ -20,6 +21,7 @@ export class TenantStack extends Stack {
   readonly tradePipeline: TradePipeline;
   readonly managementApi: ManagementApi;
   readonly processorEvents: ProcessorEvents;
+  readonly purchaseWorkflow: PurchaseWorkflow;
   readonly monitoring: Monitoring;
 
   constructor(scope: Construct, id: string, props: TenantStackProps) {
@@ -53,6 +55,14 @@ export class TenantStack extends Stack {
       tradeStream: this.tradePipeline.tradeStream,
     });
     this.processorEvents = new ProcessorEvents(this, 'ProcessorEvents', { processors: config.paymentProcessors, firmBus: this.tradePipeline.eventBus });
+    this.purchaseWorkflow = new PurchaseWorkflow(this, 'PurchaseWorkflow', {
+      tenantId,
+      table: this.tradePipeline.table,
+      eventBus: this.tradePipeline.eventBus,
+      processors: config.paymentProcessors,
+      settings: config.workflows,
+      functions,
+    });
     const { emails: alarmEmails, ...thresholds } = config.alarms;
     this.monitoring = new Monitoring(this, 'Monitoring', {
       tenantId,
@@ -78,6 +88,10 @@ export class TenantStack extends Stack {
     }
     new CfnOutput(this, 'AccountOutcomesQueueUrl', { value: this.tradePipeline.accountOutcomesQueue.queueUrl });
     new CfnOutput(this, 'RiskAlertsQueueUrl', { value: this.tradePipeline.riskAlertsQueue.queueUrl });
+    new CfnOutput(this, 'BridgeCommandsQueueUrl', {
+      description: 'Bridges poll it for commands (TradingAccountRequested) and answer on the event bus',
+      value: this.purchaseWorkflow.bridgeCommandsQueue.queueUrl,
+    });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.monitoring.alarmTopic.topicArn });
   }
 }

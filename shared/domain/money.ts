@@ -24,3 +24,10 @@ export function percentOf(amount: number, bps: number): number {
 export function reachesShare(used: number, limit: number, levelBps: number): boolean {
   return used * BPS >= levelBps * limit;
 }
+
+/** Minor units shown to people: `moneyFormat('USD')(1234567)` is "$12,345.67" (the currency's own decimals). */
+export function moneyFormat(currency: string): (minor: number) => string {
+  const format = new Intl.NumberFormat('en-US', { style: 'currency', currency });
+  const scale = 10 ** (format.resolvedOptions().maximumFractionDigits ?? 2);
+  return (minor) => format.format(minor / scale);
+}

@@ -1,6 +1,13 @@
 /** The firm's event bus. publish() resolves once every event is accepted and throws otherwise. */
 import type { DomainEvent } from '../stream/domain-events.js';
 
-export interface EventPublisher {
-  publish(events: readonly DomainEvent[]): Promise<void>;
+/** What every event Propdesk publishes carries: the detail-type, a deterministic id and its time (ISO 8601). */
+export interface PublishedEvent {
+  readonly id: string;
+  readonly type: string;
+  readonly time: string;
+}
+
+export interface EventPublisher<E extends PublishedEvent = DomainEvent> {
+  publish(events: readonly E[]): Promise<void>;
 }

@@ -1,15 +1,10 @@
 /** A short human-readable account of a replay report: per account its outcome and the verdicts that matter. */
 import type { ObjectiveStatus } from '../domain/effects.js';
+import { moneyFormat } from '../domain/money.js';
 import type { AccountReport, ReplayReport, TimelineEntry } from './replay.js';
 
 /** Rules whose evidence compares equity (value) with a floor (threshold), both money. */
 const EQUITY_FLOOR_RULES: ReadonlySet<string> = new Set(['dailyLoss', 'maxLoss']);
-
-function moneyFormat(currency: string): (minor: number) => string {
-  const format = new Intl.NumberFormat('en-US', { style: 'currency', currency });
-  const scale = 10 ** (format.resolvedOptions().maximumFractionDigits ?? 2);
-  return (minor) => format.format(minor / scale);
-}
 
 export function summarize(report: ReplayReport, currency: string): string {
   const money = moneyFormat(currency);

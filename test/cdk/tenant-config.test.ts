@@ -19,6 +19,7 @@ const minimal: TenantConfigInput = {
   region: 'us-east-1',
   dayBoundaries: [{ zone: 'America/New_York', time: '17:00' }],
   stream: { mode: 'on-demand' },
+  workflows: { credentialsSender: 'accounts@acme.example' },
 };
 
 /** A directory holding the given tenant files, as `cdk/tenants/` would. */

@@ -62,8 +62,9 @@ describe('the demo tenant stack', () => {
 
   it('routes account outcomes and risk alerts from the firm bus to their queues', () => {
     const pipeline = stack.tradePipeline;
-    // And the payment processor's forwarding rule (test/cdk/processor-events.test.ts).
-    template.resourceCountIs('AWS::Events::Rule', 3);
+    // And the payment processor's forwarding rule (test/cdk/processor-events.test.ts) and the purchase
+    // workflow's five (test/cdk/purchase-workflow.test.ts).
+    template.resourceCountIs('AWS::Events::Rule', 8);
     template.hasResourceProperties('AWS::Events::Rule', {
       EventBusName: { Ref: id(pipeline.eventBus) },
       EventPattern: Match.objectEquals({ source: ['propdesk.evaluator'], 'detail-type': ['AccountFailed', 'PhasePassed'] }),
@@ -121,8 +122,8 @@ describe('the demo tenant stack', () => {
   it('encrypts every queue and gives the consumer-facing ones their own dead-letter queue', () => {
     const pipeline = stack.tradePipeline;
     const queues = template.findResources('AWS::SQS::Queue');
-    // The pipeline's eight and the payment processor's dead-letter queue.
-    expect(Object.keys(queues)).toHaveLength(9);
+    // The pipeline's eight, the payment processor's dead-letter queue and the purchase workflow's four.
+    expect(Object.keys(queues)).toHaveLength(13);
     for (const queue of Object.values(queues)) expect(queue.Properties).toMatchObject({ SqsManagedSseEnabled: true, MessageRetentionPeriod: 1_209_600 });
     for (const [queue, deadLetterQueue] of [
       [pipeline.quarantineQueue, pipeline.quarantineDeadLetterQueue],
@@ -136,8 +137,8 @@ describe('the demo tenant stack', () => {
   it('gives every function the shared defaults and the environment its handler reads', () => {
     const pipeline = stack.tradePipeline;
     const functions = template.findResources('AWS::Lambda::Function');
-    // The pipeline's three and the staff API's one.
-    expect(Object.keys(functions)).toHaveLength(4);
+    // The pipeline's three, the staff API's one and the purchase workflow's two.
+    expect(Object.keys(functions)).toHaveLength(6);
     for (const fn of Object.values(functions)) {
       expect(fn.Properties).toMatchObject({
         Runtime: 'nodejs22.x',
@@ -262,6 +263,7 @@ describe('tenant settings flow into the stack', () => {
     ingest: { rateLimit: 50, burstLimit: 100 },
     logRetentionDays: 90,
     features: { tracing: false },
+    workflows: { credentialsSender: 'accounts@acme-fx.example', bridgeAnswerSeconds: 120 },
   };
   const template = Template.fromStack(new TenantStack(appWithoutBundling(), 'Acme', { config: parseTenantConfig(acme, 'acme') }));
 
@@ -276,7 +278,7 @@ describe('tenant settings flow into the stack', () => {
   it('throttles ingest, keeps logs and traces as the firm chose', () => {
     template.hasResourceProperties('AWS::ApiGatewayV2::Stage', { DefaultRouteSettings: { ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 } });
     const functions = Object.values(template.findResources('AWS::Lambda::Function'));
-    expect(functions).toHaveLength(4);
+    expect(functions).toHaveLength(6);
     for (const fn of functions) {
       expect(fn.Properties.TracingConfig).toBeUndefined();
       expect(fn.Properties.Environment.Variables.POWERTOOLS_TRACE_ENABLED).toBe('false');

@@ -27,13 +27,22 @@ export class DynamoDbProgramStore implements ProgramStore {
   async get(programId: string, version: number): Promise<Program | null> {
     // Strongly consistent: an account opened right after its program is published must find it.
     const { Item } = await this.db.send(new GetItemCommand({ TableName: this.tableName, Key: keyOf(programId, version), ConsistentRead: true }));
-    const stored = Item?.['program']?.S;
-    if (stored === undefined) return null;
-    try {
-      return parseProgram(JSON.parse(stored));
-    } catch (error) {
-      throw new Error(`stored program ${programId} version ${version} is not a valid program: ${(error as Error).message}`);
-    }
+    return programOf(Item, `${programId} version ${version}`);
+  }
+
+  async latest(programId: string): Promise<Program | null> {
+    const { pk } = keyOf(programId, 0);
+    const { Items = [] } = await this.db.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': pk! },
+        ScanIndexForward: false,
+        Limit: 1,
+        ConsistentRead: true,
+      }),
+    );
+    return programOf(Items[0], `${programId} (latest version)`);
   }
 
   async put(program: Program): Promise<'stored' | 'exists'> {
@@ -79,6 +88,16 @@ export class DynamoDbProgramStore implements ProgramStore {
   }
 }
 
+function programOf(item: Record<string, AttributeValue> | undefined, what: string): Program | null {
+  const stored = item?.['program']?.S;
+  if (stored === undefined) return null;
+  try {
+    return parseProgram(JSON.parse(stored));
+  } catch (error) {
+    throw new Error(`stored program ${what} is not a valid program: ${(error as Error).message}`);
+  }
+}
+
 /**
  * Remembers every version found, forever: versions are immutable. An absent version is not
  * remembered, since it may be stored a moment later. Concurrent reads of one version share a request.
@@ -102,6 +121,11 @@ export class CachedProgramStore implements ProgramStore {
       () => this.found.delete(key),
     );
     return loading;
+  }
+
+  /** Not cached: a new version may be stored at any time. */
+  latest(programId: string): Promise<Program | null> {
+    return this.store.latest(programId);
   }
 
   put(program: Program): Promise<'stored' | 'exists'> {

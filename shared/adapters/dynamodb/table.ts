@@ -30,6 +30,14 @@ export const keys = {
   program: (programId: string, version: number) => ({ [PARTITION_KEY]: `PROGRAM#${programId}`, [SORT_KEY]: `VERSION#${String(version).padStart(6, '0')}` }),
   /** An account's records sort by kind, then time: a query on the prefix `TRADE#` lists its trades in order. */
   accountRecord: (accountId: string, sortKey: string) => ({ [PARTITION_KEY]: `ACCOUNT#${accountId}`, [SORT_KEY]: sortKey }),
+  /** A purchase (or automatic next phase), claimed once: `<processor>:<order id>` or `phase:<account>:<phase>`. */
+  order: (orderKey: string) => ({ [PARTITION_KEY]: `ORDER#${orderKey}`, [SORT_KEY]: 'ORDER' }),
+  /** Beside the trader's account links, which all sort under `ACCOUNT#`. */
+  traderProfile: (traderId: string) => ({ [PARTITION_KEY]: `TRADER#${traderId}`, [SORT_KEY]: 'PROFILE' }),
+  /** A waiting workflow task's token, by the id its answer will name. */
+  taskToken: (correlationId: string) => ({ [PARTITION_KEY]: `TASK#${correlationId}`, [SORT_KEY]: 'TOKEN' }),
+  /** A trading password between the bridge's answer and the credentials email (short TTL). */
+  credentials: (accountId: string) => ({ [PARTITION_KEY]: `ACCOUNT#${accountId}`, [SORT_KEY]: 'CREDENTIALS' }),
   newsCalendar: () => ({ [PARTITION_KEY]: 'CONFIG', [SORT_KEY]: 'NEWS_CALENDAR' }),
   quarantined: (arrivedAt: string, recordId: string) => ({ [PARTITION_KEY]: 'QUARANTINE', [SORT_KEY]: `${arrivedAt}#${recordId}` }),
   /** Per caller: two callers may choose the same key. */

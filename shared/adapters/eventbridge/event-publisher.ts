@@ -6,7 +6,7 @@
  * EventBridge keeps no order between entries, and a consumer deduplicates by the event's `id`.
  */
 import { PutEventsCommand, type EventBridgeClient, type PutEventsCommandOutput, type PutEventsRequestEntry, type PutEventsResultEntry } from '@aws-sdk/client-eventbridge';
-import type { EventPublisher } from '../../ports/event-publisher.js';
+import type { EventPublisher, PublishedEvent } from '../../ports/event-publisher.js';
 import { DOMAIN_EVENT_SOURCE, type DomainEvent } from '../../stream/domain-events.js';
 import { backOff, MAX_ATTEMPTS, sleep, type Pause } from '../backoff.js';
 import { chunksOf } from '../chunks.js';
@@ -21,7 +21,7 @@ const BASE_BACKOFF_MS = 50;
 type Sender = Pick<EventBridgeClient, 'send'>;
 
 interface Pending {
-  readonly event: DomainEvent;
+  readonly event: PublishedEvent;
   readonly entry: PutEventsRequestEntry;
   readonly bytes: number;
 }
@@ -45,22 +45,24 @@ function refusalOf(result: PutEventsResultEntry | undefined): string | null {
   return result?.ErrorMessage === undefined ? code : `${code}: ${result.ErrorMessage}`;
 }
 
-export class EventBridgePublisher implements EventPublisher {
+/** Publishes under one source: the evaluator's domain events by default, or a workflow's events. */
+export class EventBridgePublisher<E extends PublishedEvent = DomainEvent> implements EventPublisher<E> {
   constructor(
     private readonly eventBridge: Sender,
     private readonly busName: string,
     private readonly pause: Pause = sleep,
+    private readonly source: string = DOMAIN_EVENT_SOURCE,
   ) {}
 
-  async publish(events: readonly DomainEvent[]): Promise<void> {
+  async publish(events: readonly E[]): Promise<void> {
     const pending = events.map((event) => this.pendingOf(event));
     for (const call of chunksOf(pending, PUT_EVENTS_LIMIT, PUT_EVENTS_MAX_BYTES)) await this.putAll(call);
   }
 
-  private pendingOf(event: DomainEvent): Pending {
+  private pendingOf(event: PublishedEvent): Pending {
     const entry: PutEventsRequestEntry = {
       EventBusName: this.busName,
-      Source: DOMAIN_EVENT_SOURCE,
+      Source: this.source,
       DetailType: event.type,
       Detail: JSON.stringify(event),
       Time: new Date(event.time),
@@ -68,7 +70,7 @@ export class EventBridgePublisher implements EventPublisher {
     };
     const bytes = entrySize(entry);
     // Fails the same way on every attempt, so it is refused before anything is sent.
-    if (bytes > PUT_EVENTS_MAX_BYTES) throw new Error(`domain event ${event.id} is ${bytes} bytes as a PutEvents entry, over EventBridge's limit of 256 KB`);
+    if (bytes > PUT_EVENTS_MAX_BYTES) throw new Error(`event ${event.id} is ${bytes} bytes as a PutEvents entry, over EventBridge's limit of 256 KB`);
     return { event, entry, bytes };
   }
 
@@ -85,7 +87,7 @@ export class EventBridgePublisher implements EventPublisher {
       if (refused.length === 0) return;
       if (attempt === MAX_ATTEMPTS) {
         const named = refused.map(({ item, error }) => `${item.event.id} (${error})`).join(', ');
-        throw new Error(`EventBridge bus ${this.busName} refused ${refused.length} of ${call.length} domain events after ${MAX_ATTEMPTS} attempts: ${named}`);
+        throw new Error(`EventBridge bus ${this.busName} refused ${refused.length} of ${call.length} events after ${MAX_ATTEMPTS} attempts: ${named}`);
       }
       pending = refused.map(({ item }) => item);
     }

@@ -1,0 +1,193 @@
+/**
+ * Purchase to active account. A payment processor's event (Stripe's checkout.session.completed, or the generic
+ * PaymentSucceeded) or the evaluator's PhasePassed starts the Purchase state machine:
+ *
+ *   Claim order → (duplicate, or nothing to provision: end) → Request trading account (waits for the bridge's
+ *   answer, by task token, up to the tenant's bridgeAnswerSeconds) → Deliver credentials → Activate account
+ *
+ * A refused or unanswered request records the failure and fails the execution. The definition is JSONPath
+ * only: the local platform runs this same synthesized definition (local/state-machines.ts).
+ *
+ * Commands to bridges go to a queue the bridges poll; their answers come back as events on the firm's bus,
+ * where a rule hands them to the callbacks function, which resumes the waiting task.
+ */
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { type IEventBus, Match, Rule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction, SfnStateMachine, SqsQueue } from 'aws-cdk-lib/aws-events-targets';
+import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { EmailIdentity, Identity } from 'aws-cdk-lib/aws-ses';
+import type { Queue } from 'aws-cdk-lib/aws-sqs';
+import {
+  Choice,
+  Condition,
+  DefinitionBody,
+  Fail,
+  IntegrationPattern,
+  JsonPath,
+  LogLevel,
+  StateMachine,
+  StateMachineType,
+  Succeed,
+  TaskInput,
+  Timeout,
+} from 'aws-cdk-lib/aws-stepfunctions';
+import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { Construct } from 'constructs';
+import type { PurchaseStep } from '../../functions/purchase/handler.js';
+import { DOMAIN_EVENT_SOURCE } from '../../shared/stream/domain-events.js';
+import { BRIDGE_SOURCE_PREFIX, WORKFLOW_EVENT_SOURCE } from '../../shared/workflows/workflow-events.js';
+import type { PaymentProcessorSettings, WorkflowSettings } from '../tenant-config.js';
+import { acknowledge } from './nag.js';
+import { type FunctionSettings, PropdeskFunction } from './propdesk-function.js';
+import { handlerEntry, queueWithDeadLetterQueue } from './trade-pipeline.js';
+
+export interface PurchaseWorkflowProps {
+  readonly tenantId: string;
+  readonly table: ITable;
+  readonly eventBus: IEventBus;
+  readonly processors: PaymentProcessorSettings;
+  readonly settings: WorkflowSettings;
+  readonly functions: FunctionSettings;
+}
+
+/** The workflow's commands to bridges; the bridges poll the commands queue for them. */
+export const BRIDGE_COMMAND_DETAIL_TYPES: readonly string[] = ['TradingAccountRequested'];
+export const BRIDGE_ANSWER_DETAIL_TYPES: readonly string[] = ['TradingAccountCreated', 'TradingAccountRefused'];
+
+/** The Lambda errors a step raises that no retry can mend. */
+const PERMANENT_ERRORS = ['InvalidOrder', 'InvalidStepInput'];
+
+export class PurchaseWorkflow extends Construct {
+  readonly steps: PropdeskFunction;
+  readonly callbacks: PropdeskFunction;
+  readonly stateMachine: StateMachine;
+  readonly bridgeCommandsQueue: Queue;
+  readonly bridgeCommandsDeadLetterQueue: Queue;
+  /** Events the bus could not hand to the state machine or the callbacks function. */
+  readonly deliveryDeadLetterQueue: Queue;
+  readonly startRules: readonly Rule[];
+
+  constructor(scope: Construct, id: string, props: PurchaseWorkflowProps) {
+    super(scope, id);
+    const { tenantId, table, eventBus, settings } = props;
+    const functionDefaults = { tenantId, settings: props.functions };
+
+    const sender = new EmailIdentity(this, 'CredentialsSender', { identity: Identity.email(settings.credentialsSender) });
+    this.steps = new PropdeskFunction(this, 'Steps', {
+      ...functionDefaults,
+      serviceName: 'purchase',
+      entry: handlerEntry('purchase'),
+      description: `Propdesk ${tenantId}: the purchase workflow's steps`,
+      environment: { CREDENTIALS_SENDER: settings.credentialsSender },
+    })
+      .bindTable(table, 'readWrite', 'TABLE_NAME')
+      .bindBus(eventBus, 'EVENT_BUS_NAME');
+    sender.grantSendEmail(this.steps);
+
+    this.stateMachine = new StateMachine(this, 'StateMachine', {
+      stateMachineType: StateMachineType.STANDARD,
+      comment: 'A payment or a passed phase becomes an active account',
+      definitionBody: DefinitionBody.fromChainable(this.definition(settings)),
+      logs: {
+        destination: new LogGroup(this, 'StateMachineLogs', { retention: props.functions.logRetentionDays as RetentionDays, removalPolicy: RemovalPolicy.RETAIN }),
+        level: LogLevel.ALL,
+        // Inputs hold the trader's email and name; the execution history in Step Functions keeps them, logs need not.
+        includeExecutionData: false,
+      },
+      tracingEnabled: props.functions.tracing,
+    });
+    if (!props.functions.tracing) acknowledge(this.stateMachine, 'SF2', 'Tracing is off for this tenant (features.tracing false), as for every function');
+    acknowledge(this.stateMachine.role, 'IAM5[Resource::*]', 'Step Functions log delivery (logs:CreateLogDelivery and kin) and X-Ray support no resource-level permissions');
+    acknowledge(this.stateMachine.role, `IAM5[Resource::<${logicalIdOf(this.steps)}.Arn>:*]`, "CDK's LambdaInvoke grant covers the steps function's versions and aliases; it is this one function");
+
+    [this.bridgeCommandsQueue, this.bridgeCommandsDeadLetterQueue] = queueWithDeadLetterQueue(this, 'BridgeCommands');
+    const [deliveryDeadLetterQueue] = queueWithDeadLetterQueue(this, 'Delivery');
+    this.deliveryDeadLetterQueue = deliveryDeadLetterQueue;
+    new Rule(this, 'BridgeCommands', {
+      eventBus,
+      description: 'Commands for the trading-platform bridges',
+      eventPattern: { source: [WORKFLOW_EVENT_SOURCE], detailType: [...BRIDGE_COMMAND_DETAIL_TYPES] },
+      targets: [new SqsQueue(this.bridgeCommandsQueue, { deadLetterQueue: this.bridgeCommandsDeadLetterQueue })],
+    });
+
+    this.callbacks = new PropdeskFunction(this, 'Callbacks', {
+      ...functionDefaults,
+      serviceName: 'callbacks',
+      entry: handlerEntry('callbacks'),
+      description: `Propdesk ${tenantId}: resumes workflows with the bridges' answers`,
+    }).bindTable(table, 'readWrite', 'TABLE_NAME');
+    this.stateMachine.grantTaskResponse(this.callbacks);
+    new Rule(this, 'BridgeAnswers', {
+      eventBus,
+      description: "The bridges' answers to the workflows' commands",
+      eventPattern: { source: Match.prefix(BRIDGE_SOURCE_PREFIX), detailType: [...BRIDGE_ANSWER_DETAIL_TYPES] },
+      targets: [new LambdaFunction(this.callbacks, { deadLetterQueue: deliveryDeadLetterQueue, retryAttempts: 8 })],
+    });
+
+    const start = new SfnStateMachine(this.stateMachine, { deadLetterQueue: deliveryDeadLetterQueue, retryAttempts: 8 });
+    const { stripe } = props.processors;
+    this.startRules = [
+      new Rule(this, 'ProcessorPayments', {
+        eventBus,
+        description: 'A payment at a processor other than Stripe',
+        eventPattern: { source: Match.prefix('propdesk.processor.'), detailType: ['PaymentSucceeded'] },
+        targets: [start],
+      }),
+      ...(stripe === undefined
+        ? []
+        : [
+            new Rule(this, 'StripeCheckouts', {
+              eventBus,
+              description: 'A completed Stripe Checkout session (forwarded from the partner bus)',
+              eventPattern: { source: [stripe.partnerEventSource], detailType: ['checkout.session.completed'] },
+              targets: [start],
+            }),
+          ]),
+      new Rule(this, 'PhasesPassed', {
+        eventBus,
+        description: 'A passed phase: the next phase is provisioned',
+        eventPattern: { source: [DOMAIN_EVENT_SOURCE], detailType: ['PhasePassed'] },
+        targets: [start],
+      }),
+    ];
+  }
+
+  private definition(settings: WorkflowSettings) {
+    const step = (name: string, payload: Record<keyof PurchaseStep | string, unknown>, more: { resultPath?: string; outputPath?: string } = {}) => {
+      const task = new LambdaInvoke(this, name, { lambdaFunction: this.steps, payload: TaskInput.fromObject(payload), retryOnServiceExceptions: false, ...more });
+      task.addRetry({ errors: PERMANENT_ERRORS, maxAttempts: 0 });
+      task.addRetry({ errors: ['States.TaskFailed'], interval: Duration.seconds(2), maxAttempts: 5, backoffRate: 2 });
+      return task;
+    };
+    const provisioning = JsonPath.objectAt('$.provisioning');
+    const login = JsonPath.objectAt('$.login');
+
+    const claim = step('Claim order', { step: 'claimOrder', event: JsonPath.entirePayload, executionId: JsonPath.stringAt('$$.Execution.Id') }, { outputPath: '$.Payload' });
+    const request = new LambdaInvoke(this, 'Request trading account', {
+      lambdaFunction: this.steps,
+      integrationPattern: IntegrationPattern.WAIT_FOR_TASK_TOKEN,
+      payload: TaskInput.fromObject({ step: 'requestTradingAccount', provisioning, taskToken: JsonPath.taskToken, waitSeconds: settings.bridgeAnswerSeconds }),
+      taskTimeout: Timeout.duration(Duration.seconds(settings.bridgeAnswerSeconds)),
+      resultPath: '$.login',
+      retryOnServiceExceptions: false,
+    });
+    // The bridge's refusal and the wait running out are answers, not glitches: never asked again.
+    request.addRetry({ errors: ['BridgeRefused', 'States.Timeout', ...PERMANENT_ERRORS], maxAttempts: 0 });
+    request.addRetry({ errors: ['States.TaskFailed'], interval: Duration.seconds(2), maxAttempts: 5, backoffRate: 2 });
+    const deliver = step('Deliver credentials', { step: 'deliverCredentials', provisioning, login }, { resultPath: JsonPath.DISCARD });
+    const activate = step('Activate account', { step: 'activateAccount', provisioning, login }, { resultPath: '$.activation' });
+    const recordFailure = step('Record failure', { step: 'recordFailure', provisioning, failure: JsonPath.objectAt('$.failure') }, { resultPath: JsonPath.DISCARD });
+    request.addCatch(recordFailure, { errors: ['States.ALL'], resultPath: '$.failure' });
+    recordFailure.next(new Fail(this, 'Provisioning failed', { error: 'ProvisioningFailed', cause: 'the trading account was not created: see the order and the ProvisioningFailed event' }));
+
+    return claim.next(
+      new Choice(this, 'Claimed?')
+        .when(Condition.stringEquals('$.outcome', 'duplicate'), new Succeed(this, 'Already claimed', { comment: 'another execution provisions this order' }))
+        .when(Condition.stringEquals('$.outcome', 'nothingToProvision'), new Succeed(this, 'Nothing to provision'))
+        .otherwise(request.next(deliver).next(activate).next(new Succeed(this, 'Account active'))),
+    );
+  }
+}
+
+const logicalIdOf = (fn: PropdeskFunction) => fn.stack.getLogicalId(fn.node.defaultChild as never);

@@ -1,0 +1,33 @@
+/** CredentialVault on the tenant table (encrypted with the firm's key), each password expiring by TTL if never mailed. */
+import { DeleteItemCommand, GetItemCommand, PutItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { CredentialVault, TradingCredentials } from '../../ports/credentials.js';
+import { EXPIRES_AT, keys } from './table.js';
+
+type Sender = Pick<DynamoDBClient, 'send'>;
+
+export class DynamoDbCredentialVault implements CredentialVault {
+  constructor(
+    private readonly db: Sender,
+    private readonly tableName: string,
+  ) {}
+
+  private key(accountId: string) {
+    const { pk, sk } = keys.credentials(accountId);
+    return { pk: { S: pk }, sk: { S: sk } };
+  }
+
+  async stash(accountId: string, credentials: TradingCredentials, expiresAt: number): Promise<void> {
+    await this.db.send(
+      new PutItemCommand({ TableName: this.tableName, Item: { ...this.key(accountId), credentials: { S: JSON.stringify(credentials) }, [EXPIRES_AT]: { N: String(Math.ceil(expiresAt / 1000)) } } }),
+    );
+  }
+
+  async read(accountId: string): Promise<TradingCredentials | undefined> {
+    const { Item } = await this.db.send(new GetItemCommand({ TableName: this.tableName, Key: this.key(accountId), ConsistentRead: true }));
+    return Item?.['credentials']?.S === undefined ? undefined : (JSON.parse(Item['credentials'].S) as TradingCredentials);
+  }
+
+  async discard(accountId: string): Promise<void> {
+    await this.db.send(new DeleteItemCommand({ TableName: this.tableName, Key: this.key(accountId) }));
+  }
+}

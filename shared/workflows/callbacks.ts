@@ -1,0 +1,47 @@
+/**
+ * Answers from the outside world, matched to the workflow task waiting for them. A trading-platform bridge
+ * answers TradingAccountRequested with TradingAccountCreated or TradingAccountRefused, naming the request;
+ * the task token parked under that request id is taken and the task resumed (or failed with
+ * `BridgeRefused`). The password in a TradingAccountCreated goes to the vault, never into the workflow's
+ * execution history.
+ */
+import { pathOf } from '../parsing.js';
+import type { CredentialVault } from '../ports/credentials.js';
+import type { TaskCallbacks, TaskTokenStore } from '../ports/task-tokens.js';
+import { CREDENTIALS_RETENTION_MS, type PlatformLogin } from './purchase.js';
+import { BridgeAnswer } from './workflow-events.js';
+
+export interface CallbackPorts {
+  readonly tokens: TaskTokenStore;
+  readonly callbacks: TaskCallbacks;
+  readonly vault: CredentialVault;
+  readonly now: () => number;
+}
+
+export type CallbackOutcome =
+  | { readonly outcome: 'resumed' | 'refused'; readonly requestId: string }
+  /** Nobody waits: answered already, or the task timed out (the workflow has failed the order). */
+  | { readonly outcome: 'late'; readonly requestId: string }
+  | { readonly outcome: 'invalid'; readonly problems: readonly string[] };
+
+export class BridgeCallbacks {
+  constructor(private readonly ports: CallbackPorts) {}
+
+  /** `event` is the EventBridge event as delivered; its detail is the answer, its detail-type the answer's type. */
+  async answer(event: { readonly 'detail-type'?: unknown; readonly detail?: unknown }): Promise<CallbackOutcome> {
+    const parsed = BridgeAnswer.safeParse({ ...(event.detail as object), type: event['detail-type'] });
+    if (!parsed.success) return { outcome: 'invalid', problems: parsed.error.issues.map((issue) => `detail.${pathOf(issue.path)}: ${issue.message}`) };
+    const answer = parsed.data;
+    const token = await this.ports.tokens.take(answer.requestId);
+    if (token === undefined) return { outcome: 'late', requestId: answer.requestId };
+    if (answer.type === 'TradingAccountRefused') {
+      const waiting = await this.ports.callbacks.fail(token, 'BridgeRefused', answer.reason);
+      return { outcome: waiting ? 'refused' : 'late', requestId: answer.requestId };
+    }
+    const { platform, login, server, password } = answer;
+    await this.ports.vault.stash(answer.accountId, { platform, login, server, password }, this.ports.now() + CREDENTIALS_RETENTION_MS);
+    const output: PlatformLogin = { platform, login, server };
+    const waiting = await this.ports.callbacks.succeed(token, output);
+    return { outcome: waiting ? 'resumed' : 'late', requestId: answer.requestId };
+  }
+}

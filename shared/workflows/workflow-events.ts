@@ -1,0 +1,100 @@
+/**
+ * The events of the workflows on the firm's bus. Propdesk publishes commands and outcomes under source
+ * `propdesk.workflows`; trading-platform bridges answer commands under `propdesk.bridge.<name>`. The zod
+ * schemas here are the contract's single source; events/schemas/workflows/ holds their JSON Schema export.
+ *
+ * A command carries a `requestId`; the bridge's answer names it, and that is how the waiting workflow is
+ * found (the task token never leaves Propdesk). Answering a request twice is harmless: the second answer
+ * finds nobody waiting.
+ */
+import { z } from 'zod';
+
+export const WORKFLOW_EVENT_SOURCE = 'propdesk.workflows';
+export const BRIDGE_SOURCE_PREFIX = 'propdesk.bridge.';
+
+const id = z.string().min(1).max(128).regex(/^[A-Za-z0-9._:@/-]+$/, 'letters, digits and . _ : @ / - only');
+const instant = z.iso.datetime({ offset: true });
+const money = z.int().describe('integer minor units of the account currency');
+
+const account = {
+  accountId: id.describe('the Propdesk account id; bridges send it as accountId on every trade event of the login'),
+  traderId: z.string(),
+  programId: z.string(),
+  programVersion: z.int().positive(),
+  phaseId: z.string(),
+};
+
+/** Command: create a trading-platform login for an account. The bridge answers TradingAccountCreated or TradingAccountRefused. */
+export const TradingAccountRequested = z.object({
+  type: z.literal('TradingAccountRequested'),
+  id: z.string().describe('the requestId again: a resent command has the same id'),
+  requestId: id.describe('name it in the answer'),
+  time: instant,
+  ...account,
+  initialBalance: money.describe('the starting balance to deposit'),
+  currency: z.string().regex(/^[A-Z]{3}$/),
+  trader: z.object({ email: z.string(), name: z.string().nullable() }).describe('who the login is for (platforms require a name and an email)'),
+});
+
+const bridgeAnswer = {
+  requestId: id.describe('the requestId of the TradingAccountRequested answered'),
+  accountId: id,
+};
+
+/** The bridge's answer: the login exists. The password is stored briefly, mailed, and never published further. */
+export const TradingAccountCreated = z.object({
+  type: z.literal('TradingAccountCreated'),
+  ...bridgeAnswer,
+  platform: z.string().min(1).max(40).describe('mt5, ctrader, ...'),
+  login: z.string().min(1).max(64),
+  server: z.string().min(1).max(200).describe('the trading server the trader connects to'),
+  password: z.string().min(8).max(200).describe("the trader's password: mailed once and deleted; keep it out of logs"),
+});
+
+/** The bridge's answer: it could not create the login. */
+export const TradingAccountRefused = z.object({
+  type: z.literal('TradingAccountRefused'),
+  ...bridgeAnswer,
+  reason: z.string().min(1).max(1000),
+});
+
+export const BridgeAnswer = z.discriminatedUnion('type', [TradingAccountCreated, TradingAccountRefused]);
+export type BridgeAnswer = z.output<typeof BridgeAnswer>;
+
+/** An account's evaluation started: it trades from now, under the program version it names. */
+export const AccountActivated = z.object({
+  type: z.literal('AccountActivated'),
+  id: z.string().describe('deterministic: deduplicate by it'),
+  time: instant,
+  orderKey: z.string().describe('<processor>:<order id>, or phase:<account passed>:<next phase> for an automatic next phase'),
+  ...account,
+  initialBalance: money,
+  login: z.string(),
+  server: z.string(),
+});
+
+/** A payment that cannot become an account, with every reason; the payment event itself is in the bus archive. */
+export const OrderRefused = z.object({
+  type: z.literal('OrderRefused'),
+  id: z.string(),
+  time: instant,
+  source: z.string().describe('the refused event’s source'),
+  eventId: z.string().describe('the refused event’s id'),
+  problems: z.array(z.object({ path: z.string(), message: z.string() })),
+});
+
+/** Provisioning gave up (the bridge refused, or never answered): staff refund or retry. */
+export const ProvisioningFailed = z.object({
+  type: z.literal('ProvisioningFailed'),
+  id: z.string(),
+  time: instant,
+  orderKey: z.string(),
+  ...account,
+  error: z.string().describe('BridgeRefused, States.Timeout, ...'),
+  cause: z.string(),
+});
+
+export const WorkflowEvent = z.discriminatedUnion('type', [TradingAccountRequested, AccountActivated, OrderRefused, ProvisioningFailed]);
+export type WorkflowEvent = z.output<typeof WorkflowEvent>;
+export type TradingAccountRequested = z.output<typeof TradingAccountRequested>;
+export type AccountActivated = z.output<typeof AccountActivated>;
