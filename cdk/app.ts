@@ -7,14 +7,17 @@ import { App, type AppProps, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { pathToFileURL } from 'node:url';
 import { TenantStack } from './stacks/tenant-stack.js';
-import { loadTenantConfig } from './tenant-config.js';
+import { loadTenantConfig, type TenantConfig } from './tenant-config.js';
 
 /** The stack name a tenant deploys as (CloudFormation console, `cdk deploy`, `cdk destroy`). */
 export const stackNameOf = (tenantId: string) => `Propdesk-${tenantId}`;
 
-/** Adds the stack of the tenant named by `-c tenant=<id>` (or `tenantId`) to the app. */
-export function addTenantStack(app: App, tenantId: unknown = app.node.tryGetContext('tenant')): TenantStack {
-  const config = loadTenantConfig(tenantId);
+/**
+ * Adds the stack of the tenant named by `-c tenant=<id>` (or `tenantId`) to the app. `adjust` changes the
+ * loaded settings first: the local platform's tests shorten the workflows' waits with it.
+ */
+export function addTenantStack(app: App, tenantId: unknown = app.node.tryGetContext('tenant'), adjust: (config: TenantConfig) => TenantConfig = (config) => config): TenantStack {
+  const config = adjust(loadTenantConfig(tenantId));
   return new TenantStack(app, stackNameOf(config.tenantId), { config });
 }
 

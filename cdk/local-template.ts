@@ -11,12 +11,25 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { EventPattern } from '../local/event-pattern.js';
 import { addTenantStack } from './app.js';
+import type { TenantConfig } from './tenant-config.js';
+
+/** What a rule delivers to: a queue, a Lambda function, or a state machine (StartExecution). */
+export interface LocalRuleTarget {
+  readonly kind: 'queue' | 'function' | 'stateMachine';
+  readonly logicalId: string;
+}
 
 export interface LocalBusRule {
   readonly logicalId: string;
   readonly eventBusLogicalId: string;
   readonly eventPattern: EventPattern;
-  readonly targetQueueLogicalIds: readonly string[];
+  readonly targets: readonly LocalRuleTarget[];
+}
+
+/** A state machine and its definition as the template holds it (intrinsics unresolved: see local/state-machines.ts). */
+export interface LocalStateMachineDefinition {
+  readonly logicalId: string;
+  readonly definitionString: unknown;
 }
 
 /** The evaluator's Kinesis event-source mapping, with CloudFormation's property names and values. */
@@ -54,6 +67,9 @@ export interface LocalQueues {
   readonly riskAlerts: string;
   readonly riskAlertsDeadLetter: string;
   readonly rolloverDeadLetter: string;
+  readonly bridgeCommands: string;
+  readonly bridgeCommandsDeadLetter: string;
+  readonly workflowDeliveryDeadLetter: string;
 }
 
 export interface LocalTemplate {
@@ -66,6 +82,9 @@ export interface LocalTemplate {
   readonly evaluatorEventSource: KinesisEventSourceSettings;
   readonly schedules: readonly LocalSchedule[];
   readonly queues: LocalQueues;
+  readonly stateMachines: { readonly purchase: LocalStateMachineDefinition };
+  /** Logical ids of the functions the workflows and the bus invoke. */
+  readonly functions: { readonly purchaseSteps: string; readonly callbacks: string };
 }
 
 interface TemplateResource {
@@ -74,14 +93,14 @@ interface TemplateResource {
 }
 
 /** Synthesizes the tenant's stack without bundling (no esbuild run) and describes it from its template. */
-export function synthesizeLocal(tenantId: string): LocalTemplate {
+export function synthesizeLocal(tenantId: string, adjust?: (config: TenantConfig) => TenantConfig): LocalTemplate {
   const outdir = mkdtempSync(join(tmpdir(), `propdesk-${tenantId}-synth-`));
   try {
     // An empty bundling-stacks list tells CDK no stack needs its assets bundled: NodejsFunction skips
     // esbuild and the template is otherwise identical to a deployable one. CDK's built-in CloudFormation
     // validation (a WASM engine, several seconds to start) is left to `cdk synth`; it only reports warnings.
     const app = new App({ outdir, builtinCloudFormationValidation: false, context: { 'aws:cdk:bundling-stacks': [] } });
-    const stack = addTenantStack(app, tenantId);
+    const stack = addTenantStack(app, tenantId, adjust);
     app.synth();
     const template = JSON.parse(readFileSync(join(outdir, stack.templateFile), 'utf8')) as { Resources?: Record<string, TemplateResource> };
     const resources = new TemplateResources(template.Resources ?? {});
@@ -97,6 +116,9 @@ export function synthesizeLocal(tenantId: string): LocalTemplate {
       riskAlerts: idOf(pipeline.riskAlertsQueue),
       riskAlertsDeadLetter: idOf(pipeline.riskAlertsDeadLetterQueue),
       rolloverDeadLetter: idOf(pipeline.rolloverDeadLetterQueue),
+      bridgeCommands: idOf(stack.purchaseWorkflow.bridgeCommandsQueue),
+      bridgeCommandsDeadLetter: idOf(stack.purchaseWorkflow.bridgeCommandsDeadLetterQueue),
+      workflowDeliveryDeadLetter: idOf(stack.purchaseWorkflow.deliveryDeadLetterQueue),
     };
     for (const logicalId of Object.values(queues)) resources.get(logicalId, 'AWS::SQS::Queue');
     const eventBusLogicalId = idOf(pipeline.eventBus);
@@ -112,6 +134,8 @@ export function synthesizeLocal(tenantId: string): LocalTemplate {
       evaluatorEventSource: readEvaluatorEventSource(resources, idOf(pipeline.evaluator)),
       schedules: readSchedules(resources),
       queues,
+      stateMachines: { purchase: readStateMachine(resources, idOf(stack.purchaseWorkflow.stateMachine)) },
+      functions: { purchaseSteps: idOf(stack.purchaseWorkflow.steps), callbacks: idOf(stack.purchaseWorkflow.callbacks) },
     };
   } finally {
     rmSync(outdir, { recursive: true, force: true });
@@ -128,14 +152,30 @@ function readRules(resources: TemplateResources, eventBusLogicalId: string): Loc
       logicalId,
       eventBusLogicalId: refTarget(properties['EventBusName'], `${where} EventBusName`),
       eventPattern: objectProperty(properties, 'EventPattern', where),
-      targetQueueLogicalIds: targets.map((target, index) => {
-        const arn = isObject(target) ? target['Arn'] : undefined;
-        const queueLogicalId = getAttTarget(arn, 'Arn', `${where} target ${index}`);
-        resources.get(queueLogicalId, 'AWS::SQS::Queue');
-        return queueLogicalId;
-      }),
+      targets: targets.map((target, index) => ruleTargetOf(resources, isObject(target) ? target['Arn'] : undefined, `${where} target ${index}`)),
     };
   });
+}
+
+const TARGET_KINDS: Readonly<Record<string, LocalRuleTarget['kind']>> = {
+  'AWS::SQS::Queue': 'queue',
+  'AWS::Lambda::Function': 'function',
+  'AWS::StepFunctions::StateMachine': 'stateMachine',
+};
+
+/** A queue or function target's Arn is a GetAtt; a state machine's is a Ref (its ARN is its physical id). */
+function ruleTargetOf(resources: TemplateResources, arn: unknown, where: string): LocalRuleTarget {
+  const logicalId = isObject(arn) && 'Ref' in arn ? refTarget(arn, where) : getAttTarget(arn, 'Arn', where);
+  const type = resources.type(logicalId);
+  const kind = type === undefined ? undefined : TARGET_KINDS[type];
+  if (kind === undefined) throw new Error(`template: ${where} is a ${type ?? 'missing resource'}, which the local bus does not deliver to`);
+  return { kind, logicalId };
+}
+
+function readStateMachine(resources: TemplateResources, logicalId: string): LocalStateMachineDefinition {
+  const properties = resources.get(logicalId, 'AWS::StepFunctions::StateMachine').Properties ?? {};
+  if (properties['DefinitionString'] === undefined) throw new Error(`template: state machine ${logicalId} has no DefinitionString`);
+  return { logicalId, definitionString: properties['DefinitionString'] };
 }
 
 function readEvaluatorEventSource(resources: TemplateResources, evaluatorLogicalId: string): KinesisEventSourceSettings {
@@ -184,6 +224,10 @@ class TemplateResources {
     return Object.entries(this.resources)
       .filter(([, resource]) => resource.Type === type)
       .map(([logicalId, resource]) => [logicalId, resource.Properties ?? {}]);
+  }
+
+  type(logicalId: string): string | undefined {
+    return this.resources[logicalId]?.Type;
   }
 
   get(logicalId: string, type: string): TemplateResource {

@@ -46,6 +46,8 @@ export interface PurchaseWorkflowProps {
   readonly tenantId: string;
   readonly table: ITable;
   readonly eventBus: IEventBus;
+  /** Where activations and failed or refused orders go, beside the evaluator's outcomes. */
+  readonly outcomes: { readonly queue: Queue; readonly deadLetterQueue: Queue };
   readonly processors: PaymentProcessorSettings;
   readonly settings: WorkflowSettings;
   readonly functions: FunctionSettings;
@@ -54,6 +56,7 @@ export interface PurchaseWorkflowProps {
 /** The workflow's commands to bridges; the bridges poll the commands queue for them. */
 export const BRIDGE_COMMAND_DETAIL_TYPES: readonly string[] = ['TradingAccountRequested'];
 export const BRIDGE_ANSWER_DETAIL_TYPES: readonly string[] = ['TradingAccountCreated', 'TradingAccountRefused'];
+export const WORKFLOW_OUTCOME_DETAIL_TYPES: readonly string[] = ['AccountActivated', 'ProvisioningFailed', 'OrderRefused'];
 
 /** The Lambda errors a step raises that no retry can mend. */
 const PERMANENT_ERRORS = ['InvalidOrder', 'InvalidStepInput'];
@@ -109,6 +112,13 @@ export class PurchaseWorkflow extends Construct {
       description: 'Commands for the trading-platform bridges',
       eventPattern: { source: [WORKFLOW_EVENT_SOURCE], detailType: [...BRIDGE_COMMAND_DETAIL_TYPES] },
       targets: [new SqsQueue(this.bridgeCommandsQueue, { deadLetterQueue: this.bridgeCommandsDeadLetterQueue })],
+    });
+
+    new Rule(this, 'Outcomes', {
+      eventBus,
+      description: 'Activated accounts, and orders that failed or were refused',
+      eventPattern: { source: [WORKFLOW_EVENT_SOURCE], detailType: [...WORKFLOW_OUTCOME_DETAIL_TYPES] },
+      targets: [new SqsQueue(props.outcomes.queue, { deadLetterQueue: props.outcomes.deadLetterQueue })],
     });
 
     this.callbacks = new PropdeskFunction(this, 'Callbacks', {
@@ -179,6 +189,8 @@ export class PurchaseWorkflow extends Construct {
     const activate = step('Activate account', { step: 'activateAccount', provisioning, login }, { resultPath: '$.activation' });
     const recordFailure = step('Record failure', { step: 'recordFailure', provisioning, failure: JsonPath.objectAt('$.failure') }, { resultPath: JsonPath.DISCARD });
     request.addCatch(recordFailure, { errors: ['States.ALL'], resultPath: '$.failure' });
+    // The login exists but the trader never got it: staff resend the credentials rather than activate blind.
+    deliver.addCatch(recordFailure, { errors: ['States.ALL'], resultPath: '$.failure' });
     recordFailure.next(new Fail(this, 'Provisioning failed', { error: 'ProvisioningFailed', cause: 'the trading account was not created: see the order and the ProvisioningFailed event' }));
 
     return claim.next(

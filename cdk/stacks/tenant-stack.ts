@@ -59,6 +59,7 @@ export class TenantStack extends Stack {
       tenantId,
       table: this.tradePipeline.table,
       eventBus: this.tradePipeline.eventBus,
+      outcomes: { queue: this.tradePipeline.accountOutcomesQueue, deadLetterQueue: this.tradePipeline.accountOutcomesDeadLetterQueue },
       processors: config.paymentProcessors,
       settings: config.workflows,
       functions,

@@ -12,8 +12,10 @@ export interface TradingCredentials {
 
 export interface CredentialVault {
   stash(accountId: string, credentials: TradingCredentials, expiresAt: number): Promise<void>;
-  read(accountId: string): Promise<TradingCredentials | undefined>;
-  discard(accountId: string): Promise<void>;
+  /** The credentials; 'delivered' once mailed (the password is gone); undefined when none were ever stashed (or they expired). */
+  read(accountId: string): Promise<TradingCredentials | 'delivered' | undefined>;
+  /** Deletes the password and remembers the delivery until the stash expires, so a retried step mails nothing twice. */
+  markDelivered(accountId: string): Promise<void>;
 }
 
 export interface Email {

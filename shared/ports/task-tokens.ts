@@ -7,8 +7,13 @@
 export interface TaskTokenStore {
   /** Stores the token under `correlationId` until `expiresAt` (epoch ms); a later save replaces it. */
   save(correlationId: string, token: string, expiresAt: number): Promise<void>;
-  /** The token, removed so a second answer finds none; undefined when nobody waits. */
-  take(correlationId: string): Promise<string | undefined>;
+  /** The token; undefined when nobody waits (answered already, or expired). */
+  find(correlationId: string): Promise<string | undefined>;
+  /**
+   * Forgets the token once its task has been answered. Found, answered, then discarded: an answer whose
+   * handling fails halfway is retried and finds the token still there (Step Functions refuses a second answer).
+   */
+  discard(correlationId: string): Promise<void>;
 }
 
 /** SendTaskSuccess and SendTaskFailure. False when the task no longer waits (timed out, or already answered). */

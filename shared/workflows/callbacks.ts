@@ -8,7 +8,7 @@
 import { pathOf } from '../parsing.js';
 import type { CredentialVault } from '../ports/credentials.js';
 import type { TaskCallbacks, TaskTokenStore } from '../ports/task-tokens.js';
-import { CREDENTIALS_RETENTION_MS, type PlatformLogin } from './purchase.js';
+import { bridgeRequestIdOf, CREDENTIALS_RETENTION_MS, type PlatformLogin } from './purchase.js';
 import { BridgeAnswer } from './workflow-events.js';
 
 export interface CallbackPorts {
@@ -32,16 +32,22 @@ export class BridgeCallbacks {
     const parsed = BridgeAnswer.safeParse({ ...(event.detail as object), type: event['detail-type'] });
     if (!parsed.success) return { outcome: 'invalid', problems: parsed.error.issues.map((issue) => `detail.${pathOf(issue.path)}: ${issue.message}`) };
     const answer = parsed.data;
-    const token = await this.ports.tokens.take(answer.requestId);
-    if (token === undefined) return { outcome: 'late', requestId: answer.requestId };
+    const { requestId } = answer;
+    // The password is stored under the account: an answer naming another account than its request's must not place it.
+    if (requestId !== bridgeRequestIdOf(answer.accountId)) return { outcome: 'invalid', problems: [`detail.accountId: ${answer.accountId} is not the account of request ${requestId}`] };
+    const token = await this.ports.tokens.find(requestId);
+    if (token === undefined) return { outcome: 'late', requestId };
+    let waiting: boolean;
     if (answer.type === 'TradingAccountRefused') {
-      const waiting = await this.ports.callbacks.fail(token, 'BridgeRefused', answer.reason);
-      return { outcome: waiting ? 'refused' : 'late', requestId: answer.requestId };
+      waiting = await this.ports.callbacks.fail(token, 'BridgeRefused', answer.reason);
+    } else {
+      const { platform, login, server, password } = answer;
+      await this.ports.vault.stash(answer.accountId, { platform, login, server, password }, this.ports.now() + CREDENTIALS_RETENTION_MS);
+      const output: PlatformLogin = { platform, login, server };
+      waiting = await this.ports.callbacks.succeed(token, output);
     }
-    const { platform, login, server, password } = answer;
-    await this.ports.vault.stash(answer.accountId, { platform, login, server, password }, this.ports.now() + CREDENTIALS_RETENTION_MS);
-    const output: PlatformLogin = { platform, login, server };
-    const waiting = await this.ports.callbacks.succeed(token, output);
-    return { outcome: waiting ? 'resumed' : 'late', requestId: answer.requestId };
+    await this.ports.tokens.discard(requestId);
+    if (!waiting) return { outcome: 'late', requestId };
+    return { outcome: answer.type === 'TradingAccountRefused' ? 'refused' : 'resumed', requestId };
   }
 }

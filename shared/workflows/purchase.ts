@@ -146,13 +146,15 @@ export class PurchaseSteps {
     await this.ports.events.publish([command]);
   }
 
-  /** Mails the credentials, then deletes the password; a retry after a failed send mails them again. */
+  /** Mails the credentials, then deletes the password; a retry after a failed send mails them again, one after a delivery does not. */
   async deliverCredentials(provisioning: Provisioning, login: PlatformLogin): Promise<{ readonly delivered: boolean }> {
     const credentials = await this.ports.vault.read(provisioning.accountId);
-    // Gone: an earlier attempt of this step mailed them and deleted the password.
-    if (credentials === undefined) return { delivered: false };
+    if (credentials === 'delivered') return { delivered: false };
+    if (credentials === undefined) {
+      throw Object.assign(new Error(`no credentials were stored for account ${provisioning.accountId}: the bridge's answer never reached the vault, or expired`), { name: 'CredentialsMissing' });
+    }
     await this.ports.mailer.send(credentialsEmail(provisioning, { ...login, password: credentials.password }));
-    await this.ports.vault.discard(provisioning.accountId);
+    await this.ports.vault.markDelivered(provisioning.accountId);
     await this.audit('account.credentialsSent', provisioning, this.ports.now(), { platform: login.platform, login: login.login, to: provisioning.trader.email });
     return { delivered: true };
   }
@@ -198,7 +200,7 @@ export class PurchaseSteps {
 
   private async requestOf(event: unknown, now: number): Promise<{ provisioning: Provisioning; payment: OrderRecord['payment'] } | { nothing: string }> {
     const fields = (typeof event === 'object' && event !== null ? event : {}) as Record<string, unknown>;
-    if (fields['detail-type'] === 'PhasePassed') return this.nextPhaseOf(fields['detail'], now);
+    if (fields['detail-type'] === 'PhasePassed') return this.nextPhaseOf(fields, now);
     const result = orderOf(event);
     if (!result.ok) return this.refuse(fields, result.problems, now);
     const { order } = result;
@@ -218,17 +220,21 @@ export class PurchaseSteps {
   }
 
   /** A passed phase buys nothing: the next phase is provisioned for the same trader, size and program version. */
-  private async nextPhaseOf(detail: unknown, now: number): Promise<{ provisioning: Provisioning; payment: null } | { nothing: string }> {
-    const parsed = PhasePassed.safeParse(detail);
-    if (!parsed.success) return this.refuse({ 'detail-type': 'PhasePassed' }, parsed.error.issues.map((issue) => ({ path: `detail.${pathOf(issue.path)}`, message: issue.message })), now);
+  private async nextPhaseOf(event: Record<string, unknown>, now: number): Promise<{ provisioning: Provisioning; payment: null } | { nothing: string }> {
+    const parsed = PhasePassed.safeParse(event['detail']);
+    if (!parsed.success) return this.refuse(event, parsed.error.issues.map((issue) => ({ path: `detail.${pathOf(issue.path)}`, message: issue.message })), now);
     const passed = parsed.data;
     if (passed.nextPhaseId === null) return { nothing: `account ${passed.accountId} passed the program's last phase` };
     const state = (await this.ports.accounts.load([passed.accountId])).get(passed.accountId)?.state;
     const trader = state?.traderId == null ? undefined : await this.ports.orders.trader(state.traderId);
     if (state === undefined || trader === undefined) {
-      return this.refuse({ 'detail-type': 'PhasePassed' }, [{ path: 'detail.accountId', message: `account ${passed.accountId} has no trader on record to provision the next phase for` }], now);
+      return this.refuse(event, [{ path: 'detail.accountId', message: `account ${passed.accountId} has no trader on record to provision the next phase for` }], now);
     }
-    const program = await this.programVersion(passed.programId, passed.programVersion);
+    const program = await this.ports.programs.get(passed.programId, passed.programVersion);
+    if (program === null) return this.refuse(event, [{ path: 'detail.programVersion', message: `program ${passed.programId} version ${passed.programVersion} is not published` }], now);
+    if (!program.phases.some((phase) => phase.id === passed.nextPhaseId)) {
+      return this.refuse(event, [{ path: 'detail.nextPhaseId', message: `program ${program.id} version ${program.version} has no phase ${passed.nextPhaseId}` }], now);
+    }
     return { provisioning: provisioningOf(`phase:${passed.accountId}:${passed.nextPhaseId}`, trader, program, passed.nextPhaseId, state.initialBalance), payment: null };
   }
 

@@ -63,8 +63,8 @@ describe('the demo tenant stack', () => {
   it('routes account outcomes and risk alerts from the firm bus to their queues', () => {
     const pipeline = stack.tradePipeline;
     // And the payment processor's forwarding rule (test/cdk/processor-events.test.ts) and the purchase
-    // workflow's five (test/cdk/purchase-workflow.test.ts).
-    template.resourceCountIs('AWS::Events::Rule', 8);
+    // workflow's six (test/cdk/purchase-workflow.test.ts).
+    template.resourceCountIs('AWS::Events::Rule', 9);
     template.hasResourceProperties('AWS::Events::Rule', {
       EventBusName: { Ref: id(pipeline.eventBus) },
       EventPattern: Match.objectEquals({ source: ['propdesk.evaluator'], 'detail-type': ['AccountFailed', 'PhasePassed'] }),

@@ -1,5 +1,5 @@
 /** CredentialVault on the tenant table (encrypted with the firm's key), each password expiring by TTL if never mailed. */
-import { DeleteItemCommand, GetItemCommand, PutItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { GetItemCommand, PutItemCommand, UpdateItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { CredentialVault, TradingCredentials } from '../../ports/credentials.js';
 import { EXPIRES_AT, keys } from './table.js';
 
@@ -22,12 +22,13 @@ export class DynamoDbCredentialVault implements CredentialVault {
     );
   }
 
-  async read(accountId: string): Promise<TradingCredentials | undefined> {
+  async read(accountId: string): Promise<TradingCredentials | 'delivered' | undefined> {
     const { Item } = await this.db.send(new GetItemCommand({ TableName: this.tableName, Key: this.key(accountId), ConsistentRead: true }));
-    return Item?.['credentials']?.S === undefined ? undefined : (JSON.parse(Item['credentials'].S) as TradingCredentials);
+    if (Item === undefined) return undefined;
+    return Item['credentials']?.S === undefined ? 'delivered' : (JSON.parse(Item['credentials'].S) as TradingCredentials);
   }
 
-  async discard(accountId: string): Promise<void> {
-    await this.db.send(new DeleteItemCommand({ TableName: this.tableName, Key: this.key(accountId) }));
+  async markDelivered(accountId: string): Promise<void> {
+    await this.db.send(new UpdateItemCommand({ TableName: this.tableName, Key: this.key(accountId), UpdateExpression: 'REMOVE credentials SET delivered = :yes', ExpressionAttributeValues: { ':yes': { BOOL: true } } }));
   }
 }

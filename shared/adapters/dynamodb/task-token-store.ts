@@ -1,5 +1,5 @@
-/** TaskTokenStore on the tenant table: one item per correlation id, deleted by the answer that takes it or by TTL. */
-import { DeleteItemCommand, PutItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+/** TaskTokenStore on the tenant table: one item per correlation id, deleted once answered, or by TTL. */
+import { DeleteItemCommand, GetItemCommand, PutItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { TaskTokenStore } from '../../ports/task-tokens.js';
 import { EXPIRES_AT, keys } from './table.js';
 
@@ -12,16 +12,22 @@ export class DynamoDbTaskTokenStore implements TaskTokenStore {
   ) {}
 
   async save(correlationId: string, token: string, expiresAt: number): Promise<void> {
-    const { pk, sk } = keys.taskToken(correlationId);
     await this.db.send(
-      new PutItemCommand({ TableName: this.tableName, Item: { pk: { S: pk }, sk: { S: sk }, token: { S: token }, [EXPIRES_AT]: { N: String(Math.ceil(expiresAt / 1000)) } } }),
+      new PutItemCommand({ TableName: this.tableName, Item: { ...this.key(correlationId), token: { S: token }, [EXPIRES_AT]: { N: String(Math.ceil(expiresAt / 1000)) } } }),
     );
   }
 
-  /** One delete returns the token and removes it: of two answers racing, exactly one gets it. */
-  async take(correlationId: string): Promise<string | undefined> {
+  async find(correlationId: string): Promise<string | undefined> {
+    const { Item } = await this.db.send(new GetItemCommand({ TableName: this.tableName, Key: this.key(correlationId), ConsistentRead: true }));
+    return Item?.['token']?.S;
+  }
+
+  async discard(correlationId: string): Promise<void> {
+    await this.db.send(new DeleteItemCommand({ TableName: this.tableName, Key: this.key(correlationId) }));
+  }
+
+  private key(correlationId: string) {
     const { pk, sk } = keys.taskToken(correlationId);
-    const { Attributes } = await this.db.send(new DeleteItemCommand({ TableName: this.tableName, Key: { pk: { S: pk }, sk: { S: sk } }, ReturnValues: 'ALL_OLD' }));
-    return Attributes?.['token']?.S;
+    return { pk: { S: pk }, sk: { S: sk } };
   }
 }
