@@ -16,6 +16,11 @@ export class MemoryProgramStore implements ProgramStore {
     return this.programs.get(keyOf(programId, version)) ?? null;
   }
 
+  async latest(programId: string): Promise<Program | null> {
+    const versions = [...this.programs.values()].filter((program) => program.id === programId);
+    return versions.sort((a, b) => b.version - a.version)[0] ?? null;
+  }
+
   async put(program: Program): Promise<'stored' | 'exists'> {
     const key = keyOf(program.id, program.version);
     if (this.programs.has(key)) return 'exists';

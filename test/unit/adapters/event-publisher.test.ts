@@ -116,7 +116,7 @@ describe('EventBridgePublisher', () => {
       Entries: input.Entries!.map((entry, index) => (entry.Detail!.includes('s2:0') ? throttled : accepted(index))),
     }));
     await expect(publisher.publish([failed(1), failed(2), failed(3)])).rejects.toThrow(
-      `EventBridge bus ${BUS} refused 1 of 3 domain events after 8 attempts: demo:acc-1:s2:0 (ThrottlingException: Rate exceeded)`,
+      `EventBridge bus ${BUS} refused 1 of 3 events after 8 attempts: demo:acc-1:s2:0 (ThrottlingException: Rate exceeded)`,
     );
     expect(eventBridge).toHaveReceivedCommandTimes(PutEventsCommand, 8);
     expect(pauses).toEqual([50, 100, 200, 400, 800, 1600, 3200]);
