@@ -1,7 +1,8 @@
 /**
  * The firm's event bus, in process: built from the rules the synthesized stack holds (see
  * cdk/local-template.ts), it turns PutEvents entries into EventBridge events and hands each to the
- * target queue of every rule whose pattern matches. Targets are addressed by the queue's logical id.
+ * targets of every rule whose pattern matches. Targets (queues, functions, state machines) are addressed by
+ * their logical id; what receives a target's events is registered with onTarget.
  */
 import type { PutEventsRequestEntry, PutEventsResultEntry } from '@aws-sdk/client-eventbridge';
 import { randomUUID } from 'node:crypto';
@@ -11,7 +12,7 @@ import { type CompiledEventPattern, compileEventPattern, type EventPattern } fro
 export interface BusRule {
   readonly logicalId: string;
   readonly eventPattern: EventPattern;
-  readonly targetQueueLogicalIds: readonly string[];
+  readonly targets: readonly { readonly logicalId: string }[];
 }
 
 /** The envelope EventBridge delivers to targets. */
@@ -48,7 +49,7 @@ const MAX_ENTRIES_PER_CALL = 10;
 interface CompiledRule {
   readonly logicalId: string;
   readonly pattern: CompiledEventPattern;
-  readonly targetQueueLogicalIds: readonly string[];
+  readonly targetLogicalIds: readonly string[];
 }
 
 export class LocalEventBus {
@@ -61,19 +62,23 @@ export class LocalEventBus {
     // Compiled up front: a pattern the local matcher cannot honour fails here, not on the first event.
     this.rules = options.rules.map((rule) => {
       try {
-        return { logicalId: rule.logicalId, pattern: compileEventPattern(rule.eventPattern), targetQueueLogicalIds: rule.targetQueueLogicalIds };
+        return { logicalId: rule.logicalId, pattern: compileEventPattern(rule.eventPattern), targetLogicalIds: rule.targets.map((target) => target.logicalId) };
       } catch (error) {
         throw new Error(`rule ${rule.logicalId}: ${(error as Error).message}`, { cause: error });
       }
     });
   }
 
-  /** Registers what receives the events routed to a queue. Every targeted queue needs one before putEvents. */
-  onTarget(queueLogicalId: string, handler: TargetHandler): this {
-    if (!this.rules.some((rule) => rule.targetQueueLogicalIds.includes(queueLogicalId))) {
-      throw new Error(`no rule targets queue ${queueLogicalId} (targets: ${this.targetQueueLogicalIds().join(', ')})`);
+  /**
+   * Registers what receives the events routed to a target. Every target needs one before putEvents. As on
+   * AWS, a handler should take the event and return (a queue stores it, StartExecution starts the run):
+   * the PutEvents call waits for it.
+   */
+  onTarget(targetLogicalId: string, handler: TargetHandler): this {
+    if (!this.rules.some((rule) => rule.targetLogicalIds.includes(targetLogicalId))) {
+      throw new Error(`no rule targets ${targetLogicalId} (targets: ${this.targetLogicalIds().join(', ')})`);
     }
-    this.handlers.set(queueLogicalId, handler);
+    this.handlers.set(targetLogicalId, handler);
     return this;
   }
 
@@ -117,10 +122,10 @@ export class LocalEventBus {
       return;
     }
     for (const rule of matching) {
-      for (const queueLogicalId of rule.targetQueueLogicalIds) {
-        const handler = this.handlers.get(queueLogicalId);
+      for (const targetLogicalId of rule.targetLogicalIds) {
+        const handler = this.handlers.get(targetLogicalId);
         if (handler === undefined) {
-          throw new Error(`rule ${rule.logicalId} matched event ${event.id} but queue ${queueLogicalId} has no handler: register one with onTarget`);
+          throw new Error(`rule ${rule.logicalId} matched event ${event.id} but target ${targetLogicalId} has no handler: register one with onTarget`);
         }
         await handler(event);
       }
@@ -150,8 +155,8 @@ export class LocalEventBus {
     return { ok: true, event };
   }
 
-  private targetQueueLogicalIds(): string[] {
-    return [...new Set(this.rules.flatMap((rule) => rule.targetQueueLogicalIds))];
+  private targetLogicalIds(): string[] {
+    return [...new Set(this.rules.flatMap((rule) => rule.targetLogicalIds))];
   }
 }
 

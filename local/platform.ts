@@ -3,7 +3,9 @@
  * the real DynamoDB and Kinesis APIs (on disk when given a data folder, so a restart resumes); the
  * ingest handler serves HTTP; a poller invokes the evaluator handler with the event-source settings
  * the synthesized stack holds; the domain events go through a bus built from the stack's rules; the
- * rollover runs on the stack's schedules. `npm start` (local/start.ts) adds the demo firm's traders.
+ * rollover runs on the stack's schedules; the workflows run the stack's own state machine definitions
+ * (local/workflows.ts), a simulated bridge answering their commands and an outbox folder taking their mail.
+ * `npm start` (local/start.ts) adds the demo firm's traders.
  */
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateStreamCommand, DescribeStreamSummaryCommand, GetRecordsCommand, GetShardIteratorCommand, KinesisClient, ListShardsCommand } from '@aws-sdk/client-kinesis';
@@ -17,6 +19,11 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { synthesizeLocal, type LocalTemplate } from '../cdk/local-template.js';
+import type { TenantConfig } from '../cdk/tenant-config.js';
+import { awsBridgeCallbacks, createCallbacksHandler } from '../functions/callbacks/handler.js';
+import { awsPurchaseSteps, createPurchaseHandler } from '../functions/purchase/handler.js';
+import { DynamoDbAuditLog } from '../shared/adapters/dynamodb/audit-log.js';
+import { DynamoDbOrderBook } from '../shared/adapters/dynamodb/order-book.js';
 import { awsEvaluatorPorts, createEvaluatorHandler } from '../functions/evaluator/handler.js';
 import { awsApiRouter, createApiHandler } from '../functions/api/handler.js';
 import { createIngestHandler } from '../functions/ingest/handler.js';
@@ -34,7 +41,12 @@ import { FileCheckpointStore, InMemoryCheckpointStore, type CheckpointStore } fr
 import { LocalEventBus, type EventBridgeEvent } from './event-router.js';
 import { KinesisPoller, type BatchReport, type KinesisOnFailureRecord } from './kinesis-poller.js';
 import { localEventBridgeClient, localSqsClient } from './local-aws.js';
+import { OutboxMailer } from './outbox-mailer.js';
+import { type BridgeAnswerPlan, SimulatedBridge } from './simulated-bridge.js';
+import { TaskTokens } from './state-machines.js';
 import { bearerToken, createLocalIssuer, type LocalIssuer, LOCAL_ROLES_CLAIM } from './token-issuer.js';
+import { type LocalExecution, LocalTaskCallbacks, LocalWorkflows } from './workflows.js';
+import type { TradingAccountRequested } from '../shared/workflows/workflow-events.js';
 
 export interface PlatformOptions {
   readonly tenantId: string;
@@ -56,6 +68,11 @@ export interface PlatformOptions {
   readonly onStreamFailure?: (failure: KinesisOnFailureRecord) => void;
   /** For tests: faults injected around the evaluator's ports and invocations. */
   readonly faults?: FaultInjection;
+  /** Changes the tenant's settings before the stack is synthesized (tests shorten the workflows' waits). */
+  readonly adjustTenant?: (config: TenantConfig) => TenantConfig;
+  /** How the simulated bridge answers each request for a trading account. @default it creates every one */
+  readonly bridge?: (request: TradingAccountRequested) => BridgeAnswerPlan;
+  readonly onExecutionEnd?: (execution: LocalExecution) => void;
 }
 
 export interface FaultInjection {
@@ -85,6 +102,12 @@ export interface Platform {
   readonly accounts: DynamoDbAccountStore;
   readonly programs: DynamoDbProgramStore;
   readonly tradeStream: KinesisTradeStream;
+  readonly workflows: LocalWorkflows;
+  readonly bridge: SimulatedBridge;
+  /** The mail the workflows sent; with a data folder, also its outbox/ subfolder. */
+  readonly outbox: OutboxMailer;
+  readonly orders: DynamoDbOrderBook;
+  readonly audit: DynamoDbAuditLog;
   /** Resolves once the evaluator has finished every record on the stream. */
   drained(): Promise<void>;
   stop(): Promise<void>;
@@ -110,7 +133,7 @@ const lambdaContext = (functionName: string): Context =>
   ({ functionName, awsRequestId: `local-${Date.now()}`, getRemainingTimeInMillis: () => 60_000 }) as unknown as Context;
 
 export async function startPlatform(options: PlatformOptions): Promise<Platform> {
-  const template = synthesizeLocal(options.tenantId);
+  const template = synthesizeLocal(options.tenantId, options.adjustTenant);
   const tenant = options.tenantId;
   const tableName = `propdesk-${tenant}`;
   const streamName = `propdesk-${tenant}-trades`;
@@ -128,9 +151,6 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
   await ensureStream(kinesis, streamName, options.shards ?? 2);
 
   const bus = new LocalEventBus({ rules: template.rules, account: template.account, region: template.region });
-  for (const queue of new Set(template.rules.flatMap((rule) => rule.targetQueueLogicalIds))) {
-    bus.onTarget(queue, (event) => options.onDomainEvent?.(queue, event));
-  }
   const accounts = new DynamoDbAccountStore(dynamo, tableName);
   const programs = new DynamoDbProgramStore(dynamo, tableName);
   const faults = options.faults ?? {};
@@ -174,6 +194,37 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
   });
   await poller.start();
 
+  // The workflows: the purchase steps and the callbacks on the same adapters as deployed, tokens kept in process.
+  const tokens = new TaskTokens();
+  const outbox = new OutboxMailer(persist ? join(options.dataDir!, 'outbox') : undefined);
+  const purchase = createPurchaseHandler(awsPurchaseSteps({ dynamo, tableName, eventBridge, busName: template.eventBus.name, mailer: outbox, tenant, now: Date.now }));
+  const callbacks = createCallbacksHandler(awsBridgeCallbacks({ dynamo, tableName, callbacks: new LocalTaskCallbacks(tokens), now: Date.now }));
+  const workflows = new LocalWorkflows({
+    template,
+    bus,
+    tokens,
+    functions: {
+      [template.functions.purchaseSteps]: (payload) => purchase(payload, lambdaContext('purchase')),
+      [template.functions.callbacks]: (event) => callbacks(event as Parameters<typeof callbacks>[0], lambdaContext('callbacks')),
+    },
+    ...(options.onExecutionEnd ? { onExecutionEnd: options.onExecutionEnd } : {}),
+    onInvocationError: (functionLogicalId, error) => console.error(`local invocation of ${functionLogicalId} failed:`, error),
+  });
+  const bridge = new SimulatedBridge(bus, options.bridge);
+  for (const target of new Map(template.rules.flatMap((rule) => rule.targets).map((target) => [target.logicalId, target])).values()) {
+    const { kind, logicalId } = target;
+    bus.onTarget(
+      logicalId,
+      kind === 'stateMachine'
+        ? (event) => void workflows.start(logicalId, event)
+        : kind === 'function'
+          ? (event) => workflows.invoke(logicalId, event)
+          : logicalId === template.queues.bridgeCommands
+            ? (event) => bridge.receive(event)
+            : (event) => options.onDomainEvent?.(logicalId, event),
+    );
+  }
+
   const tradeStream = new KinesisTradeStream(kinesis, streamName);
   const ingest = createIngestHandler({ stream: tradeStream, tenant, secrets: [LOCAL_INGEST_SECRET], now: Date.now });
   // The staff and trader API on the same server, its tokens from a local issuer whose key lives beside the
@@ -212,10 +263,16 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     accounts,
     programs,
     tradeStream,
+    workflows,
+    bridge,
+    outbox,
+    orders: new DynamoDbOrderBook(dynamo, tableName),
+    audit: new DynamoDbAuditLog(dynamo, tableName),
     drained: () => drained(kinesis, streamName, checkpoints),
     stop: async () => {
       for (const timer of timers) timer.cancel();
       await close(ingestServer);
+      await workflows.idle();
       await poller.stop();
       dynamo.destroy();
       kinesis.destroy();

@@ -47,11 +47,20 @@ describe('the demo tenant, synthesized for the local platform', () => {
     expect(schedules).toHaveLength(2);
   });
 
-  it('reads the bus rules with their patterns and target queues', () => {
-    expect(local.rules).toHaveLength(2);
+  it('reads the bus rules with their patterns and targets: queues, functions and state machines', () => {
+    expect(local.rules).toHaveLength(8);
     for (const rule of local.rules) expect(rule.eventBusLogicalId).toBe(local.eventBus.logicalId);
-    expect(local.rules.map((rule) => rule.targetQueueLogicalIds)).toEqual(
-      expect.arrayContaining([[local.queues.accountOutcomes], [local.queues.riskAlerts]]),
+    const purchase = { kind: 'stateMachine', logicalId: local.stateMachines.purchase.logicalId };
+    expect(local.rules.map((rule) => rule.targets)).toEqual(
+      expect.arrayContaining([
+        [{ kind: 'queue', logicalId: local.queues.accountOutcomes }],
+        [{ kind: 'queue', logicalId: local.queues.riskAlerts }],
+        [{ kind: 'queue', logicalId: local.queues.bridgeCommands }],
+        [{ kind: 'function', logicalId: local.functions.callbacks }],
+        [purchase],
+        [purchase],
+        [purchase],
+      ]),
     );
   });
 
@@ -123,9 +132,9 @@ describe('the demo tenant, synthesized for the local platform', () => {
   it('refuses to route to a queue without a handler, and a handler for a queue no rule targets', async () => {
     const bus = new LocalEventBus({ rules: local.rules, account: local.account, region: local.region });
     await expect(bus.putEvents([{ Source: 'propdesk.evaluator', DetailType: 'PhasePassed', Detail: '{}' }])).rejects.toThrow(
-      new RegExp(`queue ${local.queues.accountOutcomes} has no handler`),
+      new RegExp(`${local.queues.accountOutcomes} has no handler`),
     );
-    expect(() => bus.onTarget(local.queues.quarantine, () => undefined)).toThrow(/no rule targets queue/);
+    expect(() => bus.onTarget(local.queues.quarantine, () => undefined)).toThrow(/no rule targets/);
     await expect(bus.putEvents([])).rejects.toThrow(/1 to 10 entries/);
   });
 });

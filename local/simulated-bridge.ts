@@ -1,0 +1,47 @@
+/**
+ * A trading-platform bridge, simulated: it takes the commands the firm's bridge-commands queue receives and
+ * answers on the bus as a real bridge would, a moment later. It creates every login it is asked for, unless
+ * told to refuse or to stay silent (tests of refusals and timeouts).
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { TradingAccountRequested } from '../shared/workflows/workflow-events.js';
+import type { EventBridgeEvent, LocalEventBus } from './event-router.js';
+
+export type BridgeAnswerPlan = { readonly answer: 'create' } | { readonly answer: 'refuse'; readonly reason: string } | { readonly answer: 'ignore' };
+
+export const LOCAL_BRIDGE_SOURCE = 'propdesk.bridge.local';
+export const LOCAL_TRADING_SERVER = 'Propdesk-Local';
+
+export class SimulatedBridge {
+  /** The requests it received, in order. */
+  readonly requests: TradingAccountRequested[] = [];
+
+  constructor(
+    private readonly bus: LocalEventBus,
+    private readonly plan: (request: TradingAccountRequested) => BridgeAnswerPlan = () => ({ answer: 'create' }),
+    private readonly delayMs = 20,
+    private readonly onError: (error: unknown) => void = (error) => console.error('simulated bridge:', error),
+  ) {}
+
+  /** A message of the bridge-commands queue. */
+  receive(event: EventBridgeEvent): void {
+    const request = TradingAccountRequested.parse(event.detail);
+    this.requests.push(request);
+    const plan = this.plan(request);
+    if (plan.answer === 'ignore') return;
+    setTimeout(() => void this.answer(request, plan).catch(this.onError), this.delayMs);
+  }
+
+  private async answer(request: TradingAccountRequested, plan: Exclude<BridgeAnswerPlan, { answer: 'ignore' }>): Promise<void> {
+    const { requestId, accountId } = request;
+    const detail =
+      plan.answer === 'create'
+        ? { requestId, accountId, platform: 'mt5', login: loginOf(accountId), server: LOCAL_TRADING_SERVER, password: randomBytes(9).toString('base64url') }
+        : { requestId, accountId, reason: plan.reason };
+    const detailType = plan.answer === 'create' ? 'TradingAccountCreated' : 'TradingAccountRefused';
+    await this.bus.putEvents([{ Source: LOCAL_BRIDGE_SOURCE, DetailType: detailType, Detail: JSON.stringify(detail) }]);
+  }
+}
+
+/** A seven-digit MetaTrader-style login, the same for the same account. */
+const loginOf = (accountId: string) => String(5_000_000 + (createHash('sha256').update(accountId).digest().readUInt32BE(0) % 4_000_000));
