@@ -8,6 +8,7 @@ import { NewsCalendar } from '../shared/domain/news.js';
 import { Program } from '../shared/domain/program.js';
 import { DomainEvent } from '../shared/stream/domain-events.js';
 import { GenericPaymentSucceeded, StripeCheckoutCompleted } from '../shared/workflows/orders.js';
+import { bridgeAnswerDetails, WorkflowEvent } from '../shared/workflows/workflow-events.js';
 
 export interface Contract {
   readonly file: string;
@@ -38,6 +39,17 @@ export const contracts: readonly Contract[] = [
     schema: GenericPaymentSucceeded,
   },
   { file: 'stripe-checkout-session-completed.schema.json', title: "Stripe's checkout.session.completed as its EventBridge partner source delivers it (the fields Propdesk reads)", schema: StripeCheckoutCompleted },
+  { file: 'workflow-event.schema.json', title: "Propdesk workflow event, published on the firm's bus (detail of source propdesk.workflows)", schema: WorkflowEvent },
+  {
+    file: 'trading-account-created.schema.json',
+    title: "A bridge's answer: the login exists (detail of detail-type TradingAccountCreated, source propdesk.bridge.<name>)",
+    schema: bridgeAnswerDetails.TradingAccountCreated,
+  },
+  {
+    file: 'trading-account-refused.schema.json',
+    title: "A bridge's answer: no login (detail of detail-type TradingAccountRefused, source propdesk.bridge.<name>)",
+    schema: bridgeAnswerDetails.TradingAccountRefused,
+  },
 ];
 
 /** The JSON Schema of what a producer sends (io: 'input': defaults optional, times as strings). */

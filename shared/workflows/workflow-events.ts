@@ -59,6 +59,12 @@ export const TradingAccountRefused = z.object({
 });
 
 export const BridgeAnswer = z.discriminatedUnion('type', [TradingAccountCreated, TradingAccountRefused]);
+
+/** What a bridge puts as Detail: the answer without `type`, which is its detail-type. */
+export const bridgeAnswerDetails = {
+  TradingAccountCreated: TradingAccountCreated.omit({ type: true }),
+  TradingAccountRefused: TradingAccountRefused.omit({ type: true }),
+} as const;
 export type BridgeAnswer = z.output<typeof BridgeAnswer>;
 
 /** An account's evaluation started: it trades from now, under the program version it names. */

@@ -6,6 +6,7 @@ import { eventContracts, renderContracts } from '../../events/contracts.js';
 import { TradeEvent } from '../../shared/domain/events.js';
 import { NewsCalendar } from '../../shared/domain/news.js';
 import { Program } from '../../shared/domain/program.js';
+import { BridgeAnswer, WorkflowEvent } from '../../shared/workflows/workflow-events.js';
 import { presets } from '../../shared/presets/index.js';
 import { DomainEvent } from '../../shared/stream/domain-events.js';
 
@@ -138,5 +139,37 @@ describe('the domain events Propdesk publishes', () => {
     expect(DomainEvent.safeParse(payload).success).toBe(true);
     const validate = domainValidator;
     expect(validate(payload), JSON.stringify(validate.errors)).toBe(true);
+  });
+});
+
+describe('the workflow events Propdesk publishes and the bridges answer with', () => {
+  const workflowsDirectory = new URL('workflows/', samplesDirectory);
+  const bridgesDirectory = new URL('bridges/', samplesDirectory);
+  const workflowSamples = readdirSync(workflowsDirectory).map((name) => ({ name, payload: readJson(new URL(name, workflowsDirectory)) }));
+  const bridgeSamples = readdirSync(bridgesDirectory).map((name) => ({ name, payload: readJson(new URL(name, bridgesDirectory)) }));
+  const workflowValidator = ajv.compile(readJson(new URL('workflow-event.schema.json', schemasDirectory)));
+  const answerValidators: Record<string, ReturnType<typeof ajv.compile>> = {
+    'TradingAccountCreated.json': ajv.compile(readJson(new URL('trading-account-created.schema.json', schemasDirectory))),
+    'TradingAccountRefused.json': ajv.compile(readJson(new URL('trading-account-refused.schema.json', schemasDirectory))),
+  };
+
+  it('has a sample of every workflow event and every answer', () => {
+    expect(workflowSamples.map(({ name }) => name.replace('.json', '')).sort()).toEqual(WorkflowEvent.options.map((option) => option.shape.type.value).sort());
+    expect(bridgeSamples.map(({ name }) => name).sort()).toEqual(Object.keys(answerValidators).sort());
+  });
+
+  it.each(workflowSamples)('$name keeps to the zod contract and its JSON Schema', ({ payload }) => {
+    expect(WorkflowEvent.safeParse(payload).error).toBeUndefined();
+    expect(workflowValidator(payload), JSON.stringify(workflowValidator.errors)).toBe(true);
+  });
+
+  it.each(bridgeSamples)('answer $name keeps to the zod contract and its JSON Schema; without its requestId it is refused by both', ({ name, payload }) => {
+    const type = name.replace('.json', '');
+    expect(BridgeAnswer.safeParse({ ...(payload as object), type }).error).toBeUndefined();
+    const validate = answerValidators[name]!;
+    expect(validate(payload), JSON.stringify(validate.errors)).toBe(true);
+    const { requestId: _requestId, ...withoutRequest } = payload as Record<string, unknown>;
+    expect(validate(withoutRequest)).toBe(false);
+    expect(BridgeAnswer.safeParse({ ...withoutRequest, type }).success).toBe(false);
   });
 });
