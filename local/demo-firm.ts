@@ -38,19 +38,25 @@ export const DEMO_PROGRAM: Program = parseProgram({
   ],
 });
 
-export interface DemoTrader {
-  readonly accountId: string;
-  /** Who owns it: `npx propdesk token --role trader --subject ada` sees Ada's two accounts. */
-  readonly traderId: string;
+/**
+ * A demo purchase: the demo pays through a processor called `demo-pay`, so each account is provisioned by the
+ * purchase workflow, and its id (acc-…) and its trader's (trd-…, from the email) follow from the order.
+ */
+export interface DemoPurchase {
+  readonly orderId: string;
+  readonly email: string;
+  readonly name: string;
   readonly profile: TraderProfile;
   readonly seed: number;
 }
 
-export const DEMO_TRADERS: readonly DemoTrader[] = [
-  { accountId: 'demo-steady-1', traderId: 'ada', profile: PROFILES.steady, seed: 11 },
-  { accountId: 'demo-steady-2', traderId: 'ben', profile: PROFILES.steady, seed: 12 },
-  { accountId: 'demo-winner-1', traderId: 'ada', profile: PROFILES.winner, seed: 21 },
-  { accountId: 'demo-winner-2', traderId: 'ben', profile: PROFILES.winner, seed: 22 },
-  { accountId: 'demo-reckless-1', traderId: 'cleo', profile: PROFILES.reckless, seed: 31 },
-  { accountId: 'demo-reckless-2', traderId: 'cleo', profile: PROFILES.reckless, seed: 32 },
+export const DEMO_PROCESSOR = 'demo-pay';
+
+export const DEMO_PURCHASES: readonly DemoPurchase[] = [
+  { orderId: 'ada-steady', email: 'ada@demo.propdesk.example', name: 'Ada Lovelace', profile: PROFILES.steady, seed: 11 },
+  { orderId: 'ben-steady', email: 'ben@demo.propdesk.example', name: 'Ben Okafor', profile: PROFILES.steady, seed: 12 },
+  { orderId: 'ada-winner', email: 'ada@demo.propdesk.example', name: 'Ada Lovelace', profile: PROFILES.winner, seed: 21 },
+  { orderId: 'ben-winner', email: 'ben@demo.propdesk.example', name: 'Ben Okafor', profile: PROFILES.winner, seed: 22 },
+  { orderId: 'cleo-reckless-1', email: 'cleo@demo.propdesk.example', name: 'Cleo Marsh', profile: PROFILES.reckless, seed: 31 },
+  { orderId: 'cleo-reckless-2', email: 'cleo@demo.propdesk.example', name: 'Cleo Marsh', profile: PROFILES.reckless, seed: 32 },
 ];

@@ -1,12 +1,15 @@
 /**
- * `npm start`: the local platform with the demo firm. Its six simulated traders post their trades to
- * the ingest endpoint once a second, signed as a bridge would; verdicts print as the evaluator
- * publishes them. Data lives in .propdesk/ (delete it to start over); Ctrl-C stops cleanly and a
- * restart resumes where it stopped.
+ * `npm start`: the local platform with the demo firm. Six demo purchases go through the purchase workflow
+ * (payment event, bridge, credentials mail, activation); each active account gets a simulated trader
+ * posting its trades to the ingest endpoint once a second, signed as a bridge would; verdicts and workflow
+ * outcomes print as they are published, and a passed challenge's funded account starts trading when the
+ * workflow activates it. Data lives in .propdesk/ (delete it to start over; mail in .propdesk/outbox/);
+ * Ctrl-C stops cleanly and a restart resumes where it stopped.
  */
-import { openAccount } from '../shared/domain/state.js';
+import type { AccountState } from '../shared/domain/state.js';
 import { signPayload } from '../shared/ingest/signature.js';
-import { DEMO_PROGRAM, DEMO_TRADERS } from './demo-firm.js';
+import { accountIdOf } from '../shared/workflows/purchase.js';
+import { DEMO_PROCESSOR, DEMO_PROGRAM, DEMO_PURCHASES } from './demo-firm.js';
 import type { EventBridgeEvent } from './event-router.js';
 import { startPlatform } from './platform.js';
 import { SimulatedTrader } from './simulated-traders.js';
@@ -33,7 +36,11 @@ function describe(event: EventBridgeEvent): string {
         ? `: ${String(detail['message'])}`
         : what === 'PhasePassed'
           ? `: next phase ${String(detail['nextPhaseId'])}`
-          : '';
+          : what === 'AccountActivated'
+            ? `: ${String(detail['phaseId'])}, login ${String(detail['login'])} (credentials in ${DATA_DIR}/outbox/)`
+            : what === 'ProvisioningFailed'
+              ? `: ${String(detail['error'])}`
+              : '';
   return `${clock(String(detail['time']))}  ${String(detail['accountId']).padEnd(16)} ${what}${rule}${extra}`;
 }
 
@@ -47,32 +54,60 @@ const platform = await startPlatform({
     activity.batches += 1;
     if (report.outcome === 'succeeded') activity.records += report.size;
   },
-  onDomainEvent: (_queue, event) => console.log(describe(event)),
+  onDomainEvent: (_queue, event) => {
+    if (event.source === 'propdesk.workflows' && event['detail-type'] === 'OrderRefused') console.log(`order refused: ${JSON.stringify(event.detail['problems'])}`);
+    else console.log(describe(event));
+    if (event['detail-type'] === 'AccountActivated') void trade(String(event.detail['accountId']));
+  },
   onQuarantine: (body) => console.log(`quarantined: ${(JSON.parse(body) as { reason: string }).reason}`),
   onStreamFailure: (failure) => console.error('records skipped to the on-failure destination', failure.KinesisBatchInfo),
 });
 
-// The demo firm: its program and accounts, created once; a restart finds them.
+// The demo firm: its program, and six purchases, each paid once; a restart finds their accounts (and the funded
+// accounts passes provisioned) and trades on.
 await platform.programs.put(DEMO_PROGRAM);
-const stored = await platform.accounts.load(DEMO_TRADERS.map((trader) => trader.accountId));
-const startAt = Math.floor(Date.now() / 1000) * 1000;
-const traders: SimulatedTrader[] = [];
-for (const { accountId, traderId, profile, seed } of DEMO_TRADERS) {
-  let state = stored.get(accountId)?.state;
-  if (state === undefined) {
-    state = openAccount(DEMO_PROGRAM, { tenant: TENANT, accountId, traderId, openedAt: startAt });
-    await platform.accounts.save(state, null, []);
-  }
-  if (state.status !== 'active') continue;
-  traders.push(new SimulatedTrader({ tenant: TENANT, accountId, profile, balance: state.balance, seed: seed + state.lastSeq, firstSeq: state.lastSeq + 1, startAt, leftOpen: state.positions }));
+const traders = new Map<string, SimulatedTrader>();
+/** The purchase an account descends from: its own, or the challenge it passed (`phase:<challenge>:<phase>`). */
+const purchaseOf = new Map(DEMO_PURCHASES.map((purchase) => [accountIdOf(`${DEMO_PROCESSOR}:${purchase.orderId}`), purchase]));
+
+/** Starts a simulated trader on an active demo account, once. */
+async function trade(accountId: string, known?: AccountState): Promise<void> {
+  const state = known ?? (await platform.accounts.load([accountId])).get(accountId)?.state;
+  const purchase = purchaseOf.get(accountId);
+  if (state === undefined || state.status !== 'active' || purchase === undefined || traders.has(accountId)) return;
+  const startAt = Math.floor(Date.now() / 1000) * 1000;
+  const { profile, seed } = purchase;
+  traders.set(accountId, new SimulatedTrader({ tenant: TENANT, accountId, profile, balance: state.balance, seed: seed + state.lastSeq, firstSeq: state.lastSeq + 1, startAt, leftOpen: state.positions }));
 }
+
+for (const purchase of DEMO_PURCHASES) {
+  const orderKey = `${DEMO_PROCESSOR}:${purchase.orderId}`;
+  // Next phases descend from their challenge: the same trader profile trades on.
+  for (const phase of DEMO_PROGRAM.phases.slice(1)) purchaseOf.set(accountIdOf(`phase:${accountIdOf(orderKey)}:${phase.id}`), purchase);
+  if ((await platform.orders.order(orderKey)) !== undefined) continue;
+  const detail = {
+    schemaVersion: 1,
+    paymentId: `pay-${purchase.orderId}`,
+    orderId: purchase.orderId,
+    customer: { email: purchase.email, name: purchase.name },
+    programId: DEMO_PROGRAM.id,
+    amount: 15_500,
+    currency: 'USD',
+    rail: 'card',
+    paidAt: new Date().toISOString(),
+  };
+  await platform.bus.putEvents([{ Source: `propdesk.processor.${DEMO_PROCESSOR}`, DetailType: 'PaymentSucceeded', Detail: JSON.stringify(detail) }]);
+}
+await platform.workflows.idle();
+const stored = await platform.accounts.load([...purchaseOf.keys()]);
+for (const [accountId, { state }] of stored) await trade(accountId, state);
 
 console.log(`Propdesk local platform (tenant ${TENANT}), data in ${DATA_DIR}/
   ingest endpoint  POST ${platform.ingestUrl}/ingest/events  (signing secret: "${platform.ingestSecret}")
   API              ${platform.apiUrl}/v1/...  (described at /openapi.json; a token: npx propdesk token --role admin)
   DynamoDB         ${platform.dynamodbEndpoint}  table ${platform.tableName}
   Kinesis          ${platform.kinesisEndpoint}  stream ${platform.streamName}
-  ${traders.length} demo traders on "${DEMO_PROGRAM.name}"; verdicts follow. Ctrl-C stops.
+  ${traders.size} demo accounts trading on "${DEMO_PROGRAM.name}"; verdicts follow. Ctrl-C stops.
 `);
 
 async function post(events: TradeEvent[]): Promise<void> {
@@ -84,7 +119,7 @@ async function post(events: TradeEvent[]): Promise<void> {
 
 const ticker = setInterval(() => {
   const now = Math.floor(Date.now() / 1000) * 1000;
-  const events = traders.flatMap((trader) => trader.step(now));
+  const events = [...traders.values()].flatMap((trader) => trader.step(now));
   if (events.length > 0) void post(events);
 }, 1000);
 

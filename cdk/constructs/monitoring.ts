@@ -1,5 +1,5 @@
 /**
- * A firm's alarms and dashboard, built on the trade pipeline's public members. Every alarm notifies one
+ * A firm's alarms and dashboard, built on the trade pipeline's and the purchase workflow's public members. Every alarm notifies one
  * KMS-encrypted SNS topic on ALARM and on OK, treats missing data as fine (an idle firm is not an incident)
  * and tells the on-call engineer what it means and what to look at first. The alarms are declared as data
  * (one list, one helper), so adding one is one entry.
@@ -33,6 +33,7 @@ import type { PropdeskFunction } from './propdesk-function.js';
 import type { HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
 import type { ManagementApi } from './management-api.js';
 import type { ProcessorEvents } from './processor-events.js';
+import type { PurchaseWorkflow } from './purchase-workflow.js';
 import { type TradePipeline, tableSchema } from './trade-pipeline.js';
 
 export interface AlarmThresholds {
@@ -67,6 +68,7 @@ export interface MonitoringProps {
   readonly pipeline: TradePipeline;
   readonly managementApi: ManagementApi;
   readonly processorEvents: ProcessorEvents;
+  readonly purchaseWorkflow: PurchaseWorkflow;
   readonly thresholds: AlarmThresholds;
   /** Addresses subscribed to the alarm topic by email (may be empty). */
   readonly alarmEmails: readonly string[];
@@ -134,7 +136,7 @@ export class Monitoring extends Construct {
     validateThresholds(props.thresholds);
     const emails = validateEmails(props.alarmEmails);
     super(scope, id);
-    const { tenantId, pipeline, managementApi, processorEvents, thresholds } = props;
+    const { tenantId, pipeline, managementApi, processorEvents, purchaseWorkflow, thresholds } = props;
     const alarmNamePrefix = `propdesk-${tenantId}-`;
 
     this.alarmTopicKey = new Key(this, 'AlarmTopicKey', {
@@ -184,6 +186,8 @@ export class Monitoring extends Construct {
       ['Ingest', pipeline.ingest, 'serves the bridges\u2019 ingest API'],
       ['Rollover', pipeline.rollover, 'closes firm days on schedule'],
       ['Api', managementApi.handler, 'serves the staff and trader API'],
+      ['PurchaseSteps', purchaseWorkflow.steps, 'runs the purchase workflow\u2019s steps; the state machine retries its failures, then records the order as failed'],
+      ['PurchaseCallbacks', purchaseWorkflow.callbacks, 'resumes waiting purchases with the bridges\u2019 answers; the bus retries it, then parks the answer in the purchase delivery DLQ'],
     ];
     const deadLetterQueues: ReadonlyArray<readonly [string, string, IQueue, string]> = [
       [
@@ -226,6 +230,18 @@ export class Monitoring extends Construct {
             ] as const,
           ]
         : []),
+      [
+        'BridgeCommandsDlqDepth',
+        'BridgeCommands DLQ',
+        purchaseWorkflow.bridgeCommandsDeadLetterQueue,
+        'Commands to the trading-platform bridges (TradingAccountRequested) were not delivered: the event bus could not put them on the commands queue, or the bridges failed them 5 times. The waiting purchase fails when its bridge-answer time runs out (ProvisioningFailed). Check the BridgeCommands rule\u2019s FailedInvocations and the bridge consumer; retry the failed orders rather than redriving stale commands.',
+      ],
+      [
+        'PurchaseDeliveryDlqDepth',
+        'Purchase delivery DLQ',
+        purchaseWorkflow.deliveryDeadLetterQueue,
+        'The event bus could not start the purchase state machine (a payment or a passed phase: that account is NOT provisioned) or could not hand a bridge\u2019s answer to the callbacks function (that purchase fails when its wait runs out). Check the FailedInvocations of the ProcessorPayments, StripeCheckouts, PhasesPassed and BridgeAnswers rules, fix the cause, then re-put the events in the messages on the firm\u2019s bus (a repeated start is harmless: Claim order skips an order already claimed).',
+      ],
     ];
 
     const specs: AlarmSpec[] = [
@@ -248,18 +264,36 @@ export class Monitoring extends Construct {
         threshold: thresholds.quarantinedRecordsPer5Minutes,
         description: `The evaluator quarantined at least ${thresholds.quarantinedRecordsPer5Minutes} trade record(s) in 5 minutes (malformed, or for an account it does not know); they are not applied to account state. Read the messages on the quarantine queue and the evaluator logs to see why, usually a bridge sending a new or broken payload.`,
       },
+      {
+        id: 'BridgeAnswersInvalid',
+        metric: propdeskMetric(tenantId, 'callbacks', 'AnswersInvalid'),
+        threshold: 1,
+        description: 'A trading-platform bridge sent at least 1 malformed answer (TradingAccountCreated / TradingAccountRefused breaking the contract) in 5 minutes; it resumed no purchase, so the one waiting for it fails when its bridge-answer time runs out. Find the warning \u201canswer not delivered to a workflow\u201d in the callbacks function\u2019s logs (its event id and source name the bridge; the event is in the bus archive) and have that bridge fixed.',
+      },
+      {
+        id: 'PurchaseExecutionsFailed',
+        metric: purchaseWorkflow.stateMachine.metricFailed({ statistic: Stats.SUM, period: FIVE_MINUTES }),
+        threshold: 1,
+        description: 'At least 1 purchase execution failed in 5 minutes: a purchase could not be provisioned (the bridge refused or did not answer, the credentials were not delivered, or a step failed for good). Read the ProvisioningFailed / OrderRefused event on the account outcomes queue and the execution\u2019s failure in the Step Functions console (its failed state and cause), then refund the trader or retry the order.',
+      },
+      {
+        id: 'PurchaseExecutionsTimedOut',
+        metric: purchaseWorkflow.stateMachine.metricTimedOut({ statistic: Stats.SUM, period: FIVE_MINUTES }),
+        threshold: 1,
+        description: 'At least 1 purchase execution timed out as a whole in 5 minutes. Unlike a bridge that does not answer (caught, and recorded as ProvisioningFailed), nothing recorded this failure: the order may be left half-provisioned. Open the execution in the Step Functions console, see the state it stopped in, then finish the provisioning by hand, or refund the trader.',
+      },
       ...functions.flatMap(([name, fn, role]) => [
         {
           id: `${name}Errors`,
           metric: fn.metricErrors({ statistic: Stats.SUM, period: FIVE_MINUTES }),
           threshold: thresholds.functionErrorsPer5Minutes,
-          description: `The ${name.toLowerCase()} function (it ${role}) failed at least ${thresholds.functionErrorsPer5Minutes} invocation(s) in 5 minutes. Read its log group for the errors first (X-Ray traces show which call failed).`,
+          description: `The ${words(name)} function (it ${role}) failed at least ${thresholds.functionErrorsPer5Minutes} invocation(s) in 5 minutes. Read its log group for the errors first (X-Ray traces show which call failed).`,
         },
         {
           id: `${name}Throttles`,
           metric: fn.metricThrottles({ statistic: Stats.SUM, period: FIVE_MINUTES }),
           threshold: thresholds.functionThrottlesPer5Minutes,
-          description: `The ${name.toLowerCase()} function (it ${role}) was throttled at least ${thresholds.functionThrottlesPer5Minutes} time(s) in 5 minutes. Check the account's Lambda concurrency (ConcurrentExecutions against the regional limit) and other functions eating it; request a limit raise or reserve concurrency.`,
+          description: `The ${words(name)} function (it ${role}) was throttled at least ${thresholds.functionThrottlesPer5Minutes} time(s) in 5 minutes. Check the account's Lambda concurrency (ConcurrentExecutions against the regional limit) and other functions eating it; request a limit raise or reserve concurrency.`,
         },
       ]),
       {
@@ -311,9 +345,10 @@ export class Monitoring extends Construct {
     const custom = <S extends PropdeskService>(service: S, name: PropdeskMetricName<S>) =>
       propdeskMetric(tenantId, service, name, { label: name });
     const graph = (title: string, left: IMetric[], width: number): GraphWidget => new GraphWidget({ title, left, width, height: 6 });
-    const functionHealth = (fn: PropdeskFunction, width: number): GraphWidget[] => [
-      graph('Errors, throttles', [fn.metricErrors({ label: 'Errors' }), fn.metricThrottles({ label: 'Throttles' })], width),
-      graph('Duration p50 / p99', [fn.metricDuration({ statistic: Stats.p(50), label: 'p50' }), fn.metricDuration({ statistic: Stats.p(99), label: 'p99' })], width),
+    /** `name` prefixes the titles where a row shows more than one function. */
+    const functionHealth = (fn: PropdeskFunction, width: number, name?: string): GraphWidget[] => [
+      graph(name ? `${name}: errors, throttles` : 'Errors, throttles', [fn.metricErrors({ label: 'Errors' }), fn.metricThrottles({ label: 'Throttles' })], width),
+      graph(name ? `${name}: duration p50 / p99` : 'Duration p50 / p99', [fn.metricDuration({ statistic: Stats.p(50), label: 'p50' }), fn.metricDuration({ statistic: Stats.p(99), label: 'p99' })], width),
     ];
     const apiTraffic = (api: HttpApi): GraphWidget[] => [
       graph('API requests, 4xx, 5xx', [api.metricCount({ statistic: Stats.SUM, label: 'Requests' }), api.metricClientError({ label: '4xx' }), api.metricServerError({ label: '5xx' })], 6),
@@ -359,6 +394,23 @@ export class Monitoring extends Construct {
         [graph('Clock events put', [custom('rollover', 'ClockEventsPut')], 8), ...functionHealth(pipeline.rollover, 8)],
       ],
       [
+        'Purchase workflow',
+        [
+          graph('Executions', [
+            purchaseWorkflow.stateMachine.metricStarted({ statistic: Stats.SUM, label: 'ExecutionsStarted' }),
+            purchaseWorkflow.stateMachine.metricSucceeded({ statistic: Stats.SUM, label: 'ExecutionsSucceeded' }),
+            purchaseWorkflow.stateMachine.metricFailed({ statistic: Stats.SUM, label: 'ExecutionsFailed' }),
+            purchaseWorkflow.stateMachine.metricTimedOut({ statistic: Stats.SUM, label: 'ExecutionsTimedOut' }),
+          ], 8),
+          graph('Execution time p50 / p99', [
+            purchaseWorkflow.stateMachine.metricTime({ statistic: Stats.p(50), label: 'p50' }),
+            purchaseWorkflow.stateMachine.metricTime({ statistic: Stats.p(99), label: 'p99' }),
+          ], 8),
+          graph('Bridge answers', [custom('callbacks', 'AnswersResumed'), custom('callbacks', 'AnswersLate'), custom('callbacks', 'AnswersInvalid')], 8),
+        ],
+      ],
+      ['Purchase steps and callbacks', [...functionHealth(purchaseWorkflow.steps, 6, 'Steps'), ...functionHealth(purchaseWorkflow.callbacks, 6, 'Callbacks')]],
+      [
         'Table',
         [
           graph('Consumed capacity', [
@@ -375,6 +427,7 @@ export class Monitoring extends Construct {
             ['Quarantine', pipeline.quarantineQueue],
             ['AccountOutcomes', pipeline.accountOutcomesQueue],
             ['RiskAlerts', pipeline.riskAlertsQueue],
+            ['BridgeCommands', purchaseWorkflow.bridgeCommandsQueue],
           ]), 12),
           graph('Dead-letter and failure queues', queueDepth(deadLetterQueues.map(([, label, queue]) => [label, queue] as const)), 12),
         ],
@@ -441,6 +494,11 @@ function validateEmails(emails: readonly string[]): readonly string[] {
     seen.add(key);
   }
   return emails;
+}
+
+/** `PurchaseSteps` -> `purchase steps`. */
+function words(id: string): string {
+  return kebabCase(id).replaceAll('-', ' ');
 }
 
 /** `EvaluatorIteratorAge` -> `evaluator-iterator-age`. */

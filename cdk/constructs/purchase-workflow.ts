@@ -40,7 +40,7 @@ import { BRIDGE_SOURCE_PREFIX, WORKFLOW_EVENT_SOURCE } from '../../shared/workfl
 import type { PaymentProcessorSettings, WorkflowSettings } from '../tenant-config.js';
 import { acknowledge } from './nag.js';
 import { type FunctionSettings, PropdeskFunction } from './propdesk-function.js';
-import { handlerEntry, queueWithDeadLetterQueue } from './trade-pipeline.js';
+import { encryptedQueue, handlerEntry, queueWithDeadLetterQueue } from './trade-pipeline.js';
 
 export interface PurchaseWorkflowProps {
   readonly tenantId: string;
@@ -90,6 +90,8 @@ export class PurchaseWorkflow extends Construct {
 
     this.stateMachine = new StateMachine(this, 'StateMachine', {
       stateMachineType: StateMachineType.STANDARD,
+      // The bridge's wait plus an hour of steps and retries: a stuck execution ends (and alarms) instead of waiting a year.
+      timeout: Duration.seconds(settings.bridgeAnswerSeconds + 3600),
       comment: 'A payment or a passed phase becomes an active account',
       definitionBody: DefinitionBody.fromChainable(this.definition(settings)),
       logs: {
@@ -105,7 +107,8 @@ export class PurchaseWorkflow extends Construct {
     acknowledge(this.stateMachine.role, `IAM5[Resource::<${logicalIdOf(this.steps)}.Arn>:*]`, "CDK's LambdaInvoke grant covers the steps function's versions and aliases; it is this one function");
 
     [this.bridgeCommandsQueue, this.bridgeCommandsDeadLetterQueue] = queueWithDeadLetterQueue(this, 'BridgeCommands');
-    const [deliveryDeadLetterQueue] = queueWithDeadLetterQueue(this, 'Delivery');
+    const deliveryDeadLetterQueue = encryptedQueue(this, 'DeliveryDeadLetterQueue');
+    acknowledge(deliveryDeadLetterQueue, 'SQS3', "It is a dead-letter queue itself: the workflow rules' targets', alarmed on depth");
     this.deliveryDeadLetterQueue = deliveryDeadLetterQueue;
     new Rule(this, 'BridgeCommands', {
       eventBus,
@@ -191,6 +194,8 @@ export class PurchaseWorkflow extends Construct {
     request.addCatch(recordFailure, { errors: ['States.ALL'], resultPath: '$.failure' });
     // The login exists but the trader never got it: staff resend the credentials rather than activate blind.
     deliver.addCatch(recordFailure, { errors: ['States.ALL'], resultPath: '$.failure' });
+    // Mailed but not activated: the order must not look provisioned.
+    activate.addCatch(recordFailure, { errors: ['States.ALL'], resultPath: '$.failure' });
     recordFailure.next(new Fail(this, 'Provisioning failed', { error: 'ProvisioningFailed', cause: 'the trading account was not created: see the order and the ProvisioningFailed event' }));
 
     return claim.next(

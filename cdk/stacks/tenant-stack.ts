@@ -70,6 +70,7 @@ export class TenantStack extends Stack {
       pipeline: this.tradePipeline,
       managementApi: this.managementApi,
       processorEvents: this.processorEvents,
+      purchaseWorkflow: this.purchaseWorkflow,
       thresholds,
       alarmEmails,
     });

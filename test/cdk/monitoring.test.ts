@@ -24,7 +24,11 @@ const logicalId = (stack: Stack, construct: IConstruct) => stack.getLogicalId(co
 type Resource = { Properties: Record<string, unknown> };
 type Dimension = { Name: string; Value: unknown };
 
-/** Every alarm the demo firm must have, by name. */
+/**
+ * Every alarm the demo firm must have, by name: 29. The purchase workflow added 9: its two dead-letter queues
+ * (bridge commands, rule-target delivery), invalid bridge answers, failed and timed-out executions, and the
+ * steps and callbacks functions' errors and throttles.
+ */
 const EXPECTED_ALARMS = [
   'evaluator-iterator-age',
   'quarantine-dlq-depth',
@@ -46,6 +50,16 @@ const EXPECTED_ALARMS = [
   'api-server-errors',
   'trade-stream-write-throttles',
   'table-throttles',
+  // The purchase workflow.
+  'bridge-commands-dlq-depth',
+  'purchase-delivery-dlq-depth',
+  'bridge-answers-invalid',
+  'purchase-executions-failed',
+  'purchase-executions-timed-out',
+  'purchase-steps-errors',
+  'purchase-steps-throttles',
+  'purchase-callbacks-errors',
+  'purchase-callbacks-throttles',
 ].map((what) => `propdesk-demo-${what}`);
 
 describe('the demo tenant monitoring', () => {
@@ -69,6 +83,7 @@ describe('the demo tenant monitoring', () => {
   });
 
   it('creates exactly the expected alarms, named after the tenant, and exposes them', () => {
+    expect(EXPECTED_ALARMS).toHaveLength(29);
     expect(Object.values(alarms).map((alarm) => alarm.Properties.AlarmName).sort()).toEqual([...EXPECTED_ALARMS].sort());
     expect(monitoring.alarms).toHaveLength(EXPECTED_ALARMS.length);
   });
@@ -113,6 +128,8 @@ describe('the demo tenant monitoring', () => {
       pipeline.streamFailureQueue,
       pipeline.rolloverDeadLetterQueue,
       stack.processorEvents.deadLetterQueue!,
+      stack.purchaseWorkflow.bridgeCommandsDeadLetterQueue,
+      stack.purchaseWorkflow.deliveryDeadLetterQueue,
     ];
     expect(queuesWatched).toEqual(expect.arrayContaining(deadLetterQueues.map((queue) => ({ 'Fn::GetAtt': [id(queue), 'QueueName'] }))));
     expect(queuesWatched).toHaveLength(deadLetterQueues.length);
@@ -141,6 +158,7 @@ describe('the demo tenant monitoring', () => {
       ['evaluator', pipeline.evaluator],
       ['ingest', pipeline.ingest],
       ['rollover', pipeline.rollover],
+      ['callbacks', stack.purchaseWorkflow.callbacks],
     ] as const) {
       expect((functions[id(fn)]?.Properties.Environment as { Variables: Record<string, unknown> }).Variables).toMatchObject({
         POWERTOOLS_SERVICE_NAME: service,
@@ -156,6 +174,9 @@ describe('the demo tenant monitoring', () => {
       ['evaluator', pipeline.evaluator],
       ['ingest', pipeline.ingest],
       ['rollover', pipeline.rollover],
+      ['api', stack.managementApi.handler],
+      ['purchase-steps', stack.purchaseWorkflow.steps],
+      ['purchase-callbacks', stack.purchaseWorkflow.callbacks],
     ] as const) {
       for (const metricName of ['Errors', 'Throttles']) {
         expect(alarmNamed(`propdesk-demo-${name}-${metricName.toLowerCase()}`).Properties).toMatchObject({
@@ -168,6 +189,45 @@ describe('the demo tenant monitoring', () => {
         });
       }
     }
+  });
+
+  it('alarms when a bridge sends a malformed answer, from the callbacks function\u2019s custom metric', () => {
+    const alarm = alarmNamed('propdesk-demo-bridge-answers-invalid').Properties;
+    expect(alarm).toMatchObject({ Namespace: 'Propdesk', MetricName: 'AnswersInvalid', Statistic: 'Sum', Period: 300, Threshold: 1, EvaluationPeriods: 1 });
+    expect(alarm.Dimensions).toEqual(
+      expect.arrayContaining([
+        { Name: 'service', Value: 'callbacks' },
+        { Name: 'tenant', Value: 'demo' },
+      ]),
+    );
+    expect(alarm.Dimensions).toHaveLength(2);
+    expect(String(alarm.AlarmDescription)).toMatch(/malformed answer/);
+  });
+
+  it('alarms on a purchase execution that failed or timed out, saying what to do first', () => {
+    const stateMachine = { Name: 'StateMachineArn', Value: { Ref: id(stack.purchaseWorkflow.stateMachine) } };
+    const failed = alarmNamed('propdesk-demo-purchase-executions-failed').Properties;
+    expect(failed).toMatchObject({
+      Namespace: 'AWS/States',
+      MetricName: 'ExecutionsFailed',
+      Dimensions: [stateMachine],
+      Statistic: 'Sum',
+      Period: 300,
+      Threshold: 1,
+      EvaluationPeriods: 1,
+    });
+    expect(String(failed.AlarmDescription)).toMatch(/could not be provisioned/);
+    expect(String(failed.AlarmDescription)).toMatch(/ProvisioningFailed \/ OrderRefused event/);
+    expect(String(failed.AlarmDescription)).toMatch(/refund .* or retry/);
+    expect(alarmNamed('propdesk-demo-purchase-executions-timed-out').Properties).toMatchObject({
+      Namespace: 'AWS/States',
+      MetricName: 'ExecutionsTimedOut',
+      Dimensions: [stateMachine],
+      Statistic: 'Sum',
+      Period: 300,
+      Threshold: 1,
+      EvaluationPeriods: 1,
+    });
   });
 
   it('alarms on ingest API 5xx, stream write throttling and table throttling', () => {
@@ -256,9 +316,16 @@ describe('the demo tenant monitoring', () => {
       'IncomingRecords',
       'ConsumedWriteCapacityUnits',
       'ApproximateNumberOfMessagesVisible',
+      // The purchase workflow's row.
+      ...Object.values(PROPDESK_METRICS.services.callbacks),
+      'ExecutionsStarted',
+      'ExecutionsSucceeded',
+      'ExecutionsFailed',
     ]) {
       expect(body).toContain(name);
     }
+    expect(body).toContain('## Purchase workflow');
+    expect(body).toContain(`{"Ref":"${id(stack.purchaseWorkflow.stateMachine)}"}`);
     for (const alarmId of Object.keys(alarms)) expect(body).toContain(`{"Fn::GetAtt":["${alarmId}","Arn"]}`);
   });
 });
@@ -284,6 +351,7 @@ describe('alarm settings', () => {
         pipeline: stack.tradePipeline,
         managementApi: stack.managementApi,
         processorEvents: stack.processorEvents,
+        purchaseWorkflow: stack.purchaseWorkflow,
         thresholds: { ...DEFAULT_ALARM_THRESHOLDS, ...thresholds },
         alarmEmails,
       });

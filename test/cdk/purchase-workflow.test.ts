@@ -1,0 +1,308 @@
+import { App, type CfnResource } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import type { IConstruct } from 'constructs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { PropdeskFunction } from '../../cdk/constructs/propdesk-function.js';
+import { TenantStack } from '../../cdk/stacks/tenant-stack.js';
+import { loadTenantConfig, parseTenantConfig } from '../../cdk/tenant-config.js';
+import { aslOf } from '../../local/state-machines.js';
+
+/** Bundling skipped and CDK's built-in CloudFormation validation off, as in trade-pipeline.test.ts. */
+const appWithoutBundling = () => new App({ builtinCloudFormationValidation: false, context: { 'aws:cdk:bundling-stacks': [] } });
+
+const demo = loadTenantConfig('demo');
+
+/** The demo firm, or a firm that differs from it by `changes` (validated as a tenant file is). */
+function tenantStack(changes: Record<string, unknown> = {}) {
+  const config = parseTenantConfig({ ...demo, ...changes }, 'test');
+  const stack = new TenantStack(appWithoutBundling(), `Propdesk-${config.tenantId}`, { config });
+  const template = Template.fromStack(stack);
+  const id = (construct: IConstruct) => stack.getLogicalId(construct.node.defaultChild as CfnResource);
+  return { stack, template, id };
+}
+
+type Resource = { Properties: Record<string, unknown>; DeletionPolicy?: string };
+type Statement = { Effect: string; Action: string | string[]; Resource: unknown };
+type State = {
+  Type: string;
+  Resource?: string;
+  Next?: string;
+  Default?: string;
+  Choices?: Array<{ Variable: string; StringEquals: string; Next: string }>;
+  TimeoutSeconds?: number;
+  Retry?: Array<{ ErrorEquals: string[]; MaxAttempts?: number }>;
+  Catch?: Array<{ ErrorEquals: string[]; ResultPath?: string; Next: string }>;
+  Parameters?: { FunctionName: string; Payload: Record<string, unknown> };
+  Error?: string;
+};
+
+const arnOf = (logicalId: string) => ({ 'Fn::GetAtt': [logicalId, 'Arn'] });
+/** How the definition's references read once resolved: an ARN naming the logical id, or the id itself. */
+const resolvedArn = (logicalId: string) => `arn:aws:lambda:::function:${logicalId}`;
+
+/** The synthesized definition as ASL, parsed the way the local platform runs it. */
+function definitionOf(template: Template, stateMachineId: string): { StartAt: string; States: Record<string, State> } {
+  const machine = template.findResources('AWS::StepFunctions::StateMachine')[stateMachineId] as Resource | undefined;
+  if (machine === undefined) throw new Error(`no state machine ${stateMachineId}`);
+  return aslOf(machine.Properties.DefinitionString, (logicalId, attribute) => (attribute === 'Arn' ? resolvedArn(logicalId) : logicalId)) as unknown as {
+    StartAt: string;
+    States: Record<string, State>;
+  };
+}
+
+/** Every statement of the inline policies attached to `fn`'s role. */
+function statementsOf(template: Template, id: (construct: IConstruct) => string, fn: PropdeskFunction): Statement[] {
+  if (fn.role === undefined) throw new Error(`${fn.node.path} has no role`);
+  const roleId = id(fn.role);
+  return Object.values(template.findResources('AWS::IAM::Policy') as Record<string, Resource>)
+    .filter((policy) => (policy.Properties.Roles as Array<{ Ref: string }>).some((role) => role.Ref === roleId))
+    .flatMap((policy) => (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement);
+}
+
+const actionsOf = (statement: Statement): string[] => (Array.isArray(statement.Action) ? statement.Action : [statement.Action]);
+
+describe('the demo tenant purchase workflow', () => {
+  let stack: TenantStack;
+  let template: Template;
+  let id: (construct: IConstruct) => string;
+  let states: Record<string, State>;
+  const ruleOf = (name: string): Resource => {
+    const rule = stack.purchaseWorkflow.node.tryFindChild(name);
+    if (rule === undefined) throw new Error(`no rule ${name}`);
+    return template.findResources('AWS::Events::Rule')[id(rule)] as Resource;
+  };
+  const state = (name: string): State => {
+    const found = states[name];
+    if (found === undefined) throw new Error(`no state "${name}"`);
+    return found;
+  };
+
+  beforeAll(() => {
+    ({ stack, template, id } = tenantStack());
+    const definition = definitionOf(template, id(stack.purchaseWorkflow.stateMachine));
+    expect(definition.StartAt).toBe('Claim order');
+    states = definition.States;
+  });
+
+  it('is one Standard state machine that logs every event without execution data, traced as the tenant chose', () => {
+    template.resourceCountIs('AWS::StepFunctions::StateMachine', 1);
+    const machine = template.findResources('AWS::StepFunctions::StateMachine')[id(stack.purchaseWorkflow.stateMachine)] as Resource;
+    expect(demo.features.tracing).toBe(true);
+    expect(machine.Properties).toMatchObject({
+      StateMachineType: 'STANDARD',
+      LoggingConfiguration: { Level: 'ALL', IncludeExecutionData: false },
+      TracingConfiguration: { Enabled: true },
+    });
+    // Its log group keeps the tenant's retention and outlives the stack, as the functions' do.
+    const destinations = (machine.Properties.LoggingConfiguration as { Destinations: Array<{ CloudWatchLogsLogGroup: { LogGroupArn: { 'Fn::GetAtt': [string, string] } } }> })
+      .Destinations;
+    expect(destinations).toHaveLength(1);
+    const logGroup = template.findResources('AWS::Logs::LogGroup')[destinations[0]!.CloudWatchLogsLogGroup.LogGroupArn['Fn::GetAtt'][0]] as Resource;
+    expect(logGroup.Properties.RetentionInDays).toBe(demo.logRetentionDays);
+    expect(logGroup.DeletionPolicy).toBe('Retain');
+  });
+
+  it('claims the order, then ends on a duplicate or on nothing to provision', () => {
+    expect(Object.keys(states).sort()).toEqual(
+      [
+        'Claim order',
+        'Claimed?',
+        'Already claimed',
+        'Nothing to provision',
+        'Request trading account',
+        'Deliver credentials',
+        'Activate account',
+        'Account active',
+        'Record failure',
+        'Provisioning failed',
+      ].sort(),
+    );
+    expect(state('Claim order')).toMatchObject({ Type: 'Task', Next: 'Claimed?', Parameters: { Payload: { step: 'claimOrder' } } });
+    expect(state('Claimed?')).toMatchObject({
+      Type: 'Choice',
+      Choices: [
+        { Variable: '$.outcome', StringEquals: 'duplicate', Next: 'Already claimed' },
+        { Variable: '$.outcome', StringEquals: 'nothingToProvision', Next: 'Nothing to provision' },
+      ],
+      Default: 'Request trading account',
+    });
+    expect(state('Already claimed').Type).toBe('Succeed');
+    expect(state('Nothing to provision').Type).toBe('Succeed');
+  });
+
+  it('waits for the bridge by task token for the tenant\u2019s bridgeAnswerSeconds, never retrying a refusal or a timeout', () => {
+    expect(demo.workflows.bridgeAnswerSeconds).toBe(900);
+    const request = state('Request trading account');
+    expect(request).toMatchObject({
+      Type: 'Task',
+      Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken',
+      TimeoutSeconds: demo.workflows.bridgeAnswerSeconds,
+      Next: 'Deliver credentials',
+      Parameters: { Payload: { step: 'requestTradingAccount', 'taskToken.$': '$$.Task.Token', waitSeconds: demo.workflows.bridgeAnswerSeconds } },
+    });
+    expect(request.Retry?.[0]?.ErrorEquals).toEqual(expect.arrayContaining(['BridgeRefused', 'States.Timeout']));
+    expect(request.Retry?.[0]?.MaxAttempts).toBe(0);
+    expect(request.Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.failure', Next: 'Record failure' }]);
+  });
+
+  it('delivers the credentials (a failure is recorded), activates the account and succeeds', () => {
+    expect(state('Deliver credentials')).toMatchObject({ Type: 'Task', Next: 'Activate account', Parameters: { Payload: { step: 'deliverCredentials' } } });
+    expect(state('Deliver credentials').Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.failure', Next: 'Record failure' }]);
+    expect(state('Activate account')).toMatchObject({ Type: 'Task', Next: 'Account active', Parameters: { Payload: { step: 'activateAccount' } } });
+    expect(state('Account active').Type).toBe('Succeed');
+  });
+
+  it('records a failure, then fails the execution with ProvisioningFailed', () => {
+    expect(state('Record failure')).toMatchObject({ Type: 'Task', Next: 'Provisioning failed', Parameters: { Payload: { step: 'recordFailure' } } });
+    expect(state('Provisioning failed')).toMatchObject({ Type: 'Fail', Error: 'ProvisioningFailed' });
+  });
+
+  it('invokes the steps function in every Lambda step, never retrying a permanent error', () => {
+    const lambdaSteps = Object.entries(states).filter(([, candidate]) => candidate.Resource?.startsWith('arn:aws:states:::lambda:invoke') === true);
+    expect(lambdaSteps.map(([name]) => name).sort()).toEqual(['Activate account', 'Claim order', 'Deliver credentials', 'Record failure', 'Request trading account']);
+    for (const [name, step] of lambdaSteps) {
+      expect(step.Parameters?.FunctionName, name).toBe(resolvedArn(id(stack.purchaseWorkflow.steps)));
+      const retries = step.Retry ?? [];
+      const permanent = retries.findIndex((retry) => retry.ErrorEquals.includes('InvalidOrder') && retry.ErrorEquals.includes('InvalidStepInput'));
+      const transient = retries.findIndex((retry) => retry.ErrorEquals.includes('States.TaskFailed'));
+      expect(permanent, `${name}: a retrier for the permanent errors`).toBeGreaterThanOrEqual(0);
+      expect(retries[permanent]?.MaxAttempts, name).toBe(0);
+      expect(transient, `${name}: a States.TaskFailed retrier`).toBeGreaterThan(permanent);
+    }
+  });
+
+  it('starts on a processor payment, a completed Stripe checkout or a passed phase, parking undeliverable events', () => {
+    const workflow = stack.purchaseWorkflow;
+    const start = Match.objectLike({
+      Arn: { Ref: id(workflow.stateMachine) },
+      DeadLetterConfig: { Arn: arnOf(id(workflow.deliveryDeadLetterQueue)) },
+      RetryPolicy: { MaximumRetryAttempts: 8 },
+    });
+    const bus = { Ref: id(stack.tradePipeline.eventBus) };
+    for (const [name, pattern] of [
+      ['ProcessorPayments', { source: [{ prefix: 'propdesk.processor.' }], 'detail-type': ['PaymentSucceeded'] }],
+      ['StripeCheckouts', { source: [demo.paymentProcessors.stripe!.partnerEventSource], 'detail-type': ['checkout.session.completed'] }],
+      ['PhasesPassed', { source: ['propdesk.evaluator'], 'detail-type': ['PhasePassed'] }],
+    ] as const) {
+      const rule = ruleOf(name).Properties;
+      expect(rule.EventBusName, name).toEqual(bus);
+      expect(rule.EventPattern, name).toEqual(pattern);
+      expect(rule.Targets, name).toHaveLength(1);
+      template.hasResourceProperties('AWS::Events::Rule', { EventPattern: pattern, Targets: [start] });
+    }
+    expect(workflow.startRules).toHaveLength(3);
+    // The rules may start this state machine and nothing else.
+    const startStatements = Object.values(template.findResources('AWS::IAM::Policy') as Record<string, Resource>)
+      .flatMap((policy) => (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement)
+      .filter((statement) => actionsOf(statement).includes('states:StartExecution'));
+    expect(startStatements).toEqual([{ Effect: 'Allow', Action: 'states:StartExecution', Resource: { Ref: id(workflow.stateMachine) } }]);
+  });
+
+  it('hands the bridges\u2019 answers to the callbacks function, commands to the bridges\u2019 queue and outcomes to the outcomes queue', () => {
+    const workflow = stack.purchaseWorkflow;
+    const pipeline = stack.tradePipeline;
+    expect(ruleOf('BridgeAnswers').Properties).toMatchObject({
+      EventBusName: { Ref: id(pipeline.eventBus) },
+      EventPattern: { source: [{ prefix: 'propdesk.bridge.' }], 'detail-type': ['TradingAccountCreated', 'TradingAccountRefused'] },
+      Targets: [{ Arn: arnOf(id(workflow.callbacks)), DeadLetterConfig: { Arn: arnOf(id(workflow.deliveryDeadLetterQueue)) }, RetryPolicy: { MaximumRetryAttempts: 8 } }],
+    });
+    expect(ruleOf('BridgeAnswers').Properties.EventPattern).toEqual({
+      source: [{ prefix: 'propdesk.bridge.' }],
+      'detail-type': ['TradingAccountCreated', 'TradingAccountRefused'],
+    });
+    // The bus may invoke the callbacks function.
+    template.hasResourceProperties('AWS::Lambda::Permission', {
+      Action: 'lambda:InvokeFunction',
+      FunctionName: arnOf(id(workflow.callbacks)),
+      Principal: 'events.amazonaws.com',
+      SourceArn: arnOf(id(stack.purchaseWorkflow.node.findChild('BridgeAnswers'))),
+    });
+    expect(ruleOf('BridgeCommands').Properties).toMatchObject({
+      EventBusName: { Ref: id(pipeline.eventBus) },
+      EventPattern: { source: ['propdesk.workflows'], 'detail-type': ['TradingAccountRequested'] },
+      Targets: [{ Arn: arnOf(id(workflow.bridgeCommandsQueue)), DeadLetterConfig: { Arn: arnOf(id(workflow.bridgeCommandsDeadLetterQueue)) } }],
+    });
+    expect(ruleOf('Outcomes').Properties).toMatchObject({
+      EventBusName: { Ref: id(pipeline.eventBus) },
+      EventPattern: { source: ['propdesk.workflows'], 'detail-type': ['AccountActivated', 'ProvisioningFailed', 'OrderRefused'] },
+      Targets: [{ Arn: arnOf(id(pipeline.accountOutcomesQueue)), DeadLetterConfig: { Arn: arnOf(id(pipeline.accountOutcomesDeadLetterQueue)) } }],
+    });
+    // Bridges failing a command 5 times park it in the commands' dead-letter queue.
+    const queues = template.findResources('AWS::SQS::Queue') as Record<string, Resource>;
+    expect(queues[id(workflow.bridgeCommandsQueue)]?.Properties.RedrivePolicy).toEqual({ deadLetterTargetArn: arnOf(id(workflow.bridgeCommandsDeadLetterQueue)), maxReceiveCount: 5 });
+  });
+
+  it('lets the callbacks function answer tasks of this state machine only', () => {
+    const workflow = stack.purchaseWorkflow;
+    const taskResponses = statementsOf(template, id, workflow.callbacks).filter((statement) => actionsOf(statement).some((action) => action.startsWith('states:')));
+    expect(taskResponses).toHaveLength(1);
+    expect(taskResponses[0]).toMatchObject({ Effect: 'Allow', Resource: { Ref: id(workflow.stateMachine) } });
+    expect(actionsOf(taskResponses[0]!)).toEqual(expect.arrayContaining(['states:SendTaskSuccess', 'states:SendTaskFailure']));
+    // grantTaskResponse adds SendTaskHeartbeat; nothing else (no StartExecution, no StopExecution).
+    expect(actionsOf(taskResponses[0]!).filter((action) => !action.startsWith('states:SendTask'))).toEqual([]);
+    // No other function may resume or fail a task.
+    for (const fn of [workflow.steps, stack.tradePipeline.evaluator, stack.tradePipeline.ingest, stack.tradePipeline.rollover, stack.managementApi.handler]) {
+      expect(statementsOf(template, id, fn).flatMap(actionsOf).filter((action) => action.startsWith('states:')), fn.node.path).toEqual([]);
+    }
+    const functions = template.findResources('AWS::Lambda::Function') as Record<string, Resource>;
+    expect((functions[id(workflow.callbacks)]?.Properties.Environment as { Variables: Record<string, unknown> }).Variables).toMatchObject({
+      POWERTOOLS_SERVICE_NAME: 'callbacks',
+      TABLE_NAME: { Ref: id(stack.tradePipeline.table) },
+    });
+  });
+
+  it('gives the steps function its sender, table and bus, and lets it mail from the sender identity only', () => {
+    const workflow = stack.purchaseWorkflow;
+    const functions = template.findResources('AWS::Lambda::Function') as Record<string, Resource>;
+    expect((functions[id(workflow.steps)]?.Properties.Environment as { Variables: Record<string, unknown> }).Variables).toMatchObject({
+      POWERTOOLS_SERVICE_NAME: 'purchase',
+      CREDENTIALS_SENDER: demo.workflows.credentialsSender,
+      TABLE_NAME: { Ref: id(stack.tradePipeline.table) },
+      EVENT_BUS_NAME: { Ref: id(stack.tradePipeline.eventBus) },
+    });
+    const identities = Object.entries(template.findResources('AWS::SES::EmailIdentity') as Record<string, Resource>);
+    expect(identities.map(([, identity]) => identity.Properties.EmailIdentity)).toEqual([demo.workflows.credentialsSender]);
+    const [senderId] = identities[0]!;
+    const ses = statementsOf(template, id, workflow.steps).filter((statement) => actionsOf(statement).some((action) => action.startsWith('ses:')));
+    expect(ses).toHaveLength(1);
+    expect(actionsOf(ses[0]!)).toContain('ses:SendEmail');
+    expect(ses[0]!.Resource).not.toBe('*');
+    expect(JSON.stringify(ses[0]!.Resource)).toMatch(new RegExp(`:identity/",\\{"Ref":"${senderId}"\\}`));
+    // Only the steps function mails.
+    expect(statementsOf(template, id, workflow.callbacks).flatMap(actionsOf).filter((action) => action.startsWith('ses:'))).toEqual([]);
+  });
+});
+
+describe('tenant settings flow into the purchase workflow', () => {
+  const { stack, template, id } = tenantStack({
+    tenantId: 'acme-fx',
+    paymentProcessors: {},
+    workflows: { credentialsSender: 'accounts@acme-fx.example', bridgeAnswerSeconds: 120 },
+    features: { tracing: false },
+  });
+  const workflow = stack.purchaseWorkflow;
+
+  it('starts on no Stripe checkout when the firm has no Stripe', () => {
+    expect(workflow.node.tryFindChild('StripeCheckouts')).toBeUndefined();
+    expect(workflow.startRules).toHaveLength(2);
+    const rules = Object.values(template.findResources('AWS::Events::Rule') as Record<string, Resource>);
+    const starting = rules.filter((rule) => (rule.Properties.Targets as Array<{ Arn: unknown }>).some((target) => JSON.stringify(target.Arn) === JSON.stringify({ Ref: id(workflow.stateMachine) })));
+    expect(starting.map((rule) => rule.Properties.EventPattern)).toEqual([
+      { source: [{ prefix: 'propdesk.processor.' }], 'detail-type': ['PaymentSucceeded'] },
+      { source: ['propdesk.evaluator'], 'detail-type': ['PhasePassed'] },
+    ]);
+    expect(JSON.stringify(rules)).not.toContain('checkout.session.completed');
+  });
+
+  it('waits bridgeAnswerSeconds for the bridge, mails from the firm\u2019s sender and traces as the firm chose', () => {
+    const request = definitionOf(template, id(workflow.stateMachine)).States['Request trading account'];
+    expect(request?.TimeoutSeconds).toBe(120);
+    expect(request?.Parameters?.Payload).toMatchObject({ waitSeconds: 120 });
+    template.hasResourceProperties('AWS::SES::EmailIdentity', { EmailIdentity: 'accounts@acme-fx.example' });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ POWERTOOLS_SERVICE_NAME: 'purchase', CREDENTIALS_SENDER: 'accounts@acme-fx.example' }) },
+    });
+    const machine = template.findResources('AWS::StepFunctions::StateMachine')[id(workflow.stateMachine)] as Resource;
+    expect((machine.Properties.TracingConfiguration as { Enabled?: boolean } | undefined)?.Enabled ?? false).toBe(false);
+  });
+});
