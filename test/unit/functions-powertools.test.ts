@@ -333,6 +333,7 @@ describe('outside Lambda', () => {
       evaluator: ['RecordsEvaluated', 'RecordsQuarantined', 'AccountsSaved', 'AccountsRetried', 'EventsPublished'],
       ingest: ['EventsAccepted', 'RequestsRejected', 'RequestsFailed'],
       rollover: ['ClockEventsPut'],
+      callbacks: ['AnswersResumed', 'AnswersLate', 'AnswersInvalid'],
     });
   });
 });
