@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { EventPattern } from '../local/event-pattern.js';
 import { addTenantStack } from './app.js';
-import type { TenantConfig } from './tenant-config.js';
+import type { TenantConfig, WorkflowSettings } from './tenant-config.js';
 
 /** What a rule delivers to: a queue, a Lambda function, or a state machine (StartExecution). */
 export interface LocalRuleTarget {
@@ -82,9 +82,11 @@ export interface LocalTemplate {
   readonly evaluatorEventSource: KinesisEventSourceSettings;
   readonly schedules: readonly LocalSchedule[];
   readonly queues: LocalQueues;
-  readonly stateMachines: { readonly purchase: LocalStateMachineDefinition };
+  /** The workflows' settings (KYC policy and waits) the stack was synthesized with. */
+  readonly workflowSettings: WorkflowSettings;
+  readonly stateMachines: { readonly purchase: LocalStateMachineDefinition; readonly kyc: LocalStateMachineDefinition };
   /** Logical ids of the functions the workflows and the bus invoke. */
-  readonly functions: { readonly purchaseSteps: string; readonly callbacks: string };
+  readonly functions: { readonly purchaseSteps: string; readonly callbacks: string; readonly kycSteps: string };
 }
 
 interface TemplateResource {
@@ -134,8 +136,12 @@ export function synthesizeLocal(tenantId: string, adjust?: (config: TenantConfig
       evaluatorEventSource: readEvaluatorEventSource(resources, idOf(pipeline.evaluator)),
       schedules: readSchedules(resources),
       queues,
-      stateMachines: { purchase: readStateMachine(resources, idOf(stack.purchaseWorkflow.stateMachine)) },
-      functions: { purchaseSteps: idOf(stack.purchaseWorkflow.steps), callbacks: idOf(stack.purchaseWorkflow.callbacks) },
+      workflowSettings: stack.config.workflows,
+      stateMachines: {
+        purchase: readStateMachine(resources, idOf(stack.purchaseWorkflow.stateMachine)),
+        kyc: readStateMachine(resources, idOf(stack.kycWorkflow.stateMachine)),
+      },
+      functions: { purchaseSteps: idOf(stack.purchaseWorkflow.steps), callbacks: idOf(stack.purchaseWorkflow.callbacks), kycSteps: idOf(stack.kycWorkflow.steps) },
     };
   } finally {
     rmSync(outdir, { recursive: true, force: true });

@@ -103,6 +103,9 @@ export const PaymentProcessorsSchema = z
   .strict()
   .describe("Payment processors whose events reach the firm's bus");
 
+/** Each check of a waiting verification costs about 13 execution events; Step Functions keeps 25,000. */
+const MAX_KYC_CHECKS = 1_500;
+
 export const WorkflowsSchema = z
   .object({
     credentialsSender: z.email().describe('The address trading credentials are mailed from: SES must have it (or its domain) verified, and out of the SES sandbox'),
@@ -112,6 +115,28 @@ export const WorkflowsSchema = z
       .max(86_400)
       .default(900)
       .describe('How long provisioning waits for the trading-platform bridge to create a login before the order fails'),
+    kyc: z
+      .object({
+        sumsub: z
+          .object({
+            baseUrl: z.url({ protocol: /^https$/ }).default('https://api.sumsub.com').describe("The provider's API"),
+            levelName: z.string().min(1).default('basic-kyc-level').describe('The verification level applicants are created at'),
+          })
+          .strict()
+          .prefault({}),
+        reminderAfterHours: z.int().positive().default(48).describe('Hours after the trader is asked to verify before the first reminder'),
+        reminderEveryHours: z.int().positive().default(72).describe('Hours between reminders'),
+        maxReminders: z.int().nonnegative().default(3).describe('Reminders at most each time the trader is asked to act'),
+        expireAfterDays: z.int().positive().max(300).default(30).describe('Days after which an unfinished verification expires (waiting activations fail)'),
+        checkEverySeconds: z.int().min(1).max(86_400).default(3_600).describe('How often a waiting verification checks whether a reminder or the expiry is due'),
+      })
+      .strict()
+      .refine((kyc) => (kyc.expireAfterDays * 86_400) / kyc.checkEverySeconds <= MAX_KYC_CHECKS, {
+        message: `checkEverySeconds is too short for expireAfterDays: a verification may check at most ${MAX_KYC_CHECKS} times before it expires (Step Functions keeps 25,000 events per execution)`,
+        path: ['checkEverySeconds'],
+      })
+      .prefault({})
+      .describe('Identity verification: a Sumsub-style provider; the credentials go in the KYC provider secret after the first deploy'),
   })
   .strict()
   .describe('The purchase, KYC and payout workflows');

@@ -21,7 +21,11 @@ import { fileURLToPath } from 'node:url';
 import { synthesizeLocal, type LocalTemplate } from '../cdk/local-template.js';
 import type { TenantConfig } from '../cdk/tenant-config.js';
 import { awsBridgeCallbacks, createCallbacksHandler } from '../functions/callbacks/handler.js';
+import { awsKycSteps, createKycHandler } from '../functions/kyc/handler.js';
+import { awsKycWebhook, createKycWebhookHandler } from '../functions/kyc-webhook/handler.js';
 import { awsPurchaseSteps, createPurchaseHandler } from '../functions/purchase/handler.js';
+import { LOCAL_ONLY_FAKE_KYC_WEBHOOK_SECRET } from '../shared/adapters/kyc/fake-provider.js';
+import { KycPolicy } from '../shared/workflows/kyc.js';
 import { DynamoDbAuditLog } from '../shared/adapters/dynamodb/audit-log.js';
 import { DynamoDbOrderBook } from '../shared/adapters/dynamodb/order-book.js';
 import { awsEvaluatorPorts, createEvaluatorHandler } from '../functions/evaluator/handler.js';
@@ -42,6 +46,7 @@ import { LocalEventBus, type EventBridgeEvent } from './event-router.js';
 import { KinesisPoller, type BatchReport, type KinesisOnFailureRecord } from './kinesis-poller.js';
 import { localEventBridgeClient, localSqsClient } from './local-aws.js';
 import { OutboxMailer } from './outbox-mailer.js';
+import { type ApplicantPlan, SimulatedApplicants } from './simulated-applicants.js';
 import { type BridgeAnswerPlan, SimulatedBridge } from './simulated-bridge.js';
 import { TaskTokens } from './state-machines.js';
 import { bearerToken, createLocalIssuer, type LocalIssuer, LOCAL_ROLES_CLAIM } from './token-issuer.js';
@@ -72,6 +77,8 @@ export interface PlatformOptions {
   readonly adjustTenant?: (config: TenantConfig) => TenantConfig;
   /** How the simulated bridge answers each request for a trading account. @default it creates every one */
   readonly bridge?: (request: TradingAccountRequested) => BridgeAnswerPlan;
+  /** How each trader's identity verification ends. @default approved, a moment after the applicant is created */
+  readonly applicants?: ApplicantPlan;
   readonly onExecutionEnd?: (execution: LocalExecution) => void;
 }
 
@@ -104,6 +111,8 @@ export interface Platform {
   readonly tradeStream: KinesisTradeStream;
   readonly workflows: LocalWorkflows;
   readonly bridge: SimulatedBridge;
+  /** The KYC provider's side: applicants created, and their verdicts sent to /webhooks/kyc. */
+  readonly applicants: SimulatedApplicants;
   /** The mail the workflows sent; with a data folder, also its outbox/ subfolder. */
   readonly outbox: OutboxMailer;
   readonly orders: DynamoDbOrderBook;
@@ -198,7 +207,25 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
   const tokens = new TaskTokens();
   const outbox = new OutboxMailer(persist ? join(options.dataDir!, 'outbox') : undefined);
   const purchase = createPurchaseHandler(awsPurchaseSteps({ dynamo, tableName, eventBridge, busName: template.eventBus.name, mailer: outbox, tenant, now: Date.now }));
-  const callbacks = createCallbacksHandler(awsBridgeCallbacks({ dynamo, tableName, callbacks: new LocalTaskCallbacks(tokens), now: Date.now }));
+  const localCallbacks = new LocalTaskCallbacks(tokens);
+  const callbacks = createCallbacksHandler(awsBridgeCallbacks({ dynamo, tableName, callbacks: localCallbacks, now: Date.now }));
+  let serverUrl = '';
+  const applicants = new SimulatedApplicants(() => `${serverUrl}/webhooks/kyc`, options.applicants);
+  const { kyc: kycSettings } = template.workflowSettings;
+  const kycSteps = awsKycSteps({
+    dynamo,
+    tableName,
+    eventBridge,
+    busName: template.eventBus.name,
+    callbacks: localCallbacks,
+    mailer: outbox,
+    provider: applicants,
+    policy: KycPolicy.parse(kycSettings),
+    tenant,
+    now: Date.now,
+  });
+  const kyc = createKycHandler(async () => kycSteps);
+  const kycWebhook = createKycWebhookHandler(awsKycWebhook({ dynamo, tableName, callbacks: localCallbacks, secret: async () => LOCAL_ONLY_FAKE_KYC_WEBHOOK_SECRET }));
   const workflows = new LocalWorkflows({
     template,
     bus,
@@ -206,6 +233,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     functions: {
       [template.functions.purchaseSteps]: (payload) => purchase(payload, lambdaContext('purchase')),
       [template.functions.callbacks]: (event) => callbacks(event as Parameters<typeof callbacks>[0], lambdaContext('callbacks')),
+      [template.functions.kycSteps]: (payload) => kyc(payload, lambdaContext('kyc')),
     },
     ...(options.onExecutionEnd ? { onExecutionEnd: options.onExecutionEnd } : {}),
     onInvocationError: (functionLogicalId, error) => console.error(`local invocation of ${functionLogicalId} failed:`, error),
@@ -237,12 +265,15 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       const event = apiGatewayEventOf(request, body);
       const result = event.rawPath.startsWith('/ingest/')
         ? await ingest(event, lambdaContext('ingest'))
-        : await answerWithToken(event, apiRouter, issuer, () => api(event, lambdaContext('api')));
+        : event.rawPath === '/webhooks/kyc'
+          ? await kycWebhook(event, lambdaContext('kyc-webhook'))
+          : await answerWithToken(event, apiRouter, issuer, () => api(event, lambdaContext('api')));
       response.writeHead(result.statusCode ?? 200, result.headers as Record<string, string>);
       response.end(result.body);
     });
   });
   const ingestPort = await listen(ingestServer, options.ports?.ingest ?? 0);
+  serverUrl = `http://127.0.0.1:${ingestPort}`;
 
   const rollover = createRolloverHandler(accounts, tradeStream, tenant);
   const timers = options.schedules === true ? template.schedules.map((schedule) => scheduleDaily(schedule.expression, schedule.timezone, (time) => void rollover({ scheduledTime: time }, lambdaContext('rollover')))) : [];
@@ -265,6 +296,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     tradeStream,
     workflows,
     bridge,
+    applicants,
     outbox,
     orders: new DynamoDbOrderBook(dynamo, tableName),
     audit: new DynamoDbAuditLog(dynamo, tableName),

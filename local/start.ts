@@ -41,7 +41,9 @@ function describe(event: EventBridgeEvent): string {
             : what === 'ProvisioningFailed'
               ? `: ${String(detail['error'])}`
               : '';
-  return `${clock(String(detail['time']))}  ${String(detail['accountId']).padEnd(16)} ${what}${rule}${extra}`;
+  // Verification events are about a trader, the rest about an account.
+  const subject = String(detail['accountId'] ?? detail['traderId']);
+  return `${clock(String(detail['time']))}  ${subject.padEnd(20)} ${what}${rule}${extra}`;
 }
 
 const activity = { records: 0, batches: 0 };

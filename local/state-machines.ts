@@ -58,6 +58,8 @@ export class TaskTokens {
   issue(): { token: string; settled: Promise<Json> } {
     const token = `local-task-token-${++this.issued}-${Math.random().toString(36).slice(2)}`;
     const settled = new Promise<Json>((resolve, reject) => this.waiting.set(token, { resolve, reject }));
+    // A task may time out while its Lambda is still being invoked, before anyone awaits the outcome.
+    settled.catch(() => undefined);
     return { token, settled };
   }
 
@@ -104,6 +106,13 @@ interface TaskState {
   readonly Resource: string;
   readonly TimeoutSeconds?: number;
 }
+
+/**
+ * Node's timers hold at most 2^31 - 1 ms (about 24.8 days); a longer one fires at once. The interpreter times
+ * tasks with setTimeout, so a longer TimeoutSeconds (the KYC gate waits the case's whole life) is capped
+ * locally at this: a local execution does not wait that long anyway.
+ */
+export const MAX_LOCAL_TIMEOUT_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
 
 /** Every Task state of the definition, Parallel branches and Map iterators included, by state name. */
 function taskStates(definition: StateMachineDefinition): Map<string, TaskState> {
@@ -176,9 +185,17 @@ export class LocalStateMachine {
     definition: StateMachineDefinition,
     targets: LocalTaskTargets,
   ) {
+    const local = structuredClone(definition);
+    // The execution's own timeout too (the interpreter honours it with a timer as well).
+    const whole = local as { TimeoutSeconds?: number };
+    if (whole.TimeoutSeconds !== undefined) whole.TimeoutSeconds = Math.min(whole.TimeoutSeconds, MAX_LOCAL_TIMEOUT_SECONDS);
+    const tasks = taskStates(local);
+    for (const state of tasks.values()) {
+      if (state.TimeoutSeconds !== undefined) (state as { TimeoutSeconds: number }).TimeoutSeconds = Math.min(state.TimeoutSeconds, MAX_LOCAL_TIMEOUT_SECONDS);
+    }
     // The ARNs are local stand-ins, so they are not checked.
-    this.machine = new StateMachine(definition, { validationOptions: { checkArn: false } });
-    this.handlers = Object.fromEntries([...taskStates(definition)].map(([name, state]) => [name, handlerFor(state, name, targets)]));
+    this.machine = new StateMachine(local, { validationOptions: { checkArn: false } });
+    this.handlers = Object.fromEntries([...tasks].map(([name, state]) => [name, handlerFor(state, name, targets)]));
   }
 
   /** Runs one execution to its end; a failed execution rejects with an ExecutionFailed naming the error, as DescribeExecution would. */
@@ -187,6 +204,8 @@ export class LocalStateMachine {
     try {
       return (await this.machine.run(input, { overrides: { taskResourceLocalHandlers: this.handlers }, context }).result) as Json;
     } catch (error) {
+      // Ran past the definition's TimeoutSeconds: DescribeExecution says TIMED_OUT, with this error.
+      if ((error as Error).name === 'ExecutionTimeoutError') throw new ExecutionFailed('States.Timeout', 'the execution timed out');
       const raised = (error as { cause?: unknown }).cause;
       throw raised instanceof Error ? new ExecutionFailed(raised.name, raised.message) : error;
     }

@@ -73,8 +73,9 @@ export class LocalWorkflows {
       machine.execute(input as Json, execution.id).then(
         (output) => Object.assign(execution, { status: 'succeeded', output }),
         (error: unknown) => {
-          if (!(error instanceof ExecutionFailed)) throw error;
-          Object.assign(execution, { status: 'failed', error: error.error, cause: error.errorCause });
+          // Anything else is the runner's own failure: the execution is failed with it, so nothing waits for it forever.
+          const failure = error instanceof ExecutionFailed ? { error: error.error, cause: error.errorCause } : { error: (error as Error).name, cause: (error as Error).message };
+          Object.assign(execution, { status: 'failed', ...failure });
         },
       ).finally(() => this.options.onExecutionEnd?.(execution)),
     );

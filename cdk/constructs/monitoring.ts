@@ -1,5 +1,5 @@
 /**
- * A firm's alarms and dashboard, built on the trade pipeline's and the purchase workflow's public members. Every alarm notifies one
+ * A firm's alarms and dashboard, built on the public members of the trade pipeline and the purchase and KYC workflows. Every alarm notifies one
  * KMS-encrypted SNS topic on ALARM and on OK, treats missing data as fine (an idle firm is not an incident)
  * and tells the on-call engineer what it means and what to look at first. The alarms are declared as data
  * (one list, one helper), so adding one is one entry.
@@ -32,6 +32,7 @@ import { METRICS, METRICS_NAMESPACE } from '../../functions/metrics.js';
 import type { PropdeskFunction } from './propdesk-function.js';
 import type { HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
 import type { ManagementApi } from './management-api.js';
+import type { KycWorkflow } from './kyc-workflow.js';
 import type { ProcessorEvents } from './processor-events.js';
 import type { PurchaseWorkflow } from './purchase-workflow.js';
 import { type TradePipeline, tableSchema } from './trade-pipeline.js';
@@ -69,6 +70,7 @@ export interface MonitoringProps {
   readonly managementApi: ManagementApi;
   readonly processorEvents: ProcessorEvents;
   readonly purchaseWorkflow: PurchaseWorkflow;
+  readonly kycWorkflow: KycWorkflow;
   readonly thresholds: AlarmThresholds;
   /** Addresses subscribed to the alarm topic by email (may be empty). */
   readonly alarmEmails: readonly string[];
@@ -136,7 +138,7 @@ export class Monitoring extends Construct {
     validateThresholds(props.thresholds);
     const emails = validateEmails(props.alarmEmails);
     super(scope, id);
-    const { tenantId, pipeline, managementApi, processorEvents, purchaseWorkflow, thresholds } = props;
+    const { tenantId, pipeline, managementApi, processorEvents, purchaseWorkflow, kycWorkflow, thresholds } = props;
     const alarmNamePrefix = `propdesk-${tenantId}-`;
 
     this.alarmTopicKey = new Key(this, 'AlarmTopicKey', {
@@ -187,7 +189,9 @@ export class Monitoring extends Construct {
       ['Rollover', pipeline.rollover, 'closes firm days on schedule'],
       ['Api', managementApi.handler, 'serves the staff and trader API'],
       ['PurchaseSteps', purchaseWorkflow.steps, 'runs the purchase workflow\u2019s steps; the state machine retries its failures, then records the order as failed'],
-      ['PurchaseCallbacks', purchaseWorkflow.callbacks, 'resumes waiting purchases with the bridges\u2019 answers; the bus retries it, then parks the answer in the purchase delivery DLQ'],
+      ['PurchaseCallbacks', purchaseWorkflow.callbacks, 'resumes waiting purchases with the bridges\u2019 answers; the bus retries it, then parks the answer in the workflows\u2019 delivery DLQ'],
+      ['KycSteps', kycWorkflow.steps, 'runs the KYC workflow\u2019s steps and the KYC gate of funded activations; the state machines retry its failures, then the verification or the activation fails'],
+      ['KycWebhook', kycWorkflow.webhook, 'records the KYC provider\u2019s signed verdicts and resumes the waiting verification; the provider retries a failed delivery'],
     ];
     const deadLetterQueues: ReadonlyArray<readonly [string, string, IQueue, string]> = [
       [
@@ -237,10 +241,11 @@ export class Monitoring extends Construct {
         'Commands to the trading-platform bridges (TradingAccountRequested) were not delivered: the event bus could not put them on the commands queue, or the bridges failed them 5 times. The waiting purchase fails when its bridge-answer time runs out (ProvisioningFailed). Check the BridgeCommands rule\u2019s FailedInvocations and the bridge consumer; retry the failed orders rather than redriving stale commands.',
       ],
       [
+        // The workflows' shared delivery DLQ (WorkflowShared); the alarm keeps its first name.
         'PurchaseDeliveryDlqDepth',
-        'Purchase delivery DLQ',
+        'Workflow delivery DLQ',
         purchaseWorkflow.deliveryDeadLetterQueue,
-        'The event bus could not start the purchase state machine (a payment or a passed phase: that account is NOT provisioned) or could not hand a bridge\u2019s answer to the callbacks function (that purchase fails when its wait runs out). Check the FailedInvocations of the ProcessorPayments, StripeCheckouts, PhasesPassed and BridgeAnswers rules, fix the cause, then re-put the events in the messages on the firm\u2019s bus (a repeated start is harmless: Claim order skips an order already claimed).',
+        'The event bus could not start the purchase state machine (a payment or a passed phase: that account is NOT provisioned), could not hand a bridge\u2019s answer to the callbacks function (that purchase fails when its wait runs out), or could not start the KYC state machine for a KycNeeded (that trader\u2019s verification never opens, so the funded activation waiting at its KYC gate fails when the gate\u2019s wait runs out). Check the FailedInvocations of the ProcessorPayments, StripeCheckouts, PhasesPassed, BridgeAnswers and KycNeeded rules, fix the cause, then re-put the events in the messages on the firm\u2019s bus (a repeated start is harmless: Claim order skips an order already claimed, Open case a verification already open).',
       ],
     ];
 
@@ -282,6 +287,18 @@ export class Monitoring extends Construct {
         threshold: 1,
         description: 'At least 1 purchase execution timed out as a whole in 5 minutes. Unlike a bridge that does not answer (caught, and recorded as ProvisioningFailed), nothing recorded this failure: the order may be left half-provisioned. Open the execution in the Step Functions console, see the state it stopped in, then finish the provisioning by hand, or refund the trader.',
       },
+      {
+        id: 'KycExecutionsFailed',
+        metric: kycWorkflow.stateMachine.metricFailed({ statistic: Stats.SUM, period: FIVE_MINUTES }),
+        threshold: 1,
+        description: 'At least 1 KYC execution failed in 5 minutes: a trader\u2019s identity verification is stuck (a step failed for good: the provider, the table or the mail), nothing will conclude it, and the funded activations waiting for it at the KYC gate fail when their wait runs out. Open the execution in the Step Functions console (its failed state and cause) and the kyc function\u2019s logs, fix the cause, then re-put the KycNeeded event of its input on the firm\u2019s bus. Mind the trader\u2019s KYC case: a case never opened is opened and a concluded one concluded again (releasing the gates), but a case left pending or awaiting resubmission ends the new execution at \u201cAlready open\u201d with nothing waiting for the verdict: mark that case expired first.',
+      },
+      {
+        id: 'KycExecutionsTimedOut',
+        metric: kycWorkflow.stateMachine.metricTimedOut({ statistic: Stats.SUM, period: FIVE_MINUTES }),
+        threshold: 1,
+        description: 'At least 1 KYC execution timed out as a whole in 5 minutes (it runs at most expireAfterDays + 1 days; a resubmission late in the case restarts the trader\u2019s expiry clock past that). Nothing concluded that verification: no KycApproved / KycRejected / KycExpired was published and the gates waiting for it were neither released nor failed (they fail when their own wait runs out). Open the execution in the Step Functions console, see the state it stopped in and the trader\u2019s KYC case, then re-put the KycNeeded event of its input on the firm\u2019s bus (a case left pending or awaiting resubmission must be marked expired first, or the new execution ends at \u201cAlready open\u201d).',
+      },
       ...functions.flatMap(([name, fn, role]) => [
         {
           id: `${name}Errors`,
@@ -300,7 +317,7 @@ export class Monitoring extends Construct {
         id: 'IngestApiServerErrors',
         metric: pipeline.ingestApi.metricServerError({ statistic: Stats.SUM, period: FIVE_MINUTES }),
         threshold: thresholds.ingest5xxPer5Minutes,
-        description: `The ingest API answered at least ${thresholds.ingest5xxPer5Minutes} request(s) with 5xx in 5 minutes: bridges are retrying and trades may be delayed. Check the ingest function's errors and logs first, then the trade stream's write throttling.`,
+        description: `The ingest API answered at least ${thresholds.ingest5xxPer5Minutes} request(s) with 5xx in 5 minutes: bridges are retrying and trades may be delayed, or the KYC provider is retrying its webhooks (POST /webhooks/kyc) and verdicts are late. Check the ingest and KYC webhook functions' errors and logs first (the API's access logs give the route), then the trade stream's write throttling.`,
       },
       {
         id: 'ApiServerErrors',
@@ -410,6 +427,19 @@ export class Monitoring extends Construct {
         ],
       ],
       ['Purchase steps and callbacks', [...functionHealth(purchaseWorkflow.steps, 6, 'Steps'), ...functionHealth(purchaseWorkflow.callbacks, 6, 'Callbacks')]],
+      [
+        'KYC workflow',
+        [
+          graph('Executions', [
+            kycWorkflow.stateMachine.metricStarted({ statistic: Stats.SUM, label: 'ExecutionsStarted' }),
+            kycWorkflow.stateMachine.metricSucceeded({ statistic: Stats.SUM, label: 'ExecutionsSucceeded' }),
+            kycWorkflow.stateMachine.metricFailed({ statistic: Stats.SUM, label: 'ExecutionsFailed' }),
+            kycWorkflow.stateMachine.metricTimedOut({ statistic: Stats.SUM, label: 'ExecutionsTimedOut' }),
+          ], 8),
+          ...functionHealth(kycWorkflow.steps, 4, 'Steps'),
+          ...functionHealth(kycWorkflow.webhook, 4, 'Webhook'),
+        ],
+      ],
       [
         'Table',
         [

@@ -16,7 +16,6 @@ import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { type IEventBus, Match, Rule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction, SfnStateMachine, SqsQueue } from 'aws-cdk-lib/aws-events-targets';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { EmailIdentity, Identity } from 'aws-cdk-lib/aws-ses';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import {
   Choice,
@@ -40,7 +39,9 @@ import { BRIDGE_SOURCE_PREFIX, WORKFLOW_EVENT_SOURCE } from '../../shared/workfl
 import type { PaymentProcessorSettings, WorkflowSettings } from '../tenant-config.js';
 import { acknowledge } from './nag.js';
 import { type FunctionSettings, PropdeskFunction } from './propdesk-function.js';
-import { encryptedQueue, handlerEntry, queueWithDeadLetterQueue } from './trade-pipeline.js';
+import { type KycWorkflow, workflowStateMachineName } from './kyc-workflow.js';
+import { handlerEntry, queueWithDeadLetterQueue } from './trade-pipeline.js';
+import type { WorkflowShared } from './workflow-shared.js';
 
 export interface PurchaseWorkflowProps {
   readonly tenantId: string;
@@ -51,12 +52,15 @@ export interface PurchaseWorkflowProps {
   readonly processors: PaymentProcessorSettings;
   readonly settings: WorkflowSettings;
   readonly functions: FunctionSettings;
+  readonly shared: WorkflowShared;
+  /** A funded phase activates only for a verified trader: the KYC gate waits for it. */
+  readonly kyc: KycWorkflow;
 }
 
 /** The workflow's commands to bridges; the bridges poll the commands queue for them. */
 export const BRIDGE_COMMAND_DETAIL_TYPES: readonly string[] = ['TradingAccountRequested'];
 export const BRIDGE_ANSWER_DETAIL_TYPES: readonly string[] = ['TradingAccountCreated', 'TradingAccountRefused'];
-export const WORKFLOW_OUTCOME_DETAIL_TYPES: readonly string[] = ['AccountActivated', 'ProvisioningFailed', 'OrderRefused'];
+export const WORKFLOW_OUTCOME_DETAIL_TYPES: readonly string[] = ['AccountActivated', 'ProvisioningFailed', 'OrderRefused', 'KycApproved', 'KycRejected', 'KycExpired'];
 
 /** The Lambda errors a step raises that no retry can mend. */
 const PERMANENT_ERRORS = ['InvalidOrder', 'InvalidStepInput'];
@@ -67,7 +71,7 @@ export class PurchaseWorkflow extends Construct {
   readonly stateMachine: StateMachine;
   readonly bridgeCommandsQueue: Queue;
   readonly bridgeCommandsDeadLetterQueue: Queue;
-  /** Events the bus could not hand to the state machine or the callbacks function. */
+  /** The dead-letter queue of its rules' targets (shared with the other workflows). */
   readonly deliveryDeadLetterQueue: Queue;
   readonly startRules: readonly Rule[];
 
@@ -76,7 +80,6 @@ export class PurchaseWorkflow extends Construct {
     const { tenantId, table, eventBus, settings } = props;
     const functionDefaults = { tenantId, settings: props.functions };
 
-    const sender = new EmailIdentity(this, 'CredentialsSender', { identity: Identity.email(settings.credentialsSender) });
     this.steps = new PropdeskFunction(this, 'Steps', {
       ...functionDefaults,
       serviceName: 'purchase',
@@ -86,14 +89,16 @@ export class PurchaseWorkflow extends Construct {
     })
       .bindTable(table, 'readWrite', 'TABLE_NAME')
       .bindBus(eventBus, 'EVENT_BUS_NAME');
-    sender.grantSendEmail(this.steps);
+    props.shared.sender.grantSendEmail(this.steps);
 
     this.stateMachine = new StateMachine(this, 'StateMachine', {
+      stateMachineName: workflowStateMachineName(tenantId, 'purchase'),
       stateMachineType: StateMachineType.STANDARD,
-      // The bridge's wait plus an hour of steps and retries: a stuck execution ends (and alarms) instead of waiting a year.
-      timeout: Duration.seconds(settings.bridgeAnswerSeconds + 3600),
+      // The KYC gate's and the bridge's waits plus an hour of steps and retries: a stuck execution ends (and
+      // alarms) instead of waiting a year.
+      timeout: Duration.seconds(props.kyc.gateWaitSeconds + settings.bridgeAnswerSeconds + 3600),
       comment: 'A payment or a passed phase becomes an active account',
-      definitionBody: DefinitionBody.fromChainable(this.definition(settings)),
+      definitionBody: DefinitionBody.fromChainable(this.definition(settings, props.kyc)),
       logs: {
         destination: new LogGroup(this, 'StateMachineLogs', { retention: props.functions.logRetentionDays as RetentionDays, removalPolicy: RemovalPolicy.RETAIN }),
         level: LogLevel.ALL,
@@ -104,12 +109,14 @@ export class PurchaseWorkflow extends Construct {
     });
     if (!props.functions.tracing) acknowledge(this.stateMachine, 'SF2', 'Tracing is off for this tenant (features.tracing false), as for every function');
     acknowledge(this.stateMachine.role, 'IAM5[Resource::*]', 'Step Functions log delivery (logs:CreateLogDelivery and kin) and X-Ray support no resource-level permissions');
-    acknowledge(this.stateMachine.role, `IAM5[Resource::<${logicalIdOf(this.steps)}.Arn>:*]`, "CDK's LambdaInvoke grant covers the steps function's versions and aliases; it is this one function");
+    for (const fn of [this.steps, props.kyc.steps]) {
+      acknowledge(this.stateMachine.role, `IAM5[Resource::<${logicalIdOf(fn)}.Arn>:*]`, "CDK's LambdaInvoke grant covers the function's versions and aliases; it is this one function");
+    }
 
     [this.bridgeCommandsQueue, this.bridgeCommandsDeadLetterQueue] = queueWithDeadLetterQueue(this, 'BridgeCommands');
-    const deliveryDeadLetterQueue = encryptedQueue(this, 'DeliveryDeadLetterQueue');
-    acknowledge(deliveryDeadLetterQueue, 'SQS3', "It is a dead-letter queue itself: the workflow rules' targets', alarmed on depth");
+    const { deliveryDeadLetterQueue } = props.shared;
     this.deliveryDeadLetterQueue = deliveryDeadLetterQueue;
+    props.kyc.allowGateCallbacks(workflowStateMachineName(tenantId, 'purchase'));
     new Rule(this, 'BridgeCommands', {
       eventBus,
       description: 'Commands for the trading-platform bridges',
@@ -119,7 +126,7 @@ export class PurchaseWorkflow extends Construct {
 
     new Rule(this, 'Outcomes', {
       eventBus,
-      description: 'Activated accounts, and orders that failed or were refused',
+      description: 'Activated accounts, orders that failed or were refused, and concluded identity verifications',
       eventPattern: { source: [WORKFLOW_EVENT_SOURCE], detailType: [...WORKFLOW_OUTCOME_DETAIL_TYPES] },
       targets: [new SqsQueue(props.outcomes.queue, { deadLetterQueue: props.outcomes.deadLetterQueue })],
     });
@@ -166,7 +173,7 @@ export class PurchaseWorkflow extends Construct {
     ];
   }
 
-  private definition(settings: WorkflowSettings) {
+  private definition(settings: WorkflowSettings, kyc: KycWorkflow) {
     const step = (name: string, payload: Record<keyof PurchaseStep | string, unknown>, more: { resultPath?: string; outputPath?: string } = {}) => {
       const task = new LambdaInvoke(this, name, { lambdaFunction: this.steps, payload: TaskInput.fromObject(payload), retryOnServiceExceptions: false, ...more });
       task.addRetry({ errors: PERMANENT_ERRORS, maxAttempts: 0 });
@@ -192,6 +199,11 @@ export class PurchaseWorkflow extends Construct {
     const activate = step('Activate account', { step: 'activateAccount', provisioning, login }, { resultPath: '$.activation' });
     const recordFailure = step('Record failure', { step: 'recordFailure', provisioning, failure: JsonPath.objectAt('$.failure') }, { resultPath: JsonPath.DISCARD });
     request.addCatch(recordFailure, { errors: ['States.ALL'], resultPath: '$.failure' });
+    // No login for a funded phase before the trader is verified; a rejected or expired verification fails the order.
+    const awaitKyc = kyc.gate(this, 'Await KYC approval', { traderId: '$.provisioning.traderId', accountId: '$.provisioning.accountId' });
+    awaitKyc.addRetry({ errors: ['KycRejected', 'KycExpired', 'States.Timeout', ...PERMANENT_ERRORS], maxAttempts: 0 });
+    awaitKyc.addRetry({ errors: ['States.TaskFailed'], interval: Duration.seconds(2), maxAttempts: 5, backoffRate: 2 });
+    awaitKyc.addCatch(recordFailure, { errors: ['States.ALL'], resultPath: '$.failure' });
     // The login exists but the trader never got it: staff resend the credentials rather than activate blind.
     deliver.addCatch(recordFailure, { errors: ['States.ALL'], resultPath: '$.failure' });
     // Mailed but not activated: the order must not look provisioned.
@@ -202,7 +214,11 @@ export class PurchaseWorkflow extends Construct {
       new Choice(this, 'Claimed?')
         .when(Condition.stringEquals('$.outcome', 'duplicate'), new Succeed(this, 'Already claimed', { comment: 'another execution provisions this order' }))
         .when(Condition.stringEquals('$.outcome', 'nothingToProvision'), new Succeed(this, 'Nothing to provision'))
-        .otherwise(request.next(deliver).next(activate).next(new Succeed(this, 'Account active'))),
+        .otherwise(
+          new Choice(this, 'Funded phase?')
+            .when(Condition.stringEquals('$.provisioning.phaseKind', 'funded'), awaitKyc.next(request))
+            .otherwise(request.next(deliver).next(activate).next(new Succeed(this, 'Account active'))),
+        ),
     );
   }
 }

@@ -255,7 +255,7 @@ export class TradePipeline extends Construct {
     acknowledge(
       this.ingestApi,
       'APIG4',
-      'Bridges sign every request (HMAC-SHA256 over timestamp and body, 300 s tolerance, constant-time comparison); the ingest function refuses unsigned or stale requests before reading the body',
+      'Bridges sign every request (HMAC-SHA256 over timestamp and body, 300 s tolerance, constant-time comparison); the ingest function refuses unsigned or stale requests before reading the body. The KYC provider signs its webhooks (/webhooks/kyc, HMAC over the body, constant-time comparison), verified before the body is read',
     );
     const ingestIntegration = new HttpLambdaIntegration('IngestIntegration', this.ingest);
     // Canonical events, and a platform's native payload that the function maps (mt5, ctrader, ...).

@@ -7,7 +7,9 @@ import type { Construct } from 'constructs';
 import { ManagementApi } from '../constructs/management-api.js';
 import { Monitoring } from '../constructs/monitoring.js';
 import { ProcessorEvents } from '../constructs/processor-events.js';
+import { KycWorkflow } from '../constructs/kyc-workflow.js';
 import { PurchaseWorkflow } from '../constructs/purchase-workflow.js';
+import { WorkflowShared } from '../constructs/workflow-shared.js';
 import { TradePipeline } from '../constructs/trade-pipeline.js';
 import type { TenantConfig } from '../tenant-config.js';
 
@@ -18,9 +20,13 @@ export interface TenantStackProps extends Omit<StackProps, 'env'> {
 
 export class TenantStack extends Stack {
   readonly tenantId: string;
+  /** The tenant's settings the stack was built from (the local platform reads the workflows' settings here). */
+  readonly config: TenantConfig;
   readonly tradePipeline: TradePipeline;
   readonly managementApi: ManagementApi;
   readonly processorEvents: ProcessorEvents;
+  readonly workflowShared: WorkflowShared;
+  readonly kycWorkflow: KycWorkflow;
   readonly purchaseWorkflow: PurchaseWorkflow;
   readonly monitoring: Monitoring;
 
@@ -34,6 +40,7 @@ export class TenantStack extends Stack {
       ...stackProps,
     });
     this.tenantId = tenantId;
+    this.config = config;
     Tags.of(this).add('tenant', tenantId);
 
     // Construct ids are part of every logical id below them: renaming one would replace the table and stream.
@@ -55,7 +62,20 @@ export class TenantStack extends Stack {
       tradeStream: this.tradePipeline.tradeStream,
     });
     this.processorEvents = new ProcessorEvents(this, 'ProcessorEvents', { processors: config.paymentProcessors, firmBus: this.tradePipeline.eventBus });
+    this.workflowShared = new WorkflowShared(this, 'Workflows', { senderAddress: config.workflows.credentialsSender });
+    this.kycWorkflow = new KycWorkflow(this, 'KycWorkflow', {
+      tenantId,
+      table: this.tradePipeline.table,
+      eventBus: this.tradePipeline.eventBus,
+      ingestApi: this.tradePipeline.ingestApi,
+      sender: this.workflowShared.sender,
+      settings: config.workflows,
+      functions,
+      deliveryDeadLetterQueue: this.workflowShared.deliveryDeadLetterQueue,
+    });
     this.purchaseWorkflow = new PurchaseWorkflow(this, 'PurchaseWorkflow', {
+      shared: this.workflowShared,
+      kyc: this.kycWorkflow,
       tenantId,
       table: this.tradePipeline.table,
       eventBus: this.tradePipeline.eventBus,
@@ -71,6 +91,7 @@ export class TenantStack extends Stack {
       managementApi: this.managementApi,
       processorEvents: this.processorEvents,
       purchaseWorkflow: this.purchaseWorkflow,
+      kycWorkflow: this.kycWorkflow,
       thresholds,
       alarmEmails,
     });

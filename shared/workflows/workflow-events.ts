@@ -100,7 +100,32 @@ export const ProvisioningFailed = z.object({
   cause: z.string(),
 });
 
-export const WorkflowEvent = z.discriminatedUnion('type', [TradingAccountRequested, AccountActivated, OrderRefused, ProvisioningFailed]);
+const kycBase = { id: z.string(), time: instant, traderId: z.string() };
+
+/** A gate waits for a trader who has no open verification: it starts the KYC workflow. */
+export const KycNeeded = z.object({ type: z.literal('KycNeeded'), ...kycBase, accountId: z.string().describe('the account waiting to activate') });
+/** A trader was asked to verify their identity (an applicant exists at the provider; the link is mailed). */
+export const KycRequested = z.object({ type: z.literal('KycRequested'), ...kycBase, applicantId: z.string(), provider: z.string() });
+const kycConclusion = { ...kycBase, applicantId: z.string().nullable(), reasons: z.array(z.string()).describe("the provider's reject labels and comment") };
+/** The trader is verified: funded activations and payouts waiting for it go on. */
+export const KycApproved = z.object({ type: z.literal('KycApproved'), ...kycConclusion });
+/** Finally rejected: waiting funded activations fail (KycRejected). */
+export const KycRejected = z.object({ type: z.literal('KycRejected'), ...kycConclusion });
+/** The trader never finished: waiting activations fail (KycExpired); a later gate opens a new case. */
+export const KycExpired = z.object({ type: z.literal('KycExpired'), ...kycConclusion });
+
+export const WorkflowEvent = z.discriminatedUnion('type', [
+  TradingAccountRequested,
+  AccountActivated,
+  OrderRefused,
+  ProvisioningFailed,
+  KycNeeded,
+  KycRequested,
+  KycApproved,
+  KycRejected,
+  KycExpired,
+]);
 export type WorkflowEvent = z.output<typeof WorkflowEvent>;
 export type TradingAccountRequested = z.output<typeof TradingAccountRequested>;
 export type AccountActivated = z.output<typeof AccountActivated>;
+export type KycEvent = Extract<WorkflowEvent, { type: `Kyc${string}` }>;

@@ -23,11 +23,21 @@ const logicalId = (stack: Stack, construct: IConstruct) => stack.getLogicalId(co
 
 type Resource = { Properties: Record<string, unknown> };
 type Dimension = { Name: string; Value: unknown };
+type Widget = { type: string; properties: Record<string, unknown> };
+
+/** The dashboard's widgets, its body's Fn::Join parsed, a reference read as `<Ref:LogicalId>`. */
+function widgetsOf(body: unknown): Widget[] {
+  const [separator, parts] = (body as { 'Fn::Join': [string, unknown[]] })['Fn::Join'];
+  const text = parts.map((part) => (typeof part === 'string' ? part : `<Ref:${(part as { Ref: string }).Ref}>`)).join(separator);
+  return (JSON.parse(text) as { widgets: Widget[] }).widgets;
+}
 
 /**
- * Every alarm the demo firm must have, by name: 29. The purchase workflow added 9: its two dead-letter queues
- * (bridge commands, rule-target delivery), invalid bridge answers, failed and timed-out executions, and the
- * steps and callbacks functions' errors and throttles.
+ * Every alarm the demo firm must have, by name: 35. The purchase workflow added 9: its two dead-letter queues
+ * (bridge commands, and the rule-target delivery queue it now shares with the KYC workflow: still one alarm),
+ * invalid bridge answers, failed and timed-out executions, and the steps and callbacks functions' errors and
+ * throttles. The KYC workflow added 6: failed and timed-out executions, and the steps and webhook functions'
+ * errors and throttles.
  */
 const EXPECTED_ALARMS = [
   'evaluator-iterator-age',
@@ -60,6 +70,13 @@ const EXPECTED_ALARMS = [
   'purchase-steps-throttles',
   'purchase-callbacks-errors',
   'purchase-callbacks-throttles',
+  // The KYC workflow.
+  'kyc-executions-failed',
+  'kyc-executions-timed-out',
+  'kyc-steps-errors',
+  'kyc-steps-throttles',
+  'kyc-webhook-errors',
+  'kyc-webhook-throttles',
 ].map((what) => `propdesk-demo-${what}`);
 
 describe('the demo tenant monitoring', () => {
@@ -83,7 +100,7 @@ describe('the demo tenant monitoring', () => {
   });
 
   it('creates exactly the expected alarms, named after the tenant, and exposes them', () => {
-    expect(EXPECTED_ALARMS).toHaveLength(29);
+    expect(EXPECTED_ALARMS).toHaveLength(35);
     expect(Object.values(alarms).map((alarm) => alarm.Properties.AlarmName).sort()).toEqual([...EXPECTED_ALARMS].sort());
     expect(monitoring.alarms).toHaveLength(EXPECTED_ALARMS.length);
   });
@@ -129,8 +146,10 @@ describe('the demo tenant monitoring', () => {
       pipeline.rolloverDeadLetterQueue,
       stack.processorEvents.deadLetterQueue!,
       stack.purchaseWorkflow.bridgeCommandsDeadLetterQueue,
-      stack.purchaseWorkflow.deliveryDeadLetterQueue,
+      // Shared by the workflows' rules (KycNeeded included): one queue, one alarm.
+      stack.workflowShared.deliveryDeadLetterQueue,
     ];
+    expect(stack.purchaseWorkflow.deliveryDeadLetterQueue).toBe(stack.workflowShared.deliveryDeadLetterQueue);
     expect(queuesWatched).toEqual(expect.arrayContaining(deadLetterQueues.map((queue) => ({ 'Fn::GetAtt': [id(queue), 'QueueName'] }))));
     expect(queuesWatched).toHaveLength(deadLetterQueues.length);
   });
@@ -159,6 +178,8 @@ describe('the demo tenant monitoring', () => {
       ['ingest', pipeline.ingest],
       ['rollover', pipeline.rollover],
       ['callbacks', stack.purchaseWorkflow.callbacks],
+      ['kyc', stack.kycWorkflow.steps],
+      ['kyc-webhook', stack.kycWorkflow.webhook],
     ] as const) {
       expect((functions[id(fn)]?.Properties.Environment as { Variables: Record<string, unknown> }).Variables).toMatchObject({
         POWERTOOLS_SERVICE_NAME: service,
@@ -177,6 +198,8 @@ describe('the demo tenant monitoring', () => {
       ['api', stack.managementApi.handler],
       ['purchase-steps', stack.purchaseWorkflow.steps],
       ['purchase-callbacks', stack.purchaseWorkflow.callbacks],
+      ['kyc-steps', stack.kycWorkflow.steps],
+      ['kyc-webhook', stack.kycWorkflow.webhook],
     ] as const) {
       for (const metricName of ['Errors', 'Throttles']) {
         expect(alarmNamed(`propdesk-demo-${name}-${metricName.toLowerCase()}`).Properties).toMatchObject({
@@ -228,6 +251,46 @@ describe('the demo tenant monitoring', () => {
       Threshold: 1,
       EvaluationPeriods: 1,
     });
+  });
+
+  it('alarms on a KYC execution that failed or timed out, saying what to do first', () => {
+    const stateMachine = { Name: 'StateMachineArn', Value: { Ref: id(stack.kycWorkflow.stateMachine) } };
+    for (const [name, metricName] of [
+      ['propdesk-demo-kyc-executions-failed', 'ExecutionsFailed'],
+      ['propdesk-demo-kyc-executions-timed-out', 'ExecutionsTimedOut'],
+    ] as const) {
+      const alarm = alarmNamed(name).Properties;
+      expect(alarm, name).toMatchObject({
+        Namespace: 'AWS/States',
+        MetricName: metricName,
+        Dimensions: [stateMachine],
+        Statistic: 'Sum',
+        Period: 300,
+        Threshold: 1,
+        EvaluationPeriods: 1,
+      });
+      // The way out: the execution first, then a fresh KycNeeded, minding a case left open.
+      expect(String(alarm.AlarmDescription), name).toMatch(/Open the execution in the Step Functions console/);
+      expect(String(alarm.AlarmDescription), name).toMatch(/re-put the KycNeeded event/);
+      expect(String(alarm.AlarmDescription), name).toMatch(/Already open/);
+    }
+    const failed = String(alarmNamed('propdesk-demo-kyc-executions-failed').Properties.AlarmDescription);
+    expect(failed).toMatch(/identity verification is stuck/);
+    expect(failed).toMatch(/funded activations waiting for it/);
+  });
+
+  it('explains the shared delivery dead-letter queue for every rule that parks events in it', () => {
+    const description = String(alarmNamed('propdesk-demo-purchase-delivery-dlq-depth').Properties.AlarmDescription);
+    for (const rule of ['ProcessorPayments', 'StripeCheckouts', 'PhasesPassed', 'BridgeAnswers', 'KycNeeded']) expect(description).toContain(rule);
+    // Every rule whose targets park undeliverable events there is named in it.
+    const queueArn = JSON.stringify({ 'Fn::GetAtt': [id(stack.workflowShared.deliveryDeadLetterQueue), 'Arn'] });
+    const rules = Object.entries(template.findResources('AWS::Events::Rule') as Record<string, Resource>).filter(([, rule]) => JSON.stringify(rule.Properties.Targets).includes(queueArn));
+    const ruleIds = rules.map(([ruleId]) => ruleId);
+    for (const name of ['ProcessorPayments', 'StripeCheckouts', 'PhasesPassed', 'BridgeAnswers']) {
+      expect(ruleIds).toContain(id(stack.purchaseWorkflow.node.findChild(name)));
+    }
+    expect(ruleIds).toContain(id(stack.kycWorkflow.node.findChild('KycNeeded')));
+    expect(ruleIds).toHaveLength(5);
   });
 
   it('alarms on ingest API 5xx, stream write throttling and table throttling', () => {
@@ -326,6 +389,27 @@ describe('the demo tenant monitoring', () => {
     }
     expect(body).toContain('## Purchase workflow');
     expect(body).toContain(`{"Ref":"${id(stack.purchaseWorkflow.stateMachine)}"}`);
+    // The KYC workflow's row (the widgets between its heading and the next): its executions, and its two functions' health.
+    const widgets = widgetsOf(dashboards[0]!.Properties.DashboardBody);
+    const heading = (widget: Widget) => widget.type === 'text' && String(widget.properties.markdown).startsWith('## ');
+    const kycRowStart = widgets.findIndex((widget) => widget.type === 'text' && widget.properties.markdown === '## KYC workflow');
+    expect(kycRowStart).toBeGreaterThanOrEqual(0);
+    const kycRowEnd = widgets.findIndex((widget, index) => index > kycRowStart && heading(widget));
+    const kycRow = widgets.slice(kycRowStart + 1, kycRowEnd === -1 ? undefined : kycRowEnd);
+    const metricsOf = (title: string) => kycRow.find((widget) => widget.properties.title === title)?.properties.metrics as unknown[][] | undefined;
+    const kycMachine = `<Ref:${id(stack.kycWorkflow.stateMachine)}>`;
+    expect(metricsOf('Executions')?.map((metric) => metric.slice(0, 4))).toEqual(
+      expect.arrayContaining(['ExecutionsStarted', 'ExecutionsSucceeded', 'ExecutionsFailed'].map((name) => ['AWS/States', name, 'StateMachineArn', kycMachine])),
+    );
+    for (const [title, fn] of [
+      ['Steps: errors, throttles', stack.kycWorkflow.steps],
+      ['Webhook: errors, throttles', stack.kycWorkflow.webhook],
+    ] as const) {
+      expect(metricsOf(title)?.map((metric) => metric.slice(0, 4)), title).toEqual([
+        ['AWS/Lambda', 'Errors', 'FunctionName', `<Ref:${id(fn)}>`],
+        ['AWS/Lambda', 'Throttles', 'FunctionName', `<Ref:${id(fn)}>`],
+      ]);
+    }
     for (const alarmId of Object.keys(alarms)) expect(body).toContain(`{"Fn::GetAtt":["${alarmId}","Arn"]}`);
   });
 });
@@ -352,6 +436,7 @@ describe('alarm settings', () => {
         managementApi: stack.managementApi,
         processorEvents: stack.processorEvents,
         purchaseWorkflow: stack.purchaseWorkflow,
+        kycWorkflow: stack.kycWorkflow,
         thresholds: { ...DEFAULT_ALARM_THRESHOLDS, ...thresholds },
         alarmEmails,
       });

@@ -84,11 +84,14 @@ describe('the demo tenant purchase workflow', () => {
     states = definition.States;
   });
 
-  it('is one Standard state machine that logs every event without execution data, traced as the tenant chose', () => {
-    template.resourceCountIs('AWS::StepFunctions::StateMachine', 1);
+  it('is one named Standard state machine that logs every event without execution data, traced as the tenant chose', () => {
+    // This one and the KYC workflow's (test/cdk/kyc-workflow.test.ts).
+    template.resourceCountIs('AWS::StepFunctions::StateMachine', 2);
     const machine = template.findResources('AWS::StepFunctions::StateMachine')[id(stack.purchaseWorkflow.stateMachine)] as Resource;
     expect(demo.features.tracing).toBe(true);
     expect(machine.Properties).toMatchObject({
+      // Named, so the KYC steps function can be granted callbacks on it without a reference cycle.
+      StateMachineName: 'propdesk-demo-purchase',
       StateMachineType: 'STANDARD',
       LoggingConfiguration: { Level: 'ALL', IncludeExecutionData: false },
       TracingConfiguration: { Enabled: true },
@@ -109,6 +112,8 @@ describe('the demo tenant purchase workflow', () => {
         'Claimed?',
         'Already claimed',
         'Nothing to provision',
+        'Funded phase?',
+        'Await KYC approval',
         'Request trading account',
         'Deliver credentials',
         'Activate account',
@@ -124,7 +129,7 @@ describe('the demo tenant purchase workflow', () => {
         { Variable: '$.outcome', StringEquals: 'duplicate', Next: 'Already claimed' },
         { Variable: '$.outcome', StringEquals: 'nothingToProvision', Next: 'Nothing to provision' },
       ],
-      Default: 'Request trading account',
+      Default: 'Funded phase?',
     });
     expect(state('Already claimed').Type).toBe('Succeed');
     expect(state('Nothing to provision').Type).toBe('Succeed');
@@ -145,6 +150,16 @@ describe('the demo tenant purchase workflow', () => {
     expect(request.Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.failure', Next: 'Record failure' }]);
   });
 
+  it('waits at the KYC gate before requesting a funded phase\u2019s account, and only then', () => {
+    // Tested in full (the gate's payload, retries and catch) in test/cdk/kyc-workflow.test.ts.
+    expect(state('Funded phase?')).toEqual({
+      Type: 'Choice',
+      Choices: [{ Variable: '$.provisioning.phaseKind', StringEquals: 'funded', Next: 'Await KYC approval' }],
+      Default: 'Request trading account',
+    });
+    expect(state('Await KYC approval')).toMatchObject({ Type: 'Task', Next: 'Request trading account' });
+  });
+
   it('delivers the credentials (a failure is recorded), activates the account and succeeds', () => {
     expect(state('Deliver credentials')).toMatchObject({ Type: 'Task', Next: 'Activate account', Parameters: { Payload: { step: 'deliverCredentials' } } });
     expect(state('Deliver credentials').Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.failure', Next: 'Record failure' }]);
@@ -157,11 +172,12 @@ describe('the demo tenant purchase workflow', () => {
     expect(state('Provisioning failed')).toMatchObject({ Type: 'Fail', Error: 'ProvisioningFailed' });
   });
 
-  it('invokes the steps function in every Lambda step, never retrying a permanent error', () => {
+  it('invokes the steps function in every Lambda step (the KYC one at the gate), never retrying a permanent error', () => {
     const lambdaSteps = Object.entries(states).filter(([, candidate]) => candidate.Resource?.startsWith('arn:aws:states:::lambda:invoke') === true);
-    expect(lambdaSteps.map(([name]) => name).sort()).toEqual(['Activate account', 'Claim order', 'Deliver credentials', 'Record failure', 'Request trading account']);
+    expect(lambdaSteps.map(([name]) => name).sort()).toEqual(['Activate account', 'Await KYC approval', 'Claim order', 'Deliver credentials', 'Record failure', 'Request trading account']);
     for (const [name, step] of lambdaSteps) {
-      expect(step.Parameters?.FunctionName, name).toBe(resolvedArn(id(stack.purchaseWorkflow.steps)));
+      const steps = name === 'Await KYC approval' ? stack.kycWorkflow.steps : stack.purchaseWorkflow.steps;
+      expect(step.Parameters?.FunctionName, name).toBe(resolvedArn(id(steps)));
       const retries = step.Retry ?? [];
       const permanent = retries.findIndex((retry) => retry.ErrorEquals.includes('InvalidOrder') && retry.ErrorEquals.includes('InvalidStepInput'));
       const transient = retries.findIndex((retry) => retry.ErrorEquals.includes('States.TaskFailed'));
@@ -191,14 +207,26 @@ describe('the demo tenant purchase workflow', () => {
       template.hasResourceProperties('AWS::Events::Rule', { EventPattern: pattern, Targets: [start] });
     }
     expect(workflow.startRules).toHaveLength(3);
-    // The rules may start this state machine and nothing else.
-    const startStatements = Object.values(template.findResources('AWS::IAM::Policy') as Record<string, Resource>)
-      .flatMap((policy) => (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement)
-      .filter((statement) => actionsOf(statement).includes('states:StartExecution'));
-    expect(startStatements).toEqual([{ Effect: 'Allow', Action: 'states:StartExecution', Resource: { Ref: id(workflow.stateMachine) } }]);
+    // The shared delivery dead-letter queue (WorkflowShared), not one of its own.
+    expect(workflow.deliveryDeadLetterQueue).toBe(stack.workflowShared.deliveryDeadLetterQueue);
+    // The rules' role may start this state machine and nothing else; the only other start is the KycNeeded
+    // rule's, of the KYC state machine (test/cdk/kyc-workflow.test.ts).
+    const startPolicies = Object.values(template.findResources('AWS::IAM::Policy') as Record<string, Resource>)
+      .map((policy) => ({ roles: policy.Properties.Roles, statements: (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement }))
+      .filter(({ statements }) => statements.some((statement) => actionsOf(statement).includes('states:StartExecution')));
+    const startRole = (ruleOf('PhasesPassed').Properties.Targets as Array<{ RoleArn: unknown }>)[0]!.RoleArn;
+    expect(startPolicies.map(({ statements }) => statements).sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)))).toEqual([
+      [{ Effect: 'Allow', Action: 'states:StartExecution', Resource: { Ref: id(stack.kycWorkflow.stateMachine) } }],
+      [{ Effect: 'Allow', Action: 'states:StartExecution', Resource: { Ref: id(workflow.stateMachine) } }],
+    ]);
+    const purchaseStart = startPolicies.find(({ statements }) => JSON.stringify(statements[0]!.Resource) === JSON.stringify({ Ref: id(workflow.stateMachine) }));
+    expect(purchaseStart?.roles).toEqual([{ Ref: (startRole as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0] }]);
+    for (const name of ['ProcessorPayments', 'StripeCheckouts']) {
+      expect((ruleOf(name).Properties.Targets as Array<{ RoleArn: unknown }>)[0]!.RoleArn, name).toEqual(startRole);
+    }
   });
 
-  it('hands the bridges\u2019 answers to the callbacks function, commands to the bridges\u2019 queue and outcomes to the outcomes queue', () => {
+  it('hands the bridges\u2019 answers to the callbacks function, commands to the bridges\u2019 queue and outcomes (KYC conclusions too) to the outcomes queue', () => {
     const workflow = stack.purchaseWorkflow;
     const pipeline = stack.tradePipeline;
     expect(ruleOf('BridgeAnswers').Properties).toMatchObject({
@@ -224,9 +252,18 @@ describe('the demo tenant purchase workflow', () => {
     });
     expect(ruleOf('Outcomes').Properties).toMatchObject({
       EventBusName: { Ref: id(pipeline.eventBus) },
-      EventPattern: { source: ['propdesk.workflows'], 'detail-type': ['AccountActivated', 'ProvisioningFailed', 'OrderRefused'] },
+      EventPattern: { source: ['propdesk.workflows'] },
       Targets: [{ Arn: arnOf(id(pipeline.accountOutcomesQueue)), DeadLetterConfig: { Arn: arnOf(id(pipeline.accountOutcomesDeadLetterQueue)) } }],
     });
+    // Exactly these: toMatchObject would let an extra (or a missing) KYC conclusion through.
+    expect((ruleOf('Outcomes').Properties.EventPattern as Record<string, unknown>)['detail-type']).toEqual([
+      'AccountActivated',
+      'ProvisioningFailed',
+      'OrderRefused',
+      'KycApproved',
+      'KycRejected',
+      'KycExpired',
+    ]);
     // Bridges failing a command 5 times park it in the commands' dead-letter queue.
     const queues = template.findResources('AWS::SQS::Queue') as Record<string, Resource>;
     expect(queues[id(workflow.bridgeCommandsQueue)]?.Properties.RedrivePolicy).toEqual({ deadLetterTargetArn: arnOf(id(workflow.bridgeCommandsDeadLetterQueue)), maxReceiveCount: 5 });
@@ -240,7 +277,8 @@ describe('the demo tenant purchase workflow', () => {
     expect(actionsOf(taskResponses[0]!)).toEqual(expect.arrayContaining(['states:SendTaskSuccess', 'states:SendTaskFailure']));
     // grantTaskResponse adds SendTaskHeartbeat; nothing else (no StartExecution, no StopExecution).
     expect(actionsOf(taskResponses[0]!).filter((action) => !action.startsWith('states:SendTask'))).toEqual([]);
-    // No other function may resume or fail a task.
+    // No other purchase or pipeline function may resume or fail a task. (The KYC steps function answers the
+    // KYC gate's tokens, by the purchase state machine's name: test/cdk/kyc-workflow.test.ts.)
     for (const fn of [workflow.steps, stack.tradePipeline.evaluator, stack.tradePipeline.ingest, stack.tradePipeline.rollover, stack.managementApi.handler]) {
       expect(statementsOf(template, id, fn).flatMap(actionsOf).filter((action) => action.startsWith('states:')), fn.node.path).toEqual([]);
     }
@@ -251,7 +289,7 @@ describe('the demo tenant purchase workflow', () => {
     });
   });
 
-  it('gives the steps function its sender, table and bus, and lets it mail from the sender identity only', () => {
+  it('gives the steps function its sender, table and bus, and lets it mail from the shared sender identity only', () => {
     const workflow = stack.purchaseWorkflow;
     const functions = template.findResources('AWS::Lambda::Function') as Record<string, Resource>;
     expect((functions[id(workflow.steps)]?.Properties.Environment as { Variables: Record<string, unknown> }).Variables).toMatchObject({
@@ -260,15 +298,17 @@ describe('the demo tenant purchase workflow', () => {
       TABLE_NAME: { Ref: id(stack.tradePipeline.table) },
       EVENT_BUS_NAME: { Ref: id(stack.tradePipeline.eventBus) },
     });
+    // One identity, the workflows' shared one (WorkflowShared), which the KYC steps function mails from too.
     const identities = Object.entries(template.findResources('AWS::SES::EmailIdentity') as Record<string, Resource>);
     expect(identities.map(([, identity]) => identity.Properties.EmailIdentity)).toEqual([demo.workflows.credentialsSender]);
     const [senderId] = identities[0]!;
+    expect(senderId).toBe(id(stack.workflowShared.sender));
     const ses = statementsOf(template, id, workflow.steps).filter((statement) => actionsOf(statement).some((action) => action.startsWith('ses:')));
     expect(ses).toHaveLength(1);
     expect(actionsOf(ses[0]!)).toContain('ses:SendEmail');
     expect(ses[0]!.Resource).not.toBe('*');
     expect(JSON.stringify(ses[0]!.Resource)).toMatch(new RegExp(`:identity/",\\{"Ref":"${senderId}"\\}`));
-    // Only the steps function mails.
+    // The callbacks function does not mail (of the KYC workflow's, only its steps function does: test/cdk/kyc-workflow.test.ts).
     expect(statementsOf(template, id, workflow.callbacks).flatMap(actionsOf).filter((action) => action.startsWith('ses:'))).toEqual([]);
   });
 });

@@ -65,6 +65,12 @@ describe('tenant files', () => {
     ['a bad alarm address', { alarms: { emails: ['ops at acme'] } }, /alarms\.emails\.0: /],
     ['a threshold of zero', { alarms: { iteratorAgeSeconds: 0 } }, /alarms\.iteratorAgeSeconds: /],
     ['a misspelt setting', { evaluater: { batchSize: 10 } }, /\(root\): Unrecognized key: "evaluater"/],
+    ['no credentials sender', { workflows: {} }, /workflows\.credentialsSender: /],
+    [
+      'KYC checks too frequent for the expiry (an execution would outgrow its history)',
+      { workflows: { credentialsSender: 'a@acme.example', kyc: { checkEverySeconds: 120, expireAfterDays: 10 } } },
+      /workflows\.kyc\.checkEverySeconds: checkEverySeconds is too short for expireAfterDays: a verification may check at most 1500 times/,
+    ],
   ])('refuses %s, naming the field', (_, override, message) => {
     expect(() => parseTenantConfig({ ...minimal, ...override }, 'cdk/tenants/acme.json')).toThrow(message);
     expect(() => parseTenantConfig({ ...minimal, ...override }, 'cdk/tenants/acme.json')).toThrow(/^cdk\/tenants\/acme\.json is not a valid tenant configuration/);

@@ -62,9 +62,9 @@ describe('the demo tenant stack', () => {
 
   it('routes account outcomes and risk alerts from the firm bus to their queues', () => {
     const pipeline = stack.tradePipeline;
-    // And the payment processor's forwarding rule (test/cdk/processor-events.test.ts) and the purchase
-    // workflow's six (test/cdk/purchase-workflow.test.ts).
-    template.resourceCountIs('AWS::Events::Rule', 9);
+    // These two, the payment processor's forwarding rule (test/cdk/processor-events.test.ts), the purchase
+    // workflow's six (test/cdk/purchase-workflow.test.ts) and the KYC workflow's KycNeeded (test/cdk/kyc-workflow.test.ts).
+    template.resourceCountIs('AWS::Events::Rule', 10);
     template.hasResourceProperties('AWS::Events::Rule', {
       EventBusName: { Ref: id(pipeline.eventBus) },
       EventPattern: Match.objectEquals({ source: ['propdesk.evaluator'], 'detail-type': ['AccountFailed', 'PhasePassed'] }),
@@ -122,8 +122,10 @@ describe('the demo tenant stack', () => {
   it('encrypts every queue and gives the consumer-facing ones their own dead-letter queue', () => {
     const pipeline = stack.tradePipeline;
     const queues = template.findResources('AWS::SQS::Queue');
-    // The pipeline's eight, the payment processor's dead-letter queue and the purchase workflow's three.
+    // The pipeline's eight, the payment processor's dead-letter queue, the purchase workflow's two (bridge
+    // commands and their dead-letter queue) and the workflows' shared delivery dead-letter queue. The KYC workflow has none of its own.
     expect(Object.keys(queues)).toHaveLength(12);
+    expect(Object.keys(queues)).toContain(id(stack.workflowShared.deliveryDeadLetterQueue));
     for (const queue of Object.values(queues)) expect(queue.Properties).toMatchObject({ SqsManagedSseEnabled: true, MessageRetentionPeriod: 1_209_600 });
     for (const [queue, deadLetterQueue] of [
       [pipeline.quarantineQueue, pipeline.quarantineDeadLetterQueue],
@@ -137,8 +139,9 @@ describe('the demo tenant stack', () => {
   it('gives every function the shared defaults and the environment its handler reads', () => {
     const pipeline = stack.tradePipeline;
     const functions = template.findResources('AWS::Lambda::Function');
-    // The pipeline's three, the staff API's one and the purchase workflow's two.
-    expect(Object.keys(functions)).toHaveLength(6);
+    // The pipeline's three, the staff API's one, the purchase workflow's two (steps, callbacks) and the KYC
+    // workflow's two (steps, webhook).
+    expect(Object.keys(functions)).toHaveLength(8);
     for (const fn of Object.values(functions)) {
       expect(fn.Properties).toMatchObject({
         Runtime: 'nodejs22.x',
@@ -218,13 +221,23 @@ describe('the demo tenant stack', () => {
     }
   });
 
-  it('serves both ingest routes from the ingest function, throttled', () => {
+  it('serves both ingest routes from the ingest function (and the KYC webhook beside them), throttled', () => {
     template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'POST /ingest/events' });
     template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'POST /ingest/{platform}' });
     const ingestRoutes = Object.values(template.findResources('AWS::ApiGatewayV2::Route')).filter(
       (route) => (route.Properties.ApiId as { Ref: string }).Ref === id(stack.tradePipeline.ingestApi),
     );
-    expect(ingestRoutes).toHaveLength(2);
+    // The KYC provider's webhook shares the API (test/cdk/kyc-workflow.test.ts); both ingest routes go to the ingest function.
+    expect(ingestRoutes.map((route) => route.Properties.RouteKey).sort()).toEqual(['POST /ingest/events', 'POST /ingest/{platform}', 'POST /webhooks/kyc']);
+    const integrations = Object.entries(template.findResources('AWS::ApiGatewayV2::Integration'));
+    const functionBehind = (route: (typeof ingestRoutes)[number]) => {
+      const target = route.Properties.Target as { 'Fn::Join': [string, [string, { Ref: string }]] };
+      return integrations.find(([integrationId]) => integrationId === target['Fn::Join'][1][1].Ref)?.[1].Properties.IntegrationUri;
+    };
+    for (const route of ingestRoutes) {
+      const expected = route.Properties.RouteKey === 'POST /webhooks/kyc' ? stack.kycWorkflow.webhook : stack.tradePipeline.ingest;
+      expect(functionBehind(route), route.Properties.RouteKey).toEqual(arnOf(id(expected)));
+    }
     template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
       StageName: '$default',
       DefaultRouteSettings: { ThrottlingRateLimit: 1000, ThrottlingBurstLimit: 2000 },
@@ -278,7 +291,8 @@ describe('tenant settings flow into the stack', () => {
   it('throttles ingest, keeps logs and traces as the firm chose', () => {
     template.hasResourceProperties('AWS::ApiGatewayV2::Stage', { DefaultRouteSettings: { ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 } });
     const functions = Object.values(template.findResources('AWS::Lambda::Function'));
-    expect(functions).toHaveLength(6);
+    // Every function of the stack, as in the demo tenant's test above.
+    expect(functions).toHaveLength(8);
     for (const fn of functions) {
       expect(fn.Properties.TracingConfig).toBeUndefined();
       expect(fn.Properties.Environment.Variables.POWERTOOLS_TRACE_ENABLED).toBe('false');

@@ -48,20 +48,33 @@ describe('the demo tenant, synthesized for the local platform', () => {
   });
 
   it('reads the bus rules with their patterns and targets: queues, functions and state machines', () => {
-    expect(local.rules).toHaveLength(8);
+    // The rules on the firm's bus (the processor's forwarding rule is on its partner bus): the pipeline's two,
+    // the purchase workflow's six and the KYC workflow's KycNeeded.
+    expect(local.rules).toHaveLength(9);
     for (const rule of local.rules) expect(rule.eventBusLogicalId).toBe(local.eventBus.logicalId);
     const purchase = { kind: 'stateMachine', logicalId: local.stateMachines.purchase.logicalId };
-    expect(local.rules.map((rule) => rule.targets)).toEqual(
-      expect.arrayContaining([
+    const kyc = { kind: 'stateMachine', logicalId: local.stateMachines.kyc.logicalId };
+    const key = (targets: readonly object[]) => JSON.stringify(targets);
+    expect(local.rules.map((rule) => key(rule.targets)).sort()).toEqual(
+      [
         [{ kind: 'queue', logicalId: local.queues.accountOutcomes }],
         [{ kind: 'queue', logicalId: local.queues.riskAlerts }],
         [{ kind: 'queue', logicalId: local.queues.bridgeCommands }],
+        // The workflows' outcomes, KYC conclusions included, go beside the evaluator's.
+        [{ kind: 'queue', logicalId: local.queues.accountOutcomes }],
         [{ kind: 'function', logicalId: local.functions.callbacks }],
+        // Processor payments, Stripe checkouts and passed phases.
         [purchase],
         [purchase],
         [purchase],
-      ]),
+        [kyc],
+      ]
+        .map(key)
+        .sort(),
     );
+    const kycNeeded = local.rules.find((rule) => key(rule.targets) === key([kyc]));
+    expect(kycNeeded?.eventPattern).toEqual({ source: ['propdesk.workflows'], 'detail-type': ['KycNeeded'] });
+    expect(local.stateMachines.kyc.logicalId).not.toBe(local.stateMachines.purchase.logicalId);
   });
 
   describe('routed by a LocalEventBus built from those rules', () => {

@@ -43,6 +43,7 @@ beforeAll(async () => {
         : request.trader.email.startsWith('silent')
           ? { answer: 'ignore' }
           : { answer: 'create' },
+    applicants: (traderId) => (traderId === traderIdOf('rejected-kyc@example.com') ? 'rejected' : traderId === traderIdOf('resubmits@example.com') ? 'ignore' : 'approved'),
     onDomainEvent: (queue, event) => {
       if (queue === platform.template.queues.accountOutcomes) outcomes.push(event);
     },
@@ -57,8 +58,9 @@ afterAll(async () => {
 let paymentCount = 0;
 
 /** A generic processor's PaymentSucceeded for the e2e program, put on the bus as the processor would. */
-async function pay(email: string, orderId = `ord-${++paymentCount}`): Promise<string> {
+async function pay(email: string, orderId = `ord-${++paymentCount}`, phaseId?: string): Promise<string> {
   const detail = {
+    ...(phaseId === undefined ? {} : { phaseId }),
     schemaVersion: 1,
     paymentId: `pay-${orderId}`,
     orderId,
@@ -193,9 +195,55 @@ describe('passing a phase provisions the next one', () => {
     const funded = accountIdOf(`phase:${challenge}:funded`);
     const state = (await platform.accounts.load([funded])).get(funded)?.state;
     expect(state).toMatchObject({ status: 'active', phaseId: 'funded', traderId: traderIdOf('passer@example.com'), initialBalance: 10_000_000, programVersion: 1 });
+    // A funded phase waits for the trader's identity verification: the simulated applicant is approved.
     expect(platform.outbox.sent.filter((email) => email.to === 'passer@example.com').map((email) => email.subject)).toEqual([
       'Your E2E Two-Step account is ready: Challenge',
+      'Verify your identity to trade a funded account',
       'Your E2E Two-Step account is ready: Funded',
     ]);
+    const kyc = outcomes.filter((event) => event.detail['traderId'] === traderIdOf('passer@example.com') && String(event['detail-type']).startsWith('Kyc'));
+    expect(kyc.map((event) => event['detail-type'])).toEqual(['KycApproved']);
+  });
+});
+
+describe('identity verification gates a funded activation', () => {
+  it("fails the order, with the provider's reasons, when the trader's verification is rejected", async () => {
+    const orderKey = await pay('rejected-kyc@example.com', undefined, 'funded');
+    await settled();
+    expect(executionsFor(orderKey)).toMatchObject([{ status: 'failed', error: 'ProvisioningFailed' }]);
+    expect((await platform.orders.order(orderKey))?.reason).toMatch(/^KycRejected: .*DOCUMENT_PAGE_MISSING/);
+    // No login was asked for: the gate comes before the bridge.
+    expect(platform.bridge.requests.some((request) => request.trader.email === 'rejected-kyc@example.com')).toBe(false);
+    const traderId = traderIdOf('rejected-kyc@example.com');
+    expect(outcomes.find((event) => event['detail-type'] === 'KycRejected' && event.detail['traderId'] === traderId)?.detail).toMatchObject({ reasons: ['DOCUMENT_PAGE_MISSING'] });
+  });
+
+  it('asks for a resubmission, then activates once the second review approves', async () => {
+    const email = 'resubmits@example.com';
+    const traderId = traderIdOf(email);
+    const orderKey = await pay(email, undefined, 'funded');
+    const until = async (done: () => boolean) => {
+      while (!done()) await new Promise((resolve) => setTimeout(resolve, 20));
+    };
+    await until(() => platform.outbox.sent.some((mail) => mail.to === email && mail.subject.startsWith('Verify')));
+    const reviewedAt = Date.now();
+    expect((await platform.applicants.decide(traderId, 'resubmissionRequested', ['SELFIE_MISMATCH'], reviewedAt)).status).toBe(200);
+    await until(() => platform.outbox.sent.some((mail) => mail.to === email && mail.subject.includes('another document')));
+    expect(platform.outbox.sent.find((mail) => mail.to === email && mail.subject.includes('another document'))?.text).toContain('SELFIE_MISMATCH');
+    // The provider delivering the same webhook again changes nothing.
+    expect(await (await platform.applicants.decide(traderId, 'resubmissionRequested', ['SELFIE_MISMATCH'], reviewedAt)).json()).toMatchObject({ outcome: 'ignored' });
+    expect((await platform.applicants.decide(traderId, 'approved', [])).status).toBe(200);
+    await settled();
+    expect(executionsFor(orderKey)).toMatchObject([{ status: 'succeeded' }]);
+    expect((await platform.accounts.load([accountIdOf(orderKey)])).get(accountIdOf(orderKey))?.state).toMatchObject({ status: 'active', phaseId: 'funded' });
+    const kyc = platform.workflows.executions.filter((execution) => execution.stateMachineLogicalId === platform.template.stateMachines.kyc.logicalId && (execution.input as EventBridgeEvent).detail['traderId'] === traderId);
+    expect(kyc).toMatchObject([{ status: 'succeeded' }]);
+  });
+
+  it('refuses a forged verdict at the webhook', async () => {
+    const { rawBody, headers } = platform.applicants.fake.webhookFor(traderIdOf('rejected-kyc@example.com'), 'approved', Date.now());
+    const forged = rawBody.replace('GREEN', 'GREEN ');
+    const response = await fetch(`${platform.apiUrl}/webhooks/kyc`, { method: 'POST', headers, body: forged });
+    expect(response.status).toBe(401);
   });
 });

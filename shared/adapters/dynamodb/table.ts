@@ -38,6 +38,9 @@ export const keys = {
   taskToken: (correlationId: string) => ({ [PARTITION_KEY]: `TASK#${correlationId}`, [SORT_KEY]: 'TOKEN' }),
   /** A trading password between the bridge's answer and the credentials email (short TTL). */
   credentials: (accountId: string) => ({ [PARTITION_KEY]: `ACCOUNT#${accountId}`, [SORT_KEY]: 'CREDENTIALS' }),
+  /** A trader's KYC case, and beside it the gates waiting for its verdict. */
+  kycCase: (traderId: string) => ({ [PARTITION_KEY]: `KYC#${traderId}`, [SORT_KEY]: 'CASE' }),
+  kycGate: (traderId: string, gateId: string) => ({ [PARTITION_KEY]: `KYC#${traderId}`, [SORT_KEY]: `GATE#${gateId}` }),
   newsCalendar: () => ({ [PARTITION_KEY]: 'CONFIG', [SORT_KEY]: 'NEWS_CALENDAR' }),
   quarantined: (arrivedAt: string, recordId: string) => ({ [PARTITION_KEY]: 'QUARANTINE', [SORT_KEY]: `${arrivedAt}#${recordId}` }),
   /** Per caller: two callers may choose the same key. */

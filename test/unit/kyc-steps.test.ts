@@ -1,0 +1,179 @@
+/**
+ * The KYC workflow's steps and the KYC gate on in-memory doubles with the DynamoDB adapters' semantics:
+ * opening once per trader, decisions that come before the wait, reminders and expiry on the policy's
+ * thresholds, and gates released once with the verdict.
+ */
+import { beforeEach, describe, expect, it } from 'vitest';
+import { FakeKycProvider } from '../../shared/adapters/kyc/fake-provider.js';
+import { applyDecision, KycPolicy, type KycDecision } from '../../shared/workflows/kyc.js';
+import { kycGateId, KycSteps, type KycProgress } from '../../shared/workflows/kyc-steps.js';
+import { kycTokenId } from '../../shared/workflows/kyc-webhook.js';
+import { MemoryAuditLog } from '../support/audit-log.js';
+import { MemoryKycCaseStore } from '../support/kyc-doubles.js';
+import { MemoryOrderBook, MemoryTaskTokenStore, MemoryWorkflowEvents, RecordingMailer, RecordingTaskCallbacks } from '../support/workflow-doubles.js';
+
+const T0 = Date.parse('2026-03-04T16:00:00Z');
+const HOUR = 3_600_000;
+const TRADER = 'trd-ada';
+
+let clock: number;
+let ports: {
+  cases: MemoryKycCaseStore;
+  orders: MemoryOrderBook;
+  tokens: MemoryTaskTokenStore;
+  callbacks: RecordingTaskCallbacks;
+  mailer: RecordingMailer;
+  events: MemoryWorkflowEvents;
+  audit: MemoryAuditLog;
+};
+let steps: KycSteps;
+
+beforeEach(async () => {
+  clock = T0;
+  ports = {
+    cases: new MemoryKycCaseStore(),
+    orders: new MemoryOrderBook(),
+    tokens: new MemoryTaskTokenStore(),
+    callbacks: new RecordingTaskCallbacks(),
+    mailer: new RecordingMailer(),
+    events: new MemoryWorkflowEvents(),
+    audit: new MemoryAuditLog(),
+  };
+  await ports.orders.traderByEmail({ traderId: TRADER, email: 'ada@example.com', name: 'Ada Lovelace', createdAt: T0 });
+  steps = new KycSteps({ ...ports, tenant: 'demo', provider: new FakeKycProvider(), policy: KycPolicy.parse({}), now: () => clock });
+});
+
+/** The provider's verdict, applied to the stored case as the webhook applies it. */
+async function decide(outcome: KycDecision['outcome'], at: number, reasons: string[] = []): Promise<void> {
+  const stored = (await ports.cases.load(TRADER))!;
+  const decision: KycDecision = { provider: 'sumsub', applicantId: stored.case.applicantId!, traderId: TRADER, outcome, reasons, decidedAt: at, eventId: `ev-${at}` };
+  expect(await ports.cases.save(applyDecision(stored.case, decision).case, stored.version)).toBe('saved');
+}
+
+const types = () => ports.events.published.map((event) => event.type);
+
+describe('openCase', () => {
+  it('creates the applicant, mails the link, publishes KycRequested; a second opening finds it open and waited for', async () => {
+    expect(await steps.openCase(TRADER)).toEqual({ traderId: TRADER, status: 'pending', handledDecisions: 0 });
+    const stored = await ports.cases.load(TRADER);
+    expect(stored?.case).toMatchObject({ status: 'pending', applicantId: `fake-applicant-${TRADER}` });
+    expect(ports.mailer.sent).toMatchObject([{ to: 'ada@example.com', subject: 'Verify your identity to trade a funded account' }]);
+    expect(ports.mailer.sent[0]!.text).toContain(`/kyc/fake/fake-applicant-${TRADER}`);
+    expect(types()).toEqual(['KycRequested']);
+    await steps.awaitDecision({ traderId: TRADER, status: 'pending', handledDecisions: 0 }, 'token-1', 3600);
+    expect(await steps.openCase(TRADER)).toMatchObject({ status: 'alreadyOpen' });
+    expect(ports.mailer.sent).toHaveLength(1);
+  });
+
+  it('takes over an open case nobody waits for (its execution ended), and leaves one a workflow waits for', async () => {
+    const first = await steps.openCase(TRADER);
+    await steps.awaitDecision(first, 'token-1', 3600);
+    expect(await steps.openCase(TRADER)).toMatchObject({ status: 'alreadyOpen' });
+    await ports.tokens.discard(kycTokenId(TRADER));
+    expect(await steps.openCase(TRADER)).toEqual({ traderId: TRADER, status: 'pending', handledDecisions: 0 });
+    // No second applicant, no second mail.
+    expect(ports.mailer.sent).toHaveLength(1);
+  });
+
+  it('reports a final case as it stands, and refuses a trader without a profile', async () => {
+    await steps.openCase(TRADER);
+    await decide('approved', T0 + HOUR);
+    expect(await steps.openCase(TRADER)).toEqual({ traderId: TRADER, status: 'approved', handledDecisions: 1 });
+    await expect(steps.openCase('trd-nobody')).rejects.toMatchObject({ name: 'UnknownTrader' });
+  });
+});
+
+describe('awaitDecision', () => {
+  it('parks the token for the webhook when no new decision is there', async () => {
+    const progress = await steps.openCase(TRADER);
+    await steps.awaitDecision(progress, 'token-1', 3600);
+    expect(await ports.tokens.find(kycTokenId(TRADER))).toBe('token-1');
+    expect(ports.callbacks.calls).toEqual([]);
+  });
+
+  it('resumes at once with a decision that came before the wait', async () => {
+    const progress = await steps.openCase(TRADER);
+    await decide('rejected', T0 + HOUR, ['FORGERY']);
+    await steps.awaitDecision(progress, 'token-1', 3600);
+    expect(ports.callbacks.calls).toEqual([{ kind: 'succeed', token: 'token-1', output: { outcome: 'rejected', reasons: ['FORGERY'] } }]);
+    expect(await ports.tokens.find(kycTokenId(TRADER))).toBeUndefined();
+  });
+
+  it('does not resume on a decision the workflow already acted on', async () => {
+    const opened = await steps.openCase(TRADER);
+    await decide('resubmissionRequested', T0 + HOUR, ['SELFIE_MISMATCH']);
+    const asked = await steps.requestResubmission(opened, ['SELFIE_MISMATCH']);
+    expect(asked).toEqual({ traderId: TRADER, status: 'resubmissionRequested', handledDecisions: 1 });
+    await steps.awaitDecision(asked, 'token-2', 3600);
+    expect(ports.callbacks.calls).toEqual([]);
+    expect(ports.mailer.sent.at(-1)?.text).toContain('SELFIE_MISMATCH');
+  });
+});
+
+describe('remindOrExpire', () => {
+  let progress: KycProgress;
+  beforeEach(async () => {
+    progress = await steps.openCase(TRADER);
+  });
+
+  it('does nothing before the first reminder is due, reminds when it is (touching counts), then expires at the end', async () => {
+    clock = T0 + 48 * HOUR - 1;
+    expect(await steps.remindOrExpire(progress)).toMatchObject({ status: 'pending' });
+    expect(ports.mailer.sent).toHaveLength(1);
+    clock = T0 + 48 * HOUR;
+    await steps.remindOrExpire(progress);
+    expect(ports.mailer.sent.at(-1)).toMatchObject({ subject: 'Reminder: verify your identity' });
+    expect((await ports.cases.load(TRADER))?.case.remindersSent).toBe(1);
+    clock = T0 + 30 * 24 * HOUR;
+    expect(await steps.remindOrExpire(progress)).toMatchObject({ status: 'expired' });
+    expect((await ports.cases.load(TRADER))?.case.status).toBe('expired');
+  });
+
+  it('fails with CaseChanged when the webhook saved meanwhile, so the retried step sees the decision', async () => {
+    const stale = ports.cases.save.bind(ports.cases);
+    ports.cases.save = async () => 'conflict';
+    clock = T0 + 48 * HOUR;
+    await expect(steps.remindOrExpire(progress)).rejects.toMatchObject({ name: 'CaseChanged' });
+    ports.cases.save = stale;
+  });
+});
+
+describe('the gate and the conclusion', () => {
+  it('resumes a gate at once for a verified trader, and fails it at once for a rejected one', async () => {
+    await steps.openCase(TRADER);
+    await decide('approved', T0 + HOUR);
+    await steps.awaitApproval(TRADER, 'acc-1', 'gate-token', 86_400);
+    expect(ports.callbacks.calls).toEqual([{ kind: 'succeed', token: 'gate-token', output: { kyc: 'approved' } }]);
+    expect(types()).not.toContain('KycNeeded');
+  });
+
+  it('restarts verification for a gate when the open case has no workflow waiting', async () => {
+    await steps.openCase(TRADER);
+    await steps.awaitApproval(TRADER, 'acc-1', 'gate-1', 86_400);
+    expect(ports.events.published.filter((event) => event.type === 'KycNeeded')).toMatchObject([{ accountId: 'acc-1' }]);
+  });
+
+  it('parks a gate, starts verification once, and releases every gate with the verdict, once', async () => {
+    await steps.awaitApproval(TRADER, 'acc-1', 'gate-1', 86_400);
+    expect(ports.events.published).toMatchObject([{ type: 'KycNeeded', traderId: TRADER, accountId: 'acc-1' }]);
+    const progress = await steps.openCase(TRADER);
+    await steps.awaitDecision(progress, 'token-1', 3600);
+    // A second account waiting for the same trader joins the case its workflow waits for: no second start.
+    await steps.awaitApproval(TRADER, 'acc-2', 'gate-2', 86_400);
+    expect(types().filter((type) => type === 'KycNeeded')).toHaveLength(1);
+    expect(ports.callbacks.calls).toEqual([]);
+
+    await decide('rejected', T0 + HOUR, ['FORGERY']);
+    expect(await steps.conclude(progress)).toMatchObject({ status: 'rejected' });
+    expect(ports.callbacks.calls.map((call) => [call.kind, call.token])).toEqual([
+      ['fail', 'gate-1'],
+      ['fail', 'gate-2'],
+    ]);
+    expect(ports.callbacks.calls[0]).toMatchObject({ error: 'KycRejected', cause: expect.stringContaining('FORGERY') });
+    expect(await ports.tokens.find(kycGateId('acc-1'))).toBeUndefined();
+    expect(types().at(-1)).toBe('KycRejected');
+    // Concluding again (a retried step) releases nothing twice.
+    await steps.conclude(progress);
+    expect(ports.callbacks.calls).toHaveLength(2);
+  });
+});
