@@ -70,6 +70,8 @@ export interface LocalQueues {
   readonly bridgeCommands: string;
   readonly bridgeCommandsDeadLetter: string;
   readonly workflowDeliveryDeadLetter: string;
+  readonly payoutCommands: string;
+  readonly payoutCommandsDeadLetter: string;
 }
 
 export interface LocalTemplate {
@@ -84,9 +86,9 @@ export interface LocalTemplate {
   readonly queues: LocalQueues;
   /** The workflows' settings (KYC policy and waits) the stack was synthesized with. */
   readonly workflowSettings: WorkflowSettings;
-  readonly stateMachines: { readonly purchase: LocalStateMachineDefinition; readonly kyc: LocalStateMachineDefinition };
+  readonly stateMachines: { readonly purchase: LocalStateMachineDefinition; readonly kyc: LocalStateMachineDefinition; readonly payout: LocalStateMachineDefinition };
   /** Logical ids of the functions the workflows and the bus invoke. */
-  readonly functions: { readonly purchaseSteps: string; readonly callbacks: string; readonly kycSteps: string };
+  readonly functions: { readonly purchaseSteps: string; readonly callbacks: string; readonly kycSteps: string; readonly payoutSteps: string };
 }
 
 interface TemplateResource {
@@ -121,6 +123,8 @@ export function synthesizeLocal(tenantId: string, adjust?: (config: TenantConfig
       bridgeCommands: idOf(stack.purchaseWorkflow.bridgeCommandsQueue),
       bridgeCommandsDeadLetter: idOf(stack.purchaseWorkflow.bridgeCommandsDeadLetterQueue),
       workflowDeliveryDeadLetter: idOf(stack.purchaseWorkflow.deliveryDeadLetterQueue),
+      payoutCommands: idOf(stack.payoutWorkflow.processorCommandsQueue),
+      payoutCommandsDeadLetter: idOf(stack.payoutWorkflow.processorCommandsDeadLetterQueue),
     };
     for (const logicalId of Object.values(queues)) resources.get(logicalId, 'AWS::SQS::Queue');
     const eventBusLogicalId = idOf(pipeline.eventBus);
@@ -140,8 +144,14 @@ export function synthesizeLocal(tenantId: string, adjust?: (config: TenantConfig
       stateMachines: {
         purchase: readStateMachine(resources, idOf(stack.purchaseWorkflow.stateMachine)),
         kyc: readStateMachine(resources, idOf(stack.kycWorkflow.stateMachine)),
+        payout: readStateMachine(resources, idOf(stack.payoutWorkflow.stateMachine)),
       },
-      functions: { purchaseSteps: idOf(stack.purchaseWorkflow.steps), callbacks: idOf(stack.purchaseWorkflow.callbacks), kycSteps: idOf(stack.kycWorkflow.steps) },
+      functions: {
+        purchaseSteps: idOf(stack.purchaseWorkflow.steps),
+        callbacks: idOf(stack.purchaseWorkflow.callbacks),
+        kycSteps: idOf(stack.kycWorkflow.steps),
+        payoutSteps: idOf(stack.payoutWorkflow.steps),
+      },
     };
   } finally {
     rmSync(outdir, { recursive: true, force: true });

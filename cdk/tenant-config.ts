@@ -137,6 +137,14 @@ export const WorkflowsSchema = z
       })
       .prefault({})
       .describe('Identity verification: a Sumsub-style provider; the credentials go in the KYC provider secret after the first deploy'),
+    payouts: z
+      .object({
+        approvalWaitSeconds: z.int().min(1).max(30 * 86_400).default(7 * 86_400).describe('How long a payout waits for an analyst before it is rejected'),
+        settlementWaitSeconds: z.int().min(1).max(30 * 86_400).default(5 * 86_400).describe("How long a payout waits for the processor's settlement before it fails"),
+      })
+      .strict()
+      .prefault({})
+      .describe('Payout approval and settlement'),
   })
   .strict()
   .describe('The purchase, KYC and payout workflows');

@@ -34,6 +34,18 @@ export const DEMO_PROGRAM: Program = parseProgram({
         { kind: 'dailyLoss', severity: 'hard', reference: 'dayStartBalance', limit: { bps: 50, of: 'initial' }, breachAt: 'cross', warnAtBps: [5000, 8000] },
         { kind: 'maxLoss', severity: 'hard', floor: 'static', limit: { bps: 100, of: 'initial' }, breachAt: 'cross', warnAtBps: [8000] },
       ],
+      // Fast enough to watch: a payout a day from the start, small ones paid without an analyst.
+      payouts: {
+        firstAfterDays: 0,
+        everyDays: 1,
+        minAmount: 1_000,
+        split: [
+          { fromPayout: 1, traderShareBps: 8000 },
+          { fromPayout: 3, traderShareBps: 9000 },
+        ],
+        autoApprove: { maxAmount: 50_000, maxRiskScore: 50 },
+        scaling: { everyMonths: 1, minProfitBps: 100, minPayouts: 1, increaseBps: 2500, maxInitialBalance: 20_000_000 },
+      },
     },
   ],
 });

@@ -20,10 +20,13 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { synthesizeLocal, type LocalTemplate } from '../cdk/local-template.js';
 import type { TenantConfig } from '../cdk/tenant-config.js';
-import { awsBridgeCallbacks, createCallbacksHandler } from '../functions/callbacks/handler.js';
+import { awsWorkflowAnswers, createCallbacksHandler } from '../functions/callbacks/handler.js';
 import { awsKycSteps, createKycHandler } from '../functions/kyc/handler.js';
 import { awsKycWebhook, createKycWebhookHandler } from '../functions/kyc-webhook/handler.js';
+import { awsPayoutSteps, createPayoutHandler } from '../functions/payouts/handler.js';
 import { awsPurchaseSteps, createPurchaseHandler } from '../functions/purchase/handler.js';
+import { DynamoDbPayoutLedger } from '../shared/adapters/dynamodb/payout-ledger.js';
+import { TradeEvent } from '../shared/domain/events.js';
 import { LOCAL_ONLY_FAKE_KYC_WEBHOOK_SECRET } from '../shared/adapters/kyc/fake-provider.js';
 import { KycPolicy } from '../shared/workflows/kyc.js';
 import { DynamoDbAuditLog } from '../shared/adapters/dynamodb/audit-log.js';
@@ -48,10 +51,11 @@ import { localEventBridgeClient, localSqsClient } from './local-aws.js';
 import { OutboxMailer } from './outbox-mailer.js';
 import { type ApplicantPlan, SimulatedApplicants } from './simulated-applicants.js';
 import { type BridgeAnswerPlan, SimulatedBridge } from './simulated-bridge.js';
+import { type PayoutAnswerPlan, SimulatedPayoutProcessor } from './simulated-payout-processor.js';
 import { TaskTokens } from './state-machines.js';
 import { bearerToken, createLocalIssuer, type LocalIssuer, LOCAL_ROLES_CLAIM } from './token-issuer.js';
 import { type LocalExecution, LocalTaskCallbacks, LocalWorkflows } from './workflows.js';
-import type { TradingAccountRequested } from '../shared/workflows/workflow-events.js';
+import type { BalanceOperationRequested, PayoutInstructed, TradingAccountRequested } from '../shared/workflows/workflow-events.js';
 
 export interface PlatformOptions {
   readonly tenantId: string;
@@ -79,6 +83,13 @@ export interface PlatformOptions {
   readonly bridge?: (request: TradingAccountRequested) => BridgeAnswerPlan;
   /** How each trader's identity verification ends. @default approved, a moment after the applicant is created */
   readonly applicants?: ApplicantPlan;
+  /** How the simulated payout processor answers each instruction. @default it settles every one */
+  readonly payoutProcessor?: (instruction: PayoutInstructed) => PayoutAnswerPlan;
+  /**
+   * Applies a balance operation the way the trading platform would: a balance event on the trade stream.
+   * @default a balance event one past the account's last applied seq (right when nothing else trades it)
+   */
+  readonly applyBalance?: (operation: BalanceOperationRequested) => Promise<void>;
   readonly onExecutionEnd?: (execution: LocalExecution) => void;
 }
 
@@ -113,6 +124,8 @@ export interface Platform {
   readonly bridge: SimulatedBridge;
   /** The KYC provider's side: applicants created, and their verdicts sent to /webhooks/kyc. */
   readonly applicants: SimulatedApplicants;
+  readonly payoutProcessor: SimulatedPayoutProcessor;
+  readonly payouts: DynamoDbPayoutLedger;
   /** The mail the workflows sent; with a data folder, also its outbox/ subfolder. */
   readonly outbox: OutboxMailer;
   readonly orders: DynamoDbOrderBook;
@@ -208,7 +221,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
   const outbox = new OutboxMailer(persist ? join(options.dataDir!, 'outbox') : undefined);
   const purchase = createPurchaseHandler(awsPurchaseSteps({ dynamo, tableName, eventBridge, busName: template.eventBus.name, mailer: outbox, tenant, now: Date.now }));
   const localCallbacks = new LocalTaskCallbacks(tokens);
-  const callbacks = createCallbacksHandler(awsBridgeCallbacks({ dynamo, tableName, callbacks: localCallbacks, now: Date.now }));
+  const callbacks = createCallbacksHandler(awsWorkflowAnswers({ dynamo, tableName, callbacks: localCallbacks, now: Date.now }));
   let serverUrl = '';
   const applicants = new SimulatedApplicants(() => `${serverUrl}/webhooks/kyc`, options.applicants);
   const { kyc: kycSettings } = template.workflowSettings;
@@ -225,6 +238,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     now: Date.now,
   });
   const kyc = createKycHandler(async () => kycSteps);
+  const payout = createPayoutHandler(awsPayoutSteps({ dynamo, tableName, eventBridge, busName: template.eventBus.name, tenant, now: Date.now }));
   const kycWebhook = createKycWebhookHandler(awsKycWebhook({ dynamo, tableName, callbacks: localCallbacks, secret: async () => LOCAL_ONLY_FAKE_KYC_WEBHOOK_SECRET }));
   const workflows = new LocalWorkflows({
     template,
@@ -234,11 +248,21 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       [template.functions.purchaseSteps]: (payload) => purchase(payload, lambdaContext('purchase')),
       [template.functions.callbacks]: (event) => callbacks(event as Parameters<typeof callbacks>[0], lambdaContext('callbacks')),
       [template.functions.kycSteps]: (payload) => kyc(payload, lambdaContext('kyc')),
+      [template.functions.payoutSteps]: (payload) => payout(payload, lambdaContext('payouts')),
     },
     ...(options.onExecutionEnd ? { onExecutionEnd: options.onExecutionEnd } : {}),
     onInvocationError: (functionLogicalId, error) => console.error(`local invocation of ${functionLogicalId} failed:`, error),
   });
-  const bridge = new SimulatedBridge(bus, options.bridge);
+  const tradeStream = new KinesisTradeStream(kinesis, streamName);
+  const balanceEvent = async ({ accountId, operationId, amount, time }: BalanceOperationRequested) => {
+    const state = (await accounts.load([accountId])).get(accountId)?.state;
+    if (state === undefined) throw new Error(`balance operation ${operationId} for unknown account ${accountId}`);
+    const seq = state.lastSeq + 1;
+    const event = TradeEvent.parse({ type: 'balance', schemaVersion: 1, tenant, accountId, platform: 'mt5', eventId: operationId, seq, time, operationId, kind: 'payout', amount });
+    await tradeStream.put([event]);
+  };
+  const bridge = new SimulatedBridge(bus, options.bridge, options.applyBalance ?? balanceEvent);
+  const payoutProcessor = new SimulatedPayoutProcessor(bus, options.payoutProcessor);
   for (const target of new Map(template.rules.flatMap((rule) => rule.targets).map((target) => [target.logicalId, target])).values()) {
     const { kind, logicalId } = target;
     bus.onTarget(
@@ -249,16 +273,17 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
           ? (event) => workflows.invoke(logicalId, event)
           : logicalId === template.queues.bridgeCommands
             ? (event) => bridge.receive(event)
-            : (event) => options.onDomainEvent?.(logicalId, event),
+            : logicalId === template.queues.payoutCommands
+              ? (event) => payoutProcessor.receive(event)
+              : (event) => options.onDomainEvent?.(logicalId, event),
     );
   }
 
-  const tradeStream = new KinesisTradeStream(kinesis, streamName);
   const ingest = createIngestHandler({ stream: tradeStream, tenant, secrets: [LOCAL_INGEST_SECRET], now: Date.now });
   // The staff and trader API on the same server, its tokens from a local issuer whose key lives beside the
   // data (so `npx propdesk token` signs for it), verified as API Gateway's JWT authorizer would.
   const issuer = await createLocalIssuer(persist ? { dataDir: options.dataDir! } : {});
-  const apiRouter = awsApiRouter({ tenant, dynamo, tableName, kinesis, streamName, rolesClaim: LOCAL_ROLES_CLAIM });
+  const apiRouter = awsApiRouter({ tenant, dynamo, tableName, kinesis, streamName, busName: template.eventBus.name, eventBridge, taskCallbacks: localCallbacks, rolesClaim: LOCAL_ROLES_CLAIM });
   const api = createApiHandler(apiRouter);
   const ingestServer = createServer((request, response) => {
     void readBody(request).then(async (body) => {
@@ -297,6 +322,8 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     workflows,
     bridge,
     applicants,
+    payoutProcessor,
+    payouts: new DynamoDbPayoutLedger(dynamo, tableName),
     outbox,
     orders: new DynamoDbOrderBook(dynamo, tableName),
     audit: new DynamoDbAuditLog(dynamo, tableName),

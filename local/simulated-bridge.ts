@@ -1,10 +1,11 @@
 /**
  * A trading-platform bridge, simulated: it takes the commands the firm's bridge-commands queue receives and
- * answers on the bus as a real bridge would, a moment later. It creates every login it is asked for, unless
- * told to refuse or to stay silent (tests of refusals and timeouts).
+ * answers as a real bridge would, a moment later. It creates every login it is asked for, unless told to
+ * refuse or to stay silent (tests of refusals and timeouts); a balance operation it hands to `applyBalance`,
+ * which puts the platform's balance event on the trade stream.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { TradingAccountRequested } from '../shared/workflows/workflow-events.js';
+import { BalanceOperationRequested, TradingAccountRequested } from '../shared/workflows/workflow-events.js';
 import type { EventBridgeEvent, LocalEventBus } from './event-router.js';
 
 export type BridgeAnswerPlan = { readonly answer: 'create' } | { readonly answer: 'refuse'; readonly reason: string } | { readonly answer: 'ignore' };
@@ -16,15 +17,25 @@ export class SimulatedBridge {
   /** The requests it received, in order. */
   readonly requests: TradingAccountRequested[] = [];
 
+  /** The balance operations it applied, in order. */
+  readonly balanceOperations: BalanceOperationRequested[] = [];
+
   constructor(
     private readonly bus: LocalEventBus,
     private readonly plan: (request: TradingAccountRequested) => BridgeAnswerPlan = () => ({ answer: 'create' }),
+    private readonly applyBalance: (operation: BalanceOperationRequested) => Promise<void> = async () => undefined,
     private readonly delayMs = 20,
     private readonly onError: (error: unknown) => void = (error) => console.error('simulated bridge:', error),
   ) {}
 
   /** A message of the bridge-commands queue. */
   receive(event: EventBridgeEvent): void {
+    if (event['detail-type'] === 'BalanceOperationRequested') {
+      const operation = BalanceOperationRequested.parse(event.detail);
+      this.balanceOperations.push(operation);
+      setTimeout(() => void this.applyBalance(operation).catch(this.onError), this.delayMs);
+      return;
+    }
     const request = TradingAccountRequested.parse(event.detail);
     this.requests.push(request);
     const plan = this.plan(request);

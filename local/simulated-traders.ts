@@ -54,6 +54,8 @@ export class SimulatedTrader {
   private position: { id: string; symbol: string; side: 'buy' | 'sell'; closeAt: number } | null = null;
   private nextOpenAt: number;
   private leftOpen: SimulatedTraderOptions['leftOpen'];
+  /** Balance operations the platform applied (a payout), reported at the next step in the account's own seq order. */
+  private readonly operations: { readonly operationId: string; readonly amount: number }[] = [];
 
   constructor(private readonly options: SimulatedTraderOptions) {
     this.accountId = options.accountId;
@@ -65,8 +67,21 @@ export class SimulatedTrader {
     this.leftOpen = options.leftOpen;
   }
 
+  /** The platform applied a balance operation to this account (as the bridge does for a payout). */
+  applyBalance(operationId: string, amount: number): void {
+    this.operations.push({ operationId, amount });
+  }
+
   /** The events of the second that ends at `time` (epoch ms, whole seconds). */
   step(time: number): TradeEvent[] {
+    const applied = this.operations.splice(0).map(({ operationId, amount }): TradeEvent => {
+      this.balance += amount;
+      return { type: 'balance', ...this.envelope(time), operationId, kind: 'payout', amount };
+    });
+    return applied.length === 0 ? this.trade(time) : [...applied, ...this.trade(time)];
+  }
+
+  private trade(time: number): TradeEvent[] {
     if (this.leftOpen !== undefined && this.leftOpen.length > 0) {
       const closes = this.leftOpen.map((open) => {
         this.position = { id: open.positionId, symbol: open.symbol, side: open.side, closeAt: time };

@@ -6,7 +6,9 @@
  * workflow activates it. Data lives in .propdesk/ (delete it to start over; mail in .propdesk/outbox/);
  * Ctrl-C stops cleanly and a restart resumes where it stopped.
  */
+import { moneyFormat } from '../shared/domain/money.js';
 import type { AccountState } from '../shared/domain/state.js';
+import { randomUUID } from 'node:crypto';
 import { signPayload } from '../shared/ingest/signature.js';
 import { accountIdOf } from '../shared/workflows/purchase.js';
 import { DEMO_PROCESSOR, DEMO_PROGRAM, DEMO_PURCHASES } from './demo-firm.js';
@@ -24,6 +26,7 @@ const PORTS = {
 };
 
 const clock = (iso: string) => iso.slice(11, 19);
+const money = moneyFormat(DEMO_PROGRAM.currency);
 
 function describe(event: EventBridgeEvent): string {
   const detail = event.detail as Record<string, unknown>;
@@ -38,9 +41,13 @@ function describe(event: EventBridgeEvent): string {
           ? `: next phase ${String(detail['nextPhaseId'])}`
           : what === 'AccountActivated'
             ? `: ${String(detail['phaseId'])}, login ${String(detail['login'])} (credentials in ${DATA_DIR}/outbox/)`
-            : what === 'ProvisioningFailed'
+            : what === 'ProvisioningFailed' || what === 'PayoutFailed'
               ? `: ${String(detail['error'])}`
-              : '';
+              : what === 'PayoutSettled'
+                ? `: ${money(Number(detail['amount']))}, ${money(Number(detail['traderAmount']))} to the trader`
+                : what === 'PayoutRejected'
+                  ? `: ${(detail['reasons'] as string[]).join(' ')}`
+                  : '';
   // Verification events are about a trader, the rest about an account.
   const subject = String(detail['accountId'] ?? detail['traderId']);
   return `${clock(String(detail['time']))}  ${subject.padEnd(20)} ${what}${rule}${extra}`;
@@ -63,6 +70,8 @@ const platform = await startPlatform({
   },
   onQuarantine: (body) => console.log(`quarantined: ${(JSON.parse(body) as { reason: string }).reason}`),
   onStreamFailure: (failure) => console.error('records skipped to the on-failure destination', failure.KinesisBatchInfo),
+  // The simulated trader owns its account's seqs: a payout's balance operation goes out in its stream.
+  applyBalance: async ({ accountId, operationId, amount }) => traders.get(accountId)?.applyBalance(operationId, amount),
 });
 
 // The demo firm: its program, and six purchases, each paid once; a restart finds their accounts (and the funded
@@ -125,6 +134,28 @@ const ticker = setInterval(() => {
   if (events.length > 0) void post(events);
 }, 1000);
 
+/**
+ * Funded traders ask for their profit once a minute, through the API as a trader would: the payout workflow
+ * judges each request by the funded phase's policy (a day between payouts) and pays it or says why not.
+ */
+async function requestPayouts(): Promise<void> {
+  const policy = DEMO_PROGRAM.phases.find((phase) => phase.kind === 'funded')?.payouts;
+  if (policy === undefined) return;
+  const stored = await platform.accounts.load([...traders.keys()]);
+  for (const [accountId, { state }] of stored) {
+    const profit = state.balance - state.initialBalance;
+    if (state.phaseId !== 'funded' || state.status !== 'active' || state.traderId === null || profit < policy.minAmount || state.positions.length > 0) continue;
+    const token = await platform.issuer.mint({ subject: state.traderId, roles: ['trader'] });
+    const response = await fetch(`${platform.apiUrl}/v1/accounts/${accountId}/payouts`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'idempotency-key': randomUUID() },
+      body: JSON.stringify({ amount: profit, rail: 'bank', destination: 'DE89370400440532013000' }),
+    });
+    if (response.status !== 202) console.error(`payout request refused: ${response.status} ${await response.text()}`);
+  }
+}
+const payouts = setInterval(() => void requestPayouts().catch((error: unknown) => console.error('demo payout request failed:', error)), 60_000);
+
 // A heartbeat line, so a quiet minute does not look like a stalled platform.
 const summary = setInterval(() => {
   console.log(`${new Date().toISOString().slice(11, 19)}  evaluated ${activity.records} events in ${activity.batches} batches in the last minute`);
@@ -138,6 +169,7 @@ const stop = async () => {
   stopping = true;
   clearInterval(ticker);
   clearInterval(summary);
+  clearInterval(payouts);
   console.log('\nstopping: finishing the batch in flight and saving checkpoints');
   await platform.stop();
   process.exit(0);

@@ -1,5 +1,5 @@
 /**
- * A firm's alarms and dashboard, built on the public members of the trade pipeline and the purchase and KYC workflows. Every alarm notifies one
+ * A firm's alarms and dashboard, built on the public members of the trade pipeline and the purchase, KYC and payout workflows. Every alarm notifies one
  * KMS-encrypted SNS topic on ALARM and on OK, treats missing data as fine (an idle firm is not an incident)
  * and tells the on-call engineer what it means and what to look at first. The alarms are declared as data
  * (one list, one helper), so adding one is one entry.
@@ -33,6 +33,7 @@ import type { PropdeskFunction } from './propdesk-function.js';
 import type { HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
 import type { ManagementApi } from './management-api.js';
 import type { KycWorkflow } from './kyc-workflow.js';
+import type { PayoutWorkflow } from './payout-workflow.js';
 import type { ProcessorEvents } from './processor-events.js';
 import type { PurchaseWorkflow } from './purchase-workflow.js';
 import { type TradePipeline, tableSchema } from './trade-pipeline.js';
@@ -71,6 +72,7 @@ export interface MonitoringProps {
   readonly processorEvents: ProcessorEvents;
   readonly purchaseWorkflow: PurchaseWorkflow;
   readonly kycWorkflow: KycWorkflow;
+  readonly payoutWorkflow: PayoutWorkflow;
   readonly thresholds: AlarmThresholds;
   /** Addresses subscribed to the alarm topic by email (may be empty). */
   readonly alarmEmails: readonly string[];
@@ -138,7 +140,7 @@ export class Monitoring extends Construct {
     validateThresholds(props.thresholds);
     const emails = validateEmails(props.alarmEmails);
     super(scope, id);
-    const { tenantId, pipeline, managementApi, processorEvents, purchaseWorkflow, kycWorkflow, thresholds } = props;
+    const { tenantId, pipeline, managementApi, processorEvents, purchaseWorkflow, kycWorkflow, payoutWorkflow, thresholds } = props;
     const alarmNamePrefix = `propdesk-${tenantId}-`;
 
     this.alarmTopicKey = new Key(this, 'AlarmTopicKey', {
@@ -187,11 +189,12 @@ export class Monitoring extends Construct {
       ['Evaluator', pipeline.evaluator, 'applies the trade stream to account state'],
       ['Ingest', pipeline.ingest, 'serves the bridges\u2019 ingest API'],
       ['Rollover', pipeline.rollover, 'closes firm days on schedule'],
-      ['Api', managementApi.handler, 'serves the staff and trader API'],
+      ['Api', managementApi.handler, 'serves the staff and trader API, publishes payout requests and resumes payouts with the analysts\u2019 decisions'],
       ['PurchaseSteps', purchaseWorkflow.steps, 'runs the purchase workflow\u2019s steps; the state machine retries its failures, then records the order as failed'],
-      ['PurchaseCallbacks', purchaseWorkflow.callbacks, 'resumes waiting purchases with the bridges\u2019 answers; the bus retries it, then parks the answer in the workflows\u2019 delivery DLQ'],
+      ['PurchaseCallbacks', purchaseWorkflow.callbacks, 'resumes waiting purchases with the bridges\u2019 answers and waiting payouts with the payout processor\u2019s; the bus retries it, then parks the answer in the workflows\u2019 delivery DLQ'],
       ['KycSteps', kycWorkflow.steps, 'runs the KYC workflow\u2019s steps and the KYC gate of funded activations; the state machines retry its failures, then the verification or the activation fails'],
       ['KycWebhook', kycWorkflow.webhook, 'records the KYC provider\u2019s signed verdicts and resumes the waiting verification; the provider retries a failed delivery'],
+      ['PayoutSteps', payoutWorkflow.steps, 'runs the payout workflow\u2019s steps; the state machine retries its failures, then records a payout whose instruction failed as failed, and fails the execution on a failure in any other step (in Settle: a paid payout left unbooked)'],
     ];
     const deadLetterQueues: ReadonlyArray<readonly [string, string, IQueue, string]> = [
       [
@@ -204,7 +207,7 @@ export class Monitoring extends Construct {
         'AccountOutcomesDlqDepth',
         'AccountOutcomes DLQ',
         pipeline.accountOutcomesDeadLetterQueue,
-        'Account outcomes (failed / phase passed) were not delivered: the event bus could not put them on the queue, or the bridge consumer failed them 5 times. Check the AccountOutcomes rule\u2019s FailedInvocations and the consumer, then redrive: until then a failed account may still be able to trade.',
+        'Account outcomes were not delivered: the event bus could not put them on the queue, or the bridge consumer failed them 5 times. Check the FailedInvocations of the AccountOutcomes rule (failed / phase passed) and of the purchase workflow\u2019s Outcomes rule (activations, failed or refused orders, KYC conclusions, payout outcomes and ScalingDue), and the consumer, then redrive: until then a failed account may still be able to trade.',
       ],
       [
         'RiskAlertsDlqDepth',
@@ -238,14 +241,20 @@ export class Monitoring extends Construct {
         'BridgeCommandsDlqDepth',
         'BridgeCommands DLQ',
         purchaseWorkflow.bridgeCommandsDeadLetterQueue,
-        'Commands to the trading-platform bridges (TradingAccountRequested) were not delivered: the event bus could not put them on the commands queue, or the bridges failed them 5 times. The waiting purchase fails when its bridge-answer time runs out (ProvisioningFailed). Check the BridgeCommands rule\u2019s FailedInvocations and the bridge consumer; retry the failed orders rather than redriving stale commands.',
+        'Commands to the trading-platform bridges were not delivered: the event bus could not put them on the commands queue, or the bridges failed them 5 times. A TradingAccountRequested: the waiting purchase fails when its bridge-answer time runs out (ProvisioningFailed); retry the failed orders rather than redriving stale commands. A BalanceOperationRequested: the payout is paid and booked (PayoutSettled) but its gross amount was NOT taken off the trading account, so the trader may withdraw it again; redrive it (the bridge applies an operationId once) or apply the balance operation by hand. Check the BridgeCommands rule\u2019s FailedInvocations and the bridge consumer first.',
+      ],
+      [
+        'PayoutCommandsDlqDepth',
+        'PayoutCommands DLQ',
+        payoutWorkflow.processorCommandsDeadLetterQueue,
+        'Commands to the payout processor (PayoutInstructed) were not delivered: the event bus could not put them on the processor commands queue, or the processor failed them 5 times. The processor has not paid them (unless it paid and then failed the message: ask it); each waiting payout fails when its settlement wait runs out (Record failure, PayoutFailed, nothing booked). Check the ProcessorCommands rule\u2019s FailedInvocations and the processor\u2019s consumer; redrive only commands whose payouts still wait (the processor pays a requestId once), otherwise let them fail and have the trader re-request.',
       ],
       [
         // The workflows' shared delivery DLQ (WorkflowShared); the alarm keeps its first name.
         'PurchaseDeliveryDlqDepth',
         'Workflow delivery DLQ',
         purchaseWorkflow.deliveryDeadLetterQueue,
-        'The event bus could not start the purchase state machine (a payment or a passed phase: that account is NOT provisioned), could not hand a bridge\u2019s answer to the callbacks function (that purchase fails when its wait runs out), or could not start the KYC state machine for a KycNeeded (that trader\u2019s verification never opens, so the funded activation waiting at its KYC gate fails when the gate\u2019s wait runs out). Check the FailedInvocations of the ProcessorPayments, StripeCheckouts, PhasesPassed, BridgeAnswers and KycNeeded rules, fix the cause, then re-put the events in the messages on the firm\u2019s bus (a repeated start is harmless: Claim order skips an order already claimed, Open case a verification already open).',
+        'Events the bus could not deliver to a workflow. Starts of the purchase state machine (ProcessorPayments, StripeCheckouts, PhasesPassed rules: that account is NOT provisioned), of the KYC one (KycNeeded: the verification never opens, so the funded activation waiting at its gate fails) or of the payout one (PayoutRequests: a PayoutRequested never evaluated, the payout stays requested); answers for the callbacks function from a bridge (BridgeAnswers) or the payout processor (ProcessorAnswers: PayoutProcessorSettled / PayoutProcessorFailed): the purchase or payout fails when its wait runs out, though a settled payout WAS paid. Check those rules\u2019 FailedInvocations, fix the cause, then re-put the events on the firm\u2019s bus: purchase and KYC starts may repeat (Claim order skips a claimed order, Open case an open verification); a PayoutRequested only while its payout is still requested, an answer only while its purchase or payout still waits.',
       ],
     ];
 
@@ -273,7 +282,7 @@ export class Monitoring extends Construct {
         id: 'BridgeAnswersInvalid',
         metric: propdeskMetric(tenantId, 'callbacks', 'AnswersInvalid'),
         threshold: 1,
-        description: 'A trading-platform bridge sent at least 1 malformed answer (TradingAccountCreated / TradingAccountRefused breaking the contract) in 5 minutes; it resumed no purchase, so the one waiting for it fails when its bridge-answer time runs out. Find the warning \u201canswer not delivered to a workflow\u201d in the callbacks function\u2019s logs (its event id and source name the bridge; the event is in the bus archive) and have that bridge fixed.',
+        description: 'A trading-platform bridge or the payout processor sent at least 1 malformed answer (a TradingAccountCreated / TradingAccountRefused, or a PayoutProcessorSettled / PayoutProcessorFailed, breaking the contract or naming another account or payout than its request) in 5 minutes; it resumed no workflow, so the purchase or payout waiting for it fails when its wait runs out. Find the warning \u201canswer not delivered to a workflow\u201d in the callbacks function\u2019s logs (its event id and source name the sender; the event is in the bus archive) and have that sender fixed.',
       },
       {
         id: 'PurchaseExecutionsFailed',
@@ -298,6 +307,18 @@ export class Monitoring extends Construct {
         metric: kycWorkflow.stateMachine.metricTimedOut({ statistic: Stats.SUM, period: FIVE_MINUTES }),
         threshold: 1,
         description: 'At least 1 KYC execution timed out as a whole in 5 minutes (it runs at most expireAfterDays + 1 days; a resubmission late in the case restarts the trader\u2019s expiry clock past that). Nothing concluded that verification: no KycApproved / KycRejected / KycExpired was published and the gates waiting for it were neither released nor failed (they fail when their own wait runs out). Open the execution in the Step Functions console, see the state it stopped in and the trader\u2019s KYC case, then re-put the KycNeeded event of its input on the firm\u2019s bus (a case left pending or awaiting resubmission must be marked expired first, or the new execution ends at \u201cAlready open\u201d).',
+      },
+      {
+        id: 'PayoutExecutionsFailed',
+        metric: payoutWorkflow.stateMachine.metricFailed({ statistic: Stats.SUM, period: FIVE_MINUTES }),
+        threshold: 1,
+        description: 'At least 1 payout execution failed in 5 minutes: a payout failed (the processor did not pay, or never answered within the settlement wait) or one of its steps failed for good. Read the PayoutFailed event on the account outcomes queue and the execution in the Step Functions console (its failed state and cause) first. Ended in \u201cPayout failed\u201d (after Record failure): nothing was booked and the balance is untouched; have the trader re-request, or pay by hand. Failed in Settle: the processor DID pay (its reference is in the execution\u2019s history) but nothing was booked, no PayoutSettled and no balance operation: do NOT re-request; book it and apply the balance operation by hand. Failed in Evaluate, Record approval or Record rejection: nothing was paid; the payout record is stuck where it was (GET /v1/payouts/{payoutId}).',
+      },
+      {
+        id: 'PayoutExecutionsTimedOut',
+        metric: payoutWorkflow.stateMachine.metricTimedOut({ statistic: Stats.SUM, period: FIVE_MINUTES }),
+        threshold: 1,
+        description: 'At least 1 payout execution timed out as a whole in 5 minutes (it runs at most approvalWaitSeconds + settlementWaitSeconds + 1 h; each wait has its own timeout, caught and recorded, so its steps and their retries took the hour). Nothing recorded this failure: no PayoutFailed / PayoutRejected was published. Open the execution in the Step Functions console and see the state it stopped in and the payout record (GET /v1/payouts/{payoutId}): before \u201cInstruct processor\u201d nothing was paid (re-request); from it on, ask the processor whether it paid the request settle:<payoutId> before booking it by hand or re-requesting.',
       },
       ...functions.flatMap(([name, fn, role]) => [
         {
@@ -441,6 +462,23 @@ export class Monitoring extends Construct {
         ],
       ],
       [
+        'Payout workflow',
+        [
+          graph('Executions', [
+            payoutWorkflow.stateMachine.metricStarted({ statistic: Stats.SUM, label: 'ExecutionsStarted' }),
+            payoutWorkflow.stateMachine.metricSucceeded({ statistic: Stats.SUM, label: 'ExecutionsSucceeded' }),
+            payoutWorkflow.stateMachine.metricFailed({ statistic: Stats.SUM, label: 'ExecutionsFailed' }),
+            payoutWorkflow.stateMachine.metricTimedOut({ statistic: Stats.SUM, label: 'ExecutionsTimedOut' }),
+          ], 8),
+          // Mostly the approval and settlement waits: hours to days.
+          graph('Execution time p50 / p99', [
+            payoutWorkflow.stateMachine.metricTime({ statistic: Stats.p(50), label: 'p50' }),
+            payoutWorkflow.stateMachine.metricTime({ statistic: Stats.p(99), label: 'p99' }),
+          ], 8),
+          ...functionHealth(payoutWorkflow.steps, 4, 'Steps'),
+        ],
+      ],
+      [
         'Table',
         [
           graph('Consumed capacity', [
@@ -458,6 +496,7 @@ export class Monitoring extends Construct {
             ['AccountOutcomes', pipeline.accountOutcomesQueue],
             ['RiskAlerts', pipeline.riskAlertsQueue],
             ['BridgeCommands', purchaseWorkflow.bridgeCommandsQueue],
+            ['PayoutCommands', payoutWorkflow.processorCommandsQueue],
           ]), 12),
           graph('Dead-letter and failure queues', queueDepth(deadLetterQueues.map(([, label, queue]) => [label, queue] as const)), 12),
         ],

@@ -58,9 +58,20 @@ export interface PurchaseWorkflowProps {
 }
 
 /** The workflow's commands to bridges; the bridges poll the commands queue for them. */
-export const BRIDGE_COMMAND_DETAIL_TYPES: readonly string[] = ['TradingAccountRequested'];
+export const BRIDGE_COMMAND_DETAIL_TYPES: readonly string[] = ['TradingAccountRequested', 'BalanceOperationRequested'];
 export const BRIDGE_ANSWER_DETAIL_TYPES: readonly string[] = ['TradingAccountCreated', 'TradingAccountRefused'];
-export const WORKFLOW_OUTCOME_DETAIL_TYPES: readonly string[] = ['AccountActivated', 'ProvisioningFailed', 'OrderRefused', 'KycApproved', 'KycRejected', 'KycExpired'];
+export const WORKFLOW_OUTCOME_DETAIL_TYPES: readonly string[] = [
+  'AccountActivated',
+  'ProvisioningFailed',
+  'OrderRefused',
+  'KycApproved',
+  'KycRejected',
+  'KycExpired',
+  'PayoutRejected',
+  'PayoutSettled',
+  'PayoutFailed',
+  'ScalingDue',
+];
 
 /** The Lambda errors a step raises that no retry can mend. */
 const PERMANENT_ERRORS = ['InvalidOrder', 'InvalidStepInput'];
@@ -126,7 +137,7 @@ export class PurchaseWorkflow extends Construct {
 
     new Rule(this, 'Outcomes', {
       eventBus,
-      description: 'Activated accounts, orders that failed or were refused, and concluded identity verifications',
+      description: 'Activated accounts, orders that failed or were refused, concluded identity verifications, payout outcomes',
       eventPattern: { source: [WORKFLOW_EVENT_SOURCE], detailType: [...WORKFLOW_OUTCOME_DETAIL_TYPES] },
       targets: [new SqsQueue(props.outcomes.queue, { deadLetterQueue: props.outcomes.deadLetterQueue })],
     });
@@ -135,7 +146,7 @@ export class PurchaseWorkflow extends Construct {
       ...functionDefaults,
       serviceName: 'callbacks',
       entry: handlerEntry('callbacks'),
-      description: `Propdesk ${tenantId}: resumes workflows with the bridges' answers`,
+      description: `Propdesk ${tenantId}: resumes workflows with the bridges' and payout processors' answers`,
     }).bindTable(table, 'readWrite', 'TABLE_NAME');
     this.stateMachine.grantTaskResponse(this.callbacks);
     new Rule(this, 'BridgeAnswers', {

@@ -8,6 +8,7 @@ import { ManagementApi } from '../constructs/management-api.js';
 import { Monitoring } from '../constructs/monitoring.js';
 import { ProcessorEvents } from '../constructs/processor-events.js';
 import { KycWorkflow } from '../constructs/kyc-workflow.js';
+import { PayoutWorkflow } from '../constructs/payout-workflow.js';
 import { PurchaseWorkflow } from '../constructs/purchase-workflow.js';
 import { WorkflowShared } from '../constructs/workflow-shared.js';
 import { TradePipeline } from '../constructs/trade-pipeline.js';
@@ -28,6 +29,7 @@ export class TenantStack extends Stack {
   readonly workflowShared: WorkflowShared;
   readonly kycWorkflow: KycWorkflow;
   readonly purchaseWorkflow: PurchaseWorkflow;
+  readonly payoutWorkflow: PayoutWorkflow;
   readonly monitoring: Monitoring;
 
   constructor(scope: Construct, id: string, props: TenantStackProps) {
@@ -84,6 +86,18 @@ export class TenantStack extends Stack {
       settings: config.workflows,
       functions,
     });
+    this.payoutWorkflow = new PayoutWorkflow(this, 'PayoutWorkflow', {
+      tenantId,
+      table: this.tradePipeline.table,
+      eventBus: this.tradePipeline.eventBus,
+      settings: config.workflows,
+      functions,
+      shared: this.workflowShared,
+      callbacks: this.purchaseWorkflow.callbacks,
+    });
+    // Payout requests go on the bus; analysts' decisions resume the payout's approval wait.
+    this.managementApi.handler.bindBus(this.tradePipeline.eventBus, 'EVENT_BUS_NAME');
+    this.payoutWorkflow.stateMachine.grantTaskResponse(this.managementApi.handler);
     const { emails: alarmEmails, ...thresholds } = config.alarms;
     this.monitoring = new Monitoring(this, 'Monitoring', {
       tenantId,
@@ -92,6 +106,7 @@ export class TenantStack extends Stack {
       processorEvents: this.processorEvents,
       purchaseWorkflow: this.purchaseWorkflow,
       kycWorkflow: this.kycWorkflow,
+      payoutWorkflow: this.payoutWorkflow,
       thresholds,
       alarmEmails,
     });
@@ -114,6 +129,10 @@ export class TenantStack extends Stack {
     new CfnOutput(this, 'BridgeCommandsQueueUrl', {
       description: 'Bridges poll it for commands (TradingAccountRequested) and answer on the event bus',
       value: this.purchaseWorkflow.bridgeCommandsQueue.queueUrl,
+    });
+    new CfnOutput(this, 'PayoutCommandsQueueUrl', {
+      description: 'The payout processor polls it for PayoutInstructed and answers on the event bus',
+      value: this.payoutWorkflow.processorCommandsQueue.queueUrl,
     });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.monitoring.alarmTopic.topicArn });
   }

@@ -7,25 +7,35 @@
  *   TENANT_ID      the firm
  *   TABLE_NAME          the firm's table (accounts, programs, histories, the risk queue, the audit log, remembered POST answers)
  *   TRADE_STREAM_NAME   the trade stream, which overrides are put on
+ *   EVENT_BUS_NAME      the firm's EventBridge bus, which payout requests (PayoutRequested) are published on
  *   ROLES_CLAIM         the claim listing the caller's roles (`cognito:groups` for the stack's user pool)
  *   POWERTOOLS_*   see functions/powertools.ts
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
+import { SFNClient } from '@aws-sdk/client-sfn';
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { z } from 'zod';
+import { sleep } from '../../shared/adapters/backoff.js';
 import { DynamoDbAccountHistory } from '../../shared/adapters/dynamodb/account-history.js';
 import { DynamoDbAccountStore } from '../../shared/adapters/dynamodb/account-store.js';
 import { DynamoDbAuditLog } from '../../shared/adapters/dynamodb/audit-log.js';
 import { DynamoDbIdempotencyStore } from '../../shared/adapters/dynamodb/idempotency-store.js';
 import { DynamoDbNewsCalendar } from '../../shared/adapters/dynamodb/news-calendar.js';
+import { DynamoDbPayoutLedger } from '../../shared/adapters/dynamodb/payout-ledger.js';
 import { CachedProgramStore, DynamoDbProgramStore } from '../../shared/adapters/dynamodb/program-store.js';
 import { DynamoDbRiskQueue } from '../../shared/adapters/dynamodb/risk-queue.js';
+import { DynamoDbTaskTokenStore } from '../../shared/adapters/dynamodb/task-token-store.js';
+import { EventBridgePublisher } from '../../shared/adapters/eventbridge/event-publisher.js';
 import { KinesisTradeStream } from '../../shared/adapters/kinesis/trade-stream.js';
+import { StepFunctionsTaskCallbacks } from '../../shared/adapters/stepfunctions/task-callbacks.js';
 import { ApiRouter, type ApiRequest } from '../../shared/api/router.js';
 import { API_ROUTES, type ApiDeps } from '../../shared/api/routes.js';
 import { internalErrorResponse } from '../../shared/http/problem.js';
+import type { TaskCallbacks } from '../../shared/ports/task-tokens.js';
+import { WORKFLOW_EVENT_SOURCE, type WorkflowEvent } from '../../shared/workflows/workflow-events.js';
 import { parseEnvironment } from '../environment.js';
 import { createPowertools, type Powertools } from '../powertools.js';
 
@@ -66,7 +76,13 @@ export function createApiHandler(router: ApiRouter<ApiDeps>, { logger, middlewar
     });
 }
 
-const Environment = z.object({ TENANT_ID: z.string().min(1), TABLE_NAME: z.string().min(3), TRADE_STREAM_NAME: z.string().min(1), ROLES_CLAIM: z.string().min(1) });
+const Environment = z.object({
+  TENANT_ID: z.string().min(1),
+  TABLE_NAME: z.string().min(3),
+  TRADE_STREAM_NAME: z.string().min(1),
+  EVENT_BUS_NAME: z.string().min(1),
+  ROLES_CLAIM: z.string().min(1),
+});
 
 export interface ApiClients {
   readonly tenant: string;
@@ -74,11 +90,17 @@ export interface ApiClients {
   readonly tableName: string;
   readonly kinesis: Pick<KinesisClient, 'send'>;
   readonly streamName: string;
+  /** The bus payout requests are published on (as WORKFLOW_EVENT_SOURCE). */
+  readonly busName: string;
+  /** @default an EventBridgeClient of the function's region */
+  readonly eventBridge?: Pick<EventBridgeClient, 'send'>;
+  /** Resumes the payout workflow with an analyst's decision. @default Step Functions (SendTaskSuccess, SendTaskFailure) */
+  readonly taskCallbacks?: TaskCallbacks;
   readonly rolesClaim: string;
 }
 
 /** The router on the AWS adapters: the deployed function and the local platform build it here. */
-export function awsApiRouter({ tenant, dynamo, tableName, kinesis, streamName, rolesClaim }: ApiClients): ApiRouter<ApiDeps> {
+export function awsApiRouter({ tenant, dynamo, tableName, kinesis, streamName, busName, eventBridge, taskCallbacks, rolesClaim }: ApiClients): ApiRouter<ApiDeps> {
   const calendar = new DynamoDbNewsCalendar(dynamo, tableName);
   const deps: ApiDeps = {
     tenant,
@@ -90,15 +112,25 @@ export function awsApiRouter({ tenant, dynamo, tableName, kinesis, streamName, r
     riskQueue: new DynamoDbRiskQueue(dynamo, tableName),
     audit: new DynamoDbAuditLog(dynamo, tableName),
     news: () => calendar.current(),
+    payouts: new DynamoDbPayoutLedger(dynamo, tableName),
+    workflowEvents: new EventBridgePublisher<WorkflowEvent>(eventBridge ?? new EventBridgeClient({}), busName, sleep, WORKFLOW_EVENT_SOURCE),
+    taskTokens: new DynamoDbTaskTokenStore(dynamo, tableName),
+    taskCallbacks: taskCallbacks ?? new StepFunctionsTaskCallbacks(new SFNClient({})),
   };
   return new ApiRouter(API_ROUTES, deps, { rolesClaim, idempotency: new DynamoDbIdempotencyStore(dynamo, tableName), now: Date.now });
 }
 
 /** The router from this Lambda's environment. */
 export function apiRouterFromEnvironment(env: NodeJS.ProcessEnv): ApiRouter<ApiDeps> {
-  const { TENANT_ID, TABLE_NAME, TRADE_STREAM_NAME, ROLES_CLAIM } = parseEnvironment('api', Environment, env);
-  const clients = { dynamo: powertools.traced(new DynamoDBClient({})), kinesis: powertools.traced(new KinesisClient({})) };
-  return awsApiRouter({ tenant: TENANT_ID, tableName: TABLE_NAME, streamName: TRADE_STREAM_NAME, rolesClaim: ROLES_CLAIM, ...clients });
+  const { TENANT_ID, TABLE_NAME, TRADE_STREAM_NAME, EVENT_BUS_NAME, ROLES_CLAIM } = parseEnvironment('api', Environment, env);
+  const { traced } = powertools;
+  const clients = {
+    dynamo: traced(new DynamoDBClient({})),
+    kinesis: traced(new KinesisClient({})),
+    eventBridge: traced(new EventBridgeClient({})),
+    taskCallbacks: new StepFunctionsTaskCallbacks(traced(new SFNClient({}))),
+  };
+  return awsApiRouter({ tenant: TENANT_ID, tableName: TABLE_NAME, streamName: TRADE_STREAM_NAME, busName: EVENT_BUS_NAME, rolesClaim: ROLES_CLAIM, ...clients });
 }
 
 let fromEnvironment: ApiHandler | undefined;

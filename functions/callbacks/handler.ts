@@ -18,7 +18,7 @@ import { DynamoDbCredentialVault } from '../../shared/adapters/dynamodb/credenti
 import { DynamoDbTaskTokenStore } from '../../shared/adapters/dynamodb/task-token-store.js';
 import { StepFunctionsTaskCallbacks } from '../../shared/adapters/stepfunctions/task-callbacks.js';
 import type { TaskCallbacks } from '../../shared/ports/task-tokens.js';
-import { BridgeCallbacks, type CallbackOutcome } from '../../shared/workflows/callbacks.js';
+import { WorkflowAnswers, type CallbackOutcome } from '../../shared/workflows/callbacks.js';
 import { parseEnvironment } from '../environment.js';
 import { createPowertools, type Powertools } from '../powertools.js';
 
@@ -26,7 +26,7 @@ export type CallbacksHandler = (event: EventBridgeEvent<string, unknown>, contex
 
 const powertools = createPowertools('callbacks');
 
-export function createCallbacksHandler(bridge: BridgeCallbacks, { logger, middlewares, count }: Powertools<'callbacks'> = powertools): CallbacksHandler {
+export function createCallbacksHandler(bridge: WorkflowAnswers, { logger, middlewares, count }: Powertools<'callbacks'> = powertools): CallbacksHandler {
   return middy<EventBridgeEvent<string, unknown>, CallbackOutcome>()
     .use(middlewares)
     .handler(async (event) => {
@@ -49,8 +49,8 @@ export interface CallbackClients {
   readonly now: () => number;
 }
 
-export function awsBridgeCallbacks({ dynamo, tableName, callbacks, now }: CallbackClients): BridgeCallbacks {
-  return new BridgeCallbacks({ tokens: new DynamoDbTaskTokenStore(dynamo, tableName), vault: new DynamoDbCredentialVault(dynamo, tableName), callbacks, now });
+export function awsWorkflowAnswers({ dynamo, tableName, callbacks, now }: CallbackClients): WorkflowAnswers {
+  return new WorkflowAnswers({ tokens: new DynamoDbTaskTokenStore(dynamo, tableName), vault: new DynamoDbCredentialVault(dynamo, tableName), callbacks, now });
 }
 
 let fromEnvironment: CallbacksHandler | undefined;
@@ -60,7 +60,7 @@ export const handler: CallbacksHandler = (event, context) => {
     const { TABLE_NAME } = parseEnvironment('callbacks', Environment, process.env);
     const { traced } = powertools;
     fromEnvironment = createCallbacksHandler(
-      awsBridgeCallbacks({ dynamo: traced(new DynamoDBClient({})), tableName: TABLE_NAME, callbacks: new StepFunctionsTaskCallbacks(traced(new SFNClient({}))), now: Date.now }),
+      awsWorkflowAnswers({ dynamo: traced(new DynamoDBClient({})), tableName: TABLE_NAME, callbacks: new StepFunctionsTaskCallbacks(traced(new SFNClient({}))), now: Date.now }),
     );
   }
   return fromEnvironment(event, context);

@@ -7,14 +7,19 @@ import type { NewsIndex } from '../domain/news.js';
 import type { AccountHistory } from '../ports/account-history.js';
 import type { AccountReader } from '../ports/account-reader.js';
 import type { AuditLog } from '../ports/audit-log.js';
+import type { EventPublisher } from '../ports/event-publisher.js';
+import type { PayoutLedger } from '../ports/payouts.js';
 import type { ProgramStore } from '../ports/program-store.js';
 import type { RiskQueue } from '../ports/risk-queue.js';
+import type { TaskCallbacks, TaskTokenStore } from '../ports/task-tokens.js';
 import type { TradeStream } from '../ports/trade-stream.js';
+import type { WorkflowEvent } from '../workflows/workflow-events.js';
 import { openApiDocument } from './openapi.js';
 import type { Route } from './route.js';
 import { accountRoutes } from './routes/accounts.js';
 import { auditRoutes } from './routes/audit.js';
 import { overrideRoutes } from './routes/overrides.js';
+import { payoutRoutes } from './routes/payouts.js';
 import { riskDeskRoutes } from './routes/risk-desk.js';
 import { me } from './routes/identity.js';
 import { operationRoutes } from './routes/operations.js';
@@ -31,6 +36,13 @@ export interface ApiDeps {
   readonly audit: AuditLog;
   /** The firm's news calendar, for dry-runs of programs with news rules. */
   readonly news: () => Promise<NewsIndex>;
+  readonly payouts: PayoutLedger;
+  /** Where a payout request goes (PayoutRequested, which starts the payout workflow). */
+  readonly workflowEvents: EventPublisher<WorkflowEvent>;
+  /** The payout workflow's parked tokens: its wait for an analyst's decision is under `approve:<payoutId>`. */
+  readonly taskTokens: TaskTokenStore;
+  /** Resumes a waiting workflow with an analyst's decision. */
+  readonly taskCallbacks: TaskCallbacks;
 }
 
 export const API_ROUTES: readonly Route<ApiDeps>[] = [
@@ -40,6 +52,7 @@ export const API_ROUTES: readonly Route<ApiDeps>[] = [
   ...accountRoutes,
   ...overrideRoutes,
   ...riskDeskRoutes,
+  ...payoutRoutes,
   ...auditRoutes,
 ];
 
@@ -50,7 +63,7 @@ export function describeApi(): object {
   description ??= openApiDocument(API_ROUTES as readonly Route<unknown>[], {
     title: 'Propdesk API',
     version: '1',
-    description: "A prop firm's back office: programs, accounts, the risk desk. Every route but health and this documentation needs a bearer token.",
+    description: "A prop firm's back office: programs, accounts, the risk desk, payouts. Every route but health and this documentation needs a bearer token.",
   });
   return description;
 }

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { MAX_MONEY } from './money.js';
+import { PayoutPolicy } from './payout-policy.js';
 
 const positiveMoney = z.int().positive().max(MAX_MONEY);
 const bps = z.int().positive().max(100_000);
@@ -224,6 +225,20 @@ export const Phase = z
       .default('onTradeClose')
       .describe('when met objectives pass the phase: on the closing trade, or at the day rollover'),
     rules: z.array(Rule),
+    payouts: PayoutPolicy.optional().describe('the payout rules of a funded phase: when and how much a trader is paid, and how the account scales'),
+  })
+  .refine((phase) => phase.kind === 'funded' || phase.payouts === undefined, {
+    message: 'only a funded phase has payouts',
+    path: ['payouts'],
+  })
+  // The reducer counts trading and profitable days only under the rule that defines them.
+  .refine((phase) => (phase.payouts?.minTradingDays ?? 0) === 0 || phase.rules.some((rule) => rule.kind === 'minTradingDays'), {
+    message: 'payouts.minTradingDays needs a minTradingDays rule in the phase, which defines what a trading day is',
+    path: ['payouts', 'minTradingDays'],
+  })
+  .refine((phase) => (phase.payouts?.minProfitableDays ?? 0) === 0 || phase.rules.some((rule) => rule.kind === 'minProfitableDays'), {
+    message: 'payouts.minProfitableDays needs a minProfitableDays rule in the phase, which defines what a profitable day is',
+    path: ['payouts', 'minProfitableDays'],
   })
   .refine((phase) => new Set(phase.rules.map((rule) => rule.kind)).size === phase.rules.length, {
     message: 'at most one rule of each kind per phase',

@@ -1,15 +1,17 @@
 /**
- * Answers from the outside world, matched to the workflow task waiting for them. A trading-platform bridge
- * answers TradingAccountRequested with TradingAccountCreated or TradingAccountRefused, naming the request;
- * the task token parked under that request id is taken and the task resumed (or failed with
- * `BridgeRefused`). The password in a TradingAccountCreated goes to the vault, never into the workflow's
- * execution history.
+ * Answers from the outside world, matched to the workflow task waiting for them by the request id they name:
+ * - a trading-platform bridge answers TradingAccountRequested with TradingAccountCreated (the task resumes with
+ *   the login; the password goes to the vault, never into the execution history) or TradingAccountRefused (the
+ *   task fails with `BridgeRefused`);
+ * - a payout processor answers PayoutInstructed with PayoutProcessorSettled (the task resumes with its
+ *   reference) or PayoutProcessorFailed (the task fails with `PayoutFailed`).
  */
 import { pathOf } from '../parsing.js';
 import type { CredentialVault } from '../ports/credentials.js';
 import type { TaskCallbacks, TaskTokenStore } from '../ports/task-tokens.js';
 import { bridgeRequestIdOf, CREDENTIALS_RETENTION_MS, type PlatformLogin } from './purchase.js';
-import { BridgeAnswer } from './workflow-events.js';
+import { payoutSettlementTokenId } from '../ports/payouts.js';
+import { BridgeAnswer, ProcessorAnswer } from './workflow-events.js';
 
 export interface CallbackPorts {
   readonly tokens: TaskTokenStore;
@@ -24,12 +26,14 @@ export type CallbackOutcome =
   | { readonly outcome: 'late'; readonly requestId: string }
   | { readonly outcome: 'invalid'; readonly problems: readonly string[] };
 
-export class BridgeCallbacks {
+export class WorkflowAnswers {
   constructor(private readonly ports: CallbackPorts) {}
 
   /** `event` is the EventBridge event as delivered; its detail is the answer, its detail-type the answer's type. */
   async answer(event: { readonly 'detail-type'?: unknown; readonly detail?: unknown }): Promise<CallbackOutcome> {
-    const parsed = BridgeAnswer.safeParse({ ...(event.detail as object), type: event['detail-type'] });
+    const detailType = event['detail-type'];
+    if (detailType === 'PayoutProcessorSettled' || detailType === 'PayoutProcessorFailed') return this.processorAnswer({ ...(event.detail as object), type: detailType });
+    const parsed = BridgeAnswer.safeParse({ ...(event.detail as object), type: detailType });
     if (!parsed.success) return { outcome: 'invalid', problems: parsed.error.issues.map((issue) => `detail.${pathOf(issue.path)}: ${issue.message}`) };
     const answer = parsed.data;
     const { requestId } = answer;
@@ -49,5 +53,22 @@ export class BridgeCallbacks {
     await this.ports.tokens.discard(requestId);
     if (!waiting) return { outcome: 'late', requestId };
     return { outcome: answer.type === 'TradingAccountRefused' ? 'refused' : 'resumed', requestId };
+  }
+
+  private async processorAnswer(detail: object): Promise<CallbackOutcome> {
+    const parsed = ProcessorAnswer.safeParse(detail);
+    if (!parsed.success) return { outcome: 'invalid', problems: parsed.error.issues.map((issue) => `detail.${pathOf(issue.path)}: ${issue.message}`) };
+    const answer = parsed.data;
+    const { requestId } = answer;
+    if (requestId !== payoutSettlementTokenId(answer.payoutId)) return { outcome: 'invalid', problems: [`detail.payoutId: ${answer.payoutId} is not the payout of request ${requestId}`] };
+    const token = await this.ports.tokens.find(requestId);
+    if (token === undefined) return { outcome: 'late', requestId };
+    const waiting =
+      answer.type === 'PayoutProcessorSettled'
+        ? await this.ports.callbacks.succeed(token, { reference: answer.reference })
+        : await this.ports.callbacks.fail(token, 'PayoutFailed', answer.reason);
+    await this.ports.tokens.discard(requestId);
+    if (!waiting) return { outcome: 'late', requestId };
+    return { outcome: answer.type === 'PayoutProcessorSettled' ? 'resumed' : 'refused', requestId };
   }
 }

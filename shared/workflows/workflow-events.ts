@@ -60,6 +60,12 @@ export const TradingAccountRefused = z.object({
 
 export const BridgeAnswer = z.discriminatedUnion('type', [TradingAccountCreated, TradingAccountRefused]);
 
+/** The payout processor's answers to PayoutInstructed (source propdesk.processor.<name>). */
+export const PayoutProcessorSettled = z.object({ type: z.literal('PayoutProcessorSettled'), requestId: id, payoutId: z.string(), reference: z.string().min(1).max(200) });
+export const PayoutProcessorFailed = z.object({ type: z.literal('PayoutProcessorFailed'), requestId: id, payoutId: z.string(), reason: z.string().min(1).max(1000) });
+export const ProcessorAnswer = z.discriminatedUnion('type', [PayoutProcessorSettled, PayoutProcessorFailed]);
+export type ProcessorAnswer = z.output<typeof ProcessorAnswer>;
+
 /** What a bridge puts as Detail: the answer without `type`, which is its detail-type. */
 export const bridgeAnswerDetails = {
   TradingAccountCreated: TradingAccountCreated.omit({ type: true }),
@@ -114,6 +120,75 @@ export const KycRejected = z.object({ type: z.literal('KycRejected'), ...kycConc
 /** The trader never finished: waiting activations fail (KycExpired); a later gate opens a new case. */
 export const KycExpired = z.object({ type: z.literal('KycExpired'), ...kycConclusion });
 
+const payoutBase = {
+  id: z.string(),
+  time: instant,
+  payoutId: z.string().describe('<accountId>:<number>'),
+  accountId: id,
+  traderId: z.string(),
+};
+const rail = z.enum(['bank', 'crypto']);
+
+/** A trader asked for a payout (through the API): starts the payout workflow. */
+export const PayoutRequested = z.object({ type: z.literal('PayoutRequested'), ...payoutBase, amount: money.describe('gross profit withdrawn'), currency: z.string(), rail });
+
+/** Command to the payout processor: pay the trader's share. It answers PayoutSettled or PayoutFailed. */
+export const PayoutInstructed = z.object({
+  type: z.literal('PayoutInstructed'),
+  ...payoutBase,
+  requestId: id.describe('name it in the answer: settle:<payoutId>'),
+  rail,
+  destination: z.string().describe('the IBAN or wallet address the trader gave; the processor validates it'),
+  amount: money.describe("the trader's share to pay, minor units"),
+  currency: z.string(),
+  trader: z.object({ email: z.string(), name: z.string().nullable() }),
+});
+
+/** Command to the trading-platform bridge: apply a balance operation (the payout's gross amount, negative). */
+export const BalanceOperationRequested = z.object({
+  type: z.literal('BalanceOperationRequested'),
+  id: z.string().describe('the operationId again'),
+  time: instant,
+  operationId: id.describe('send it as the operationId of the balance event the operation produces on the trade stream'),
+  accountId: id,
+  kind: z.enum(['payout']),
+  amount: money.describe('signed: a payout is negative'),
+});
+
+/** A payout refused by its gates, declined by an analyst, or not decided in time. */
+export const PayoutRejected = z.object({
+  type: z.literal('PayoutRejected'),
+  ...payoutBase,
+  by: z.string().describe("'gates', 'timeout', or the analyst's subject"),
+  reasons: z.array(z.string()),
+});
+
+/** Paid: the ledger holds it, and the balance operation went to the bridge. */
+export const PayoutSettled = z.object({
+  type: z.literal('PayoutSettled'),
+  ...payoutBase,
+  amount: money,
+  traderAmount: money,
+  firmAmount: money,
+  currency: z.string(),
+  reference: z.string().nullable().describe("the processor's reference"),
+});
+
+/** The processor could not pay (or never answered): nothing was booked, the balance is untouched. */
+export const PayoutFailed = z.object({ type: z.literal('PayoutFailed'), ...payoutBase, error: z.string(), cause: z.string() });
+
+/** The scaling plan's review found the account due: staff raise its size (a new account, or the platform's balance). */
+export const ScalingDue = z.object({
+  type: z.literal('ScalingDue'),
+  id: z.string(),
+  time: instant,
+  accountId: id,
+  traderId: z.string(),
+  initialBalance: money,
+  newInitialBalance: money,
+  reasons: z.array(z.string()),
+});
+
 export const WorkflowEvent = z.discriminatedUnion('type', [
   TradingAccountRequested,
   AccountActivated,
@@ -124,8 +199,18 @@ export const WorkflowEvent = z.discriminatedUnion('type', [
   KycApproved,
   KycRejected,
   KycExpired,
+  PayoutRequested,
+  PayoutInstructed,
+  BalanceOperationRequested,
+  PayoutRejected,
+  PayoutSettled,
+  PayoutFailed,
+  ScalingDue,
 ]);
 export type WorkflowEvent = z.output<typeof WorkflowEvent>;
 export type TradingAccountRequested = z.output<typeof TradingAccountRequested>;
 export type AccountActivated = z.output<typeof AccountActivated>;
 export type KycEvent = Extract<WorkflowEvent, { type: `Kyc${string}` }>;
+export type PayoutInstructed = z.output<typeof PayoutInstructed>;
+export type BalanceOperationRequested = z.output<typeof BalanceOperationRequested>;
+export type PayoutEvent = Extract<WorkflowEvent, { type: `Payout${string}` | 'BalanceOperationRequested' | 'ScalingDue' }>;

@@ -63,14 +63,21 @@ describe('the staff and trader API', () => {
       POWERTOOLS_SERVICE_NAME: 'api',
       TABLE_NAME: { Ref: id(stack.tradePipeline.table) },
       TRADE_STREAM_NAME: { Ref: id(stack.tradePipeline.tradeStream) },
+      // Payout requests (PayoutRequested) are published on the firm's bus.
+      EVENT_BUS_NAME: { Ref: id(stack.tradePipeline.eventBus) },
     });
     // Overrides go on the trade stream: the API may put records, never read them.
     const roleId = id(stack.managementApi.handler.role!);
-    const actions = Object.values(template.findResources('AWS::IAM::Policy'))
+    const statements = Object.values(template.findResources('AWS::IAM::Policy'))
       .filter((policy) => (policy.Properties.Roles as Array<{ Ref: string }>).some((role) => role.Ref === roleId))
-      .flatMap((policy) => (policy.Properties.PolicyDocument.Statement as Array<{ Action: string | string[] }>).flatMap((statement) => statement.Action));
+      .flatMap((policy) => policy.Properties.PolicyDocument.Statement as Array<{ Action: string | string[]; Resource: unknown }>);
+    const actions = statements.flatMap((statement) => statement.Action);
     expect(actions).toEqual(expect.arrayContaining(['kinesis:PutRecord', 'kinesis:PutRecords', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query']));
-    expect(actions.filter((action) => /^kinesis:(GetRecords|GetShardIterator)$|^events:|^sqs:/.test(action))).toEqual([]);
+    expect(actions.filter((action) => /^kinesis:(GetRecords|GetShardIterator)$|^sqs:/.test(action))).toEqual([]);
+    // On the bus it may put events, on the firm's bus only; nothing else there (no rules, no archive replays).
+    const onBus = statements.filter((statement) => [statement.Action].flat().some((action) => action.startsWith('events:')));
+    expect(onBus).toEqual([expect.objectContaining({ Action: 'events:PutEvents', Resource: { 'Fn::GetAtt': [id(stack.tradePipeline.eventBus), 'Arn'] } })]);
+    // Its Step Functions rights (answering the payout approval wait) are tested in test/cdk/payout-workflow.test.ts.
     template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
       ApiId: { Ref: id(stack.managementApi.api) },
       DefaultRouteSettings: { ThrottlingRateLimit: 200, ThrottlingBurstLimit: 400 },

@@ -25,19 +25,26 @@ type Resource = { Properties: Record<string, unknown> };
 type Dimension = { Name: string; Value: unknown };
 type Widget = { type: string; properties: Record<string, unknown> };
 
-/** The dashboard's widgets, its body's Fn::Join parsed, a reference read as `<Ref:LogicalId>`. */
+/** The dashboard's widgets, its body's Fn::Join parsed, a reference read as `<Ref:LogicalId>`, an attribute as `<GetAtt:LogicalId.Attribute>`. */
 function widgetsOf(body: unknown): Widget[] {
   const [separator, parts] = (body as { 'Fn::Join': [string, unknown[]] })['Fn::Join'];
-  const text = parts.map((part) => (typeof part === 'string' ? part : `<Ref:${(part as { Ref: string }).Ref}>`)).join(separator);
+  const reference = (part: { Ref?: string; 'Fn::GetAtt'?: [string, string] }) => {
+    if (part.Ref !== undefined) return `<Ref:${part.Ref}>`;
+    if (part['Fn::GetAtt'] !== undefined) return `<GetAtt:${part['Fn::GetAtt'].join('.')}>`;
+    throw new Error(`unexpected intrinsic in the dashboard body: ${JSON.stringify(part)}`);
+  };
+  const text = parts.map((part) => (typeof part === 'string' ? part : reference(part as { Ref?: string }))).join(separator);
   return (JSON.parse(text) as { widgets: Widget[] }).widgets;
 }
 
 /**
- * Every alarm the demo firm must have, by name: 35. The purchase workflow added 9: its two dead-letter queues
- * (bridge commands, and the rule-target delivery queue it now shares with the KYC workflow: still one alarm),
- * invalid bridge answers, failed and timed-out executions, and the steps and callbacks functions' errors and
- * throttles. The KYC workflow added 6: failed and timed-out executions, and the steps and webhook functions'
- * errors and throttles.
+ * Every alarm the demo firm must have, by name: 40. The purchase workflow added 9: its two dead-letter queues
+ * (bridge commands, and the rule-target delivery queue it now shares with the KYC and payout workflows: still
+ * one alarm), invalid bridge answers, failed and timed-out executions, and the steps and callbacks functions'
+ * errors and throttles. The KYC workflow added 6: failed and timed-out executions, and the steps and webhook
+ * functions' errors and throttles. The payout workflow added 5: its processor commands' dead-letter queue,
+ * failed and timed-out executions, and the steps function's errors and throttles (its processor answers go to
+ * the purchase workflow's callbacks function, already watched; invalid ones count in bridge-answers-invalid).
  */
 const EXPECTED_ALARMS = [
   'evaluator-iterator-age',
@@ -77,6 +84,12 @@ const EXPECTED_ALARMS = [
   'kyc-steps-throttles',
   'kyc-webhook-errors',
   'kyc-webhook-throttles',
+  // The payout workflow.
+  'payout-commands-dlq-depth',
+  'payout-executions-failed',
+  'payout-executions-timed-out',
+  'payout-steps-errors',
+  'payout-steps-throttles',
 ].map((what) => `propdesk-demo-${what}`);
 
 describe('the demo tenant monitoring', () => {
@@ -100,7 +113,7 @@ describe('the demo tenant monitoring', () => {
   });
 
   it('creates exactly the expected alarms, named after the tenant, and exposes them', () => {
-    expect(EXPECTED_ALARMS).toHaveLength(35);
+    expect(EXPECTED_ALARMS).toHaveLength(40);
     expect(Object.values(alarms).map((alarm) => alarm.Properties.AlarmName).sort()).toEqual([...EXPECTED_ALARMS].sort());
     expect(monitoring.alarms).toHaveLength(EXPECTED_ALARMS.length);
   });
@@ -115,6 +128,8 @@ describe('the demo tenant monitoring', () => {
         ComparisonOperator: 'GreaterThanOrEqualToThreshold',
       });
       expect(String(alarm.Properties.AlarmDescription).length, String(alarm.Properties.AlarmName)).toBeGreaterThan(80);
+      // CloudFormation refuses a longer AlarmDescription (cdk synth's validation reports it; this test does not run that).
+      expect(String(alarm.Properties.AlarmDescription).length, String(alarm.Properties.AlarmName)).toBeLessThanOrEqual(1024);
     }
   });
 
@@ -146,7 +161,8 @@ describe('the demo tenant monitoring', () => {
       pipeline.rolloverDeadLetterQueue,
       stack.processorEvents.deadLetterQueue!,
       stack.purchaseWorkflow.bridgeCommandsDeadLetterQueue,
-      // Shared by the workflows' rules (KycNeeded included): one queue, one alarm.
+      stack.payoutWorkflow.processorCommandsDeadLetterQueue,
+      // Shared by the workflows' rules (KycNeeded, PayoutRequests and ProcessorAnswers included): one queue, one alarm.
       stack.workflowShared.deliveryDeadLetterQueue,
     ];
     expect(stack.purchaseWorkflow.deliveryDeadLetterQueue).toBe(stack.workflowShared.deliveryDeadLetterQueue);
@@ -180,6 +196,7 @@ describe('the demo tenant monitoring', () => {
       ['callbacks', stack.purchaseWorkflow.callbacks],
       ['kyc', stack.kycWorkflow.steps],
       ['kyc-webhook', stack.kycWorkflow.webhook],
+      ['payouts', stack.payoutWorkflow.steps],
     ] as const) {
       expect((functions[id(fn)]?.Properties.Environment as { Variables: Record<string, unknown> }).Variables).toMatchObject({
         POWERTOOLS_SERVICE_NAME: service,
@@ -200,6 +217,7 @@ describe('the demo tenant monitoring', () => {
       ['purchase-callbacks', stack.purchaseWorkflow.callbacks],
       ['kyc-steps', stack.kycWorkflow.steps],
       ['kyc-webhook', stack.kycWorkflow.webhook],
+      ['payout-steps', stack.payoutWorkflow.steps],
     ] as const) {
       for (const metricName of ['Errors', 'Throttles']) {
         expect(alarmNamed(`propdesk-demo-${name}-${metricName.toLowerCase()}`).Properties).toMatchObject({
@@ -225,6 +243,8 @@ describe('the demo tenant monitoring', () => {
     );
     expect(alarm.Dimensions).toHaveLength(2);
     expect(String(alarm.AlarmDescription)).toMatch(/malformed answer/);
+    // The payout processor's answers reach the same function and count in the same metric.
+    expect(String(alarm.AlarmDescription)).toMatch(/PayoutProcessorSettled \/ PayoutProcessorFailed/);
   });
 
   it('alarms on a purchase execution that failed or timed out, saying what to do first', () => {
@@ -279,9 +299,54 @@ describe('the demo tenant monitoring', () => {
     expect(failed).toMatch(/funded activations waiting for it/);
   });
 
+  it('alarms on a payout execution that failed or timed out, saying what to do first', () => {
+    const stateMachine = { Name: 'StateMachineArn', Value: { Ref: id(stack.payoutWorkflow.stateMachine) } };
+    for (const [name, metricName] of [
+      ['propdesk-demo-payout-executions-failed', 'ExecutionsFailed'],
+      ['propdesk-demo-payout-executions-timed-out', 'ExecutionsTimedOut'],
+    ] as const) {
+      expect(alarmNamed(name).Properties, name).toMatchObject({
+        Namespace: 'AWS/States',
+        MetricName: metricName,
+        Dimensions: [stateMachine],
+        Statistic: 'Sum',
+        Period: 300,
+        Threshold: 1,
+        EvaluationPeriods: 1,
+      });
+      expect(String(alarmNamed(name).Properties.AlarmDescription), name).toMatch(/execution in the Step Functions console/);
+    }
+    const failed = String(alarmNamed('propdesk-demo-payout-executions-failed').Properties.AlarmDescription);
+    // What it means, what to read first, and the way out: nothing booked, so re-request or pay by hand...
+    expect(failed).toMatch(/the processor did not pay/);
+    expect(failed).toMatch(/step.* failed for good/);
+    expect(failed).toMatch(/Read the PayoutFailed event/);
+    expect(failed).toMatch(/nothing was booked/);
+    expect(failed).toMatch(/re-request, or pay by hand/);
+    // ...unless Settle failed, after the processor paid.
+    expect(failed).toMatch(/Failed in Settle: the processor DID pay/);
+    expect(failed).toMatch(/do NOT re-request/);
+  });
+
+  it('alarms on a payout processor command that was not delivered', () => {
+    const alarm = alarmNamed('propdesk-demo-payout-commands-dlq-depth').Properties;
+    expect((alarm.Dimensions as Dimension[]).find((dimension) => dimension.Name === 'QueueName')?.Value).toEqual({
+      'Fn::GetAtt': [id(stack.payoutWorkflow.processorCommandsDeadLetterQueue), 'QueueName'],
+    });
+    expect(String(alarm.AlarmDescription)).toMatch(/PayoutInstructed/);
+    expect(String(alarm.AlarmDescription)).toMatch(/ProcessorCommands rule/);
+    // The bridge commands now carry the payouts' balance operations too.
+    const bridgeCommands = String(alarmNamed('propdesk-demo-bridge-commands-dlq-depth').Properties.AlarmDescription);
+    expect(bridgeCommands).toMatch(/TradingAccountRequested/);
+    expect(bridgeCommands).toMatch(/BalanceOperationRequested/);
+  });
+
   it('explains the shared delivery dead-letter queue for every rule that parks events in it', () => {
     const description = String(alarmNamed('propdesk-demo-purchase-delivery-dlq-depth').Properties.AlarmDescription);
-    for (const rule of ['ProcessorPayments', 'StripeCheckouts', 'PhasesPassed', 'BridgeAnswers', 'KycNeeded']) expect(description).toContain(rule);
+    for (const rule of ['ProcessorPayments', 'StripeCheckouts', 'PhasesPassed', 'BridgeAnswers', 'KycNeeded', 'PayoutRequests', 'ProcessorAnswers']) expect(description).toContain(rule);
+    // And what each parks: a payout request that never started, a processor answer that never resumed its payout.
+    expect(description).toContain('PayoutRequested');
+    expect(description).toMatch(/PayoutProcessorSettled \/ PayoutProcessorFailed/);
     // Every rule whose targets park undeliverable events there is named in it.
     const queueArn = JSON.stringify({ 'Fn::GetAtt': [id(stack.workflowShared.deliveryDeadLetterQueue), 'Arn'] });
     const rules = Object.entries(template.findResources('AWS::Events::Rule') as Record<string, Resource>).filter(([, rule]) => JSON.stringify(rule.Properties.Targets).includes(queueArn));
@@ -290,7 +355,9 @@ describe('the demo tenant monitoring', () => {
       expect(ruleIds).toContain(id(stack.purchaseWorkflow.node.findChild(name)));
     }
     expect(ruleIds).toContain(id(stack.kycWorkflow.node.findChild('KycNeeded')));
-    expect(ruleIds).toHaveLength(5);
+    for (const name of ['PayoutRequests', 'ProcessorAnswers']) expect(ruleIds).toContain(id(stack.payoutWorkflow.node.findChild(name)));
+    // The purchase workflow's four, KycNeeded and the payout workflow's two.
+    expect(ruleIds).toHaveLength(7);
   });
 
   it('alarms on ingest API 5xx, stream write throttling and table throttling', () => {
@@ -410,6 +477,28 @@ describe('the demo tenant monitoring', () => {
         ['AWS/Lambda', 'Throttles', 'FunctionName', `<Ref:${id(fn)}>`],
       ]);
     }
+    // The payout workflow's row: its executions, and its steps function's health.
+    const payoutRowStart = widgets.findIndex((widget) => widget.type === 'text' && widget.properties.markdown === '## Payout workflow');
+    expect(payoutRowStart).toBeGreaterThanOrEqual(0);
+    const payoutRowEnd = widgets.findIndex((widget, index) => index > payoutRowStart && heading(widget));
+    const payoutRow = widgets.slice(payoutRowStart + 1, payoutRowEnd === -1 ? undefined : payoutRowEnd);
+    const payoutMetricsOf = (title: string) => payoutRow.find((widget) => widget.properties.title === title)?.properties.metrics as unknown[][] | undefined;
+    const payoutMachine = `<Ref:${id(stack.payoutWorkflow.stateMachine)}>`;
+    expect(payoutMetricsOf('Executions')?.map((metric) => metric.slice(0, 4))).toEqual(
+      ['ExecutionsStarted', 'ExecutionsSucceeded', 'ExecutionsFailed', 'ExecutionsTimedOut'].map((name) => ['AWS/States', name, 'StateMachineArn', payoutMachine]),
+    );
+    expect(payoutMetricsOf('Steps: errors, throttles')?.map((metric) => metric.slice(0, 4))).toEqual([
+      ['AWS/Lambda', 'Errors', 'FunctionName', `<Ref:${id(stack.payoutWorkflow.steps)}>`],
+      ['AWS/Lambda', 'Throttles', 'FunctionName', `<Ref:${id(stack.payoutWorkflow.steps)}>`],
+    ]);
+    // The processor commands queue beside the bridges' among the work queues.
+    const workQueues = widgets.find((widget) => widget.properties.title === 'Work queues')?.properties.metrics as unknown[][] | undefined;
+    expect(workQueues?.map((metric) => metric.slice(0, 4))).toContainEqual([
+      'AWS/SQS',
+      'ApproximateNumberOfMessagesVisible',
+      'QueueName',
+      `<GetAtt:${id(stack.payoutWorkflow.processorCommandsQueue)}.QueueName>`,
+    ]);
     for (const alarmId of Object.keys(alarms)) expect(body).toContain(`{"Fn::GetAtt":["${alarmId}","Arn"]}`);
   });
 });
@@ -437,6 +526,7 @@ describe('alarm settings', () => {
         processorEvents: stack.processorEvents,
         purchaseWorkflow: stack.purchaseWorkflow,
         kycWorkflow: stack.kycWorkflow,
+        payoutWorkflow: stack.payoutWorkflow,
         thresholds: { ...DEFAULT_ALARM_THRESHOLDS, ...thresholds },
         alarmEmails,
       });

@@ -85,8 +85,8 @@ describe('the demo tenant purchase workflow', () => {
   });
 
   it('is one named Standard state machine that logs every event without execution data, traced as the tenant chose', () => {
-    // This one and the KYC workflow's (test/cdk/kyc-workflow.test.ts).
-    template.resourceCountIs('AWS::StepFunctions::StateMachine', 2);
+    // This one, the KYC workflow's (test/cdk/kyc-workflow.test.ts) and the payout workflow's (test/cdk/payout-workflow.test.ts).
+    template.resourceCountIs('AWS::StepFunctions::StateMachine', 3);
     const machine = template.findResources('AWS::StepFunctions::StateMachine')[id(stack.purchaseWorkflow.stateMachine)] as Resource;
     expect(demo.features.tracing).toBe(true);
     expect(machine.Properties).toMatchObject({
@@ -209,16 +209,18 @@ describe('the demo tenant purchase workflow', () => {
     expect(workflow.startRules).toHaveLength(3);
     // The shared delivery dead-letter queue (WorkflowShared), not one of its own.
     expect(workflow.deliveryDeadLetterQueue).toBe(stack.workflowShared.deliveryDeadLetterQueue);
-    // The rules' role may start this state machine and nothing else; the only other start is the KycNeeded
-    // rule's, of the KYC state machine (test/cdk/kyc-workflow.test.ts).
+    // The rules' role may start this state machine and nothing else; the only other starts are the KycNeeded
+    // rule's, of the KYC state machine (test/cdk/kyc-workflow.test.ts), and the PayoutRequests rule's, of the
+    // payout state machine (test/cdk/payout-workflow.test.ts).
     const startPolicies = Object.values(template.findResources('AWS::IAM::Policy') as Record<string, Resource>)
       .map((policy) => ({ roles: policy.Properties.Roles, statements: (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement }))
       .filter(({ statements }) => statements.some((statement) => actionsOf(statement).includes('states:StartExecution')));
     const startRole = (ruleOf('PhasesPassed').Properties.Targets as Array<{ RoleArn: unknown }>)[0]!.RoleArn;
     expect(startPolicies.map(({ statements }) => statements).sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)))).toEqual([
       [{ Effect: 'Allow', Action: 'states:StartExecution', Resource: { Ref: id(stack.kycWorkflow.stateMachine) } }],
+      [{ Effect: 'Allow', Action: 'states:StartExecution', Resource: { Ref: id(stack.payoutWorkflow.stateMachine) } }],
       [{ Effect: 'Allow', Action: 'states:StartExecution', Resource: { Ref: id(workflow.stateMachine) } }],
-    ]);
+    ].sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b))));
     const purchaseStart = startPolicies.find(({ statements }) => JSON.stringify(statements[0]!.Resource) === JSON.stringify({ Ref: id(workflow.stateMachine) }));
     expect(purchaseStart?.roles).toEqual([{ Ref: (startRole as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0] }]);
     for (const name of ['ProcessorPayments', 'StripeCheckouts']) {
@@ -226,7 +228,7 @@ describe('the demo tenant purchase workflow', () => {
     }
   });
 
-  it('hands the bridges\u2019 answers to the callbacks function, commands to the bridges\u2019 queue and outcomes (KYC conclusions too) to the outcomes queue', () => {
+  it('hands the bridges\u2019 answers to the callbacks function, commands to the bridges\u2019 queue and outcomes (KYC and payout ones too) to the outcomes queue', () => {
     const workflow = stack.purchaseWorkflow;
     const pipeline = stack.tradePipeline;
     expect(ruleOf('BridgeAnswers').Properties).toMatchObject({
@@ -247,15 +249,17 @@ describe('the demo tenant purchase workflow', () => {
     });
     expect(ruleOf('BridgeCommands').Properties).toMatchObject({
       EventBusName: { Ref: id(pipeline.eventBus) },
-      EventPattern: { source: ['propdesk.workflows'], 'detail-type': ['TradingAccountRequested'] },
+      EventPattern: { source: ['propdesk.workflows'] },
       Targets: [{ Arn: arnOf(id(workflow.bridgeCommandsQueue)), DeadLetterConfig: { Arn: arnOf(id(workflow.bridgeCommandsDeadLetterQueue)) } }],
     });
+    // Exactly these: a new account's login, and a settled payout's balance operation (the payout workflow's Settle).
+    expect((ruleOf('BridgeCommands').Properties.EventPattern as Record<string, unknown>)['detail-type']).toEqual(['TradingAccountRequested', 'BalanceOperationRequested']);
     expect(ruleOf('Outcomes').Properties).toMatchObject({
       EventBusName: { Ref: id(pipeline.eventBus) },
       EventPattern: { source: ['propdesk.workflows'] },
       Targets: [{ Arn: arnOf(id(pipeline.accountOutcomesQueue)), DeadLetterConfig: { Arn: arnOf(id(pipeline.accountOutcomesDeadLetterQueue)) } }],
     });
-    // Exactly these: toMatchObject would let an extra (or a missing) KYC conclusion through.
+    // Exactly these: toMatchObject would let an extra (or a missing) KYC conclusion or payout outcome through.
     expect((ruleOf('Outcomes').Properties.EventPattern as Record<string, unknown>)['detail-type']).toEqual([
       'AccountActivated',
       'ProvisioningFailed',
@@ -263,23 +267,38 @@ describe('the demo tenant purchase workflow', () => {
       'KycApproved',
       'KycRejected',
       'KycExpired',
+      'PayoutRejected',
+      'PayoutSettled',
+      'PayoutFailed',
+      'ScalingDue',
     ]);
+    // The payout workflow's commands go elsewhere: PayoutInstructed to the processor's queue, PayoutRequested to
+    // its state machine (test/cdk/payout-workflow.test.ts); neither is an outcome.
+    const outcomeTypes = (ruleOf('Outcomes').Properties.EventPattern as Record<string, string[]>)['detail-type'];
+    for (const command of ['PayoutRequested', 'PayoutInstructed', 'BalanceOperationRequested', 'TradingAccountRequested']) expect(outcomeTypes).not.toContain(command);
     // Bridges failing a command 5 times park it in the commands' dead-letter queue.
     const queues = template.findResources('AWS::SQS::Queue') as Record<string, Resource>;
     expect(queues[id(workflow.bridgeCommandsQueue)]?.Properties.RedrivePolicy).toEqual({ deadLetterTargetArn: arnOf(id(workflow.bridgeCommandsDeadLetterQueue)), maxReceiveCount: 5 });
   });
 
-  it('lets the callbacks function answer tasks of this state machine only', () => {
+  it('lets the callbacks function answer tasks of this state machine and the payout state machine only', () => {
     const workflow = stack.purchaseWorkflow;
     const taskResponses = statementsOf(template, id, workflow.callbacks).filter((statement) => actionsOf(statement).some((action) => action.startsWith('states:')));
-    expect(taskResponses).toHaveLength(1);
-    expect(taskResponses[0]).toMatchObject({ Effect: 'Allow', Resource: { Ref: id(workflow.stateMachine) } });
-    expect(actionsOf(taskResponses[0]!)).toEqual(expect.arrayContaining(['states:SendTaskSuccess', 'states:SendTaskFailure']));
-    // grantTaskResponse adds SendTaskHeartbeat; nothing else (no StartExecution, no StopExecution).
-    expect(actionsOf(taskResponses[0]!).filter((action) => !action.startsWith('states:SendTask'))).toEqual([]);
+    // One statement per state machine: the bridges' answers resume purchases, the payout processor's answers
+    // (the payout workflow's ProcessorAnswers rule) resume payouts' settlement waits.
+    expect(taskResponses.map((statement) => statement.Resource).sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)))).toEqual(
+      [{ Ref: id(workflow.stateMachine) }, { Ref: id(stack.payoutWorkflow.stateMachine) }].sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b))),
+    );
+    for (const statement of taskResponses) {
+      expect(statement.Effect).toBe('Allow');
+      expect(actionsOf(statement)).toEqual(expect.arrayContaining(['states:SendTaskSuccess', 'states:SendTaskFailure']));
+      // grantTaskResponse adds SendTaskHeartbeat; nothing else (no StartExecution, no StopExecution).
+      expect(actionsOf(statement).filter((action) => !action.startsWith('states:SendTask'))).toEqual([]);
+    }
     // No other purchase or pipeline function may resume or fail a task. (The KYC steps function answers the
-    // KYC gate's tokens, by the purchase state machine's name: test/cdk/kyc-workflow.test.ts.)
-    for (const fn of [workflow.steps, stack.tradePipeline.evaluator, stack.tradePipeline.ingest, stack.tradePipeline.rollover, stack.managementApi.handler]) {
+    // KYC gate's tokens, by the purchase state machine's name: test/cdk/kyc-workflow.test.ts; the API function
+    // answers the payout approval wait: test/cdk/payout-workflow.test.ts.)
+    for (const fn of [workflow.steps, stack.tradePipeline.evaluator, stack.tradePipeline.ingest, stack.tradePipeline.rollover]) {
       expect(statementsOf(template, id, fn).flatMap(actionsOf).filter((action) => action.startsWith('states:')), fn.node.path).toEqual([]);
     }
     const functions = template.findResources('AWS::Lambda::Function') as Record<string, Resource>;

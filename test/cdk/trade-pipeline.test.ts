@@ -63,8 +63,9 @@ describe('the demo tenant stack', () => {
   it('routes account outcomes and risk alerts from the firm bus to their queues', () => {
     const pipeline = stack.tradePipeline;
     // These two, the payment processor's forwarding rule (test/cdk/processor-events.test.ts), the purchase
-    // workflow's six (test/cdk/purchase-workflow.test.ts) and the KYC workflow's KycNeeded (test/cdk/kyc-workflow.test.ts).
-    template.resourceCountIs('AWS::Events::Rule', 10);
+    // workflow's six (test/cdk/purchase-workflow.test.ts), the KYC workflow's KycNeeded (test/cdk/kyc-workflow.test.ts)
+    // and the payout workflow's three (PayoutRequests, ProcessorCommands, ProcessorAnswers: test/cdk/payout-workflow.test.ts).
+    template.resourceCountIs('AWS::Events::Rule', 13);
     template.hasResourceProperties('AWS::Events::Rule', {
       EventBusName: { Ref: id(pipeline.eventBus) },
       EventPattern: Match.objectEquals({ source: ['propdesk.evaluator'], 'detail-type': ['AccountFailed', 'PhasePassed'] }),
@@ -123,14 +124,17 @@ describe('the demo tenant stack', () => {
     const pipeline = stack.tradePipeline;
     const queues = template.findResources('AWS::SQS::Queue');
     // The pipeline's eight, the payment processor's dead-letter queue, the purchase workflow's two (bridge
-    // commands and their dead-letter queue) and the workflows' shared delivery dead-letter queue. The KYC workflow has none of its own.
-    expect(Object.keys(queues)).toHaveLength(12);
+    // commands and their dead-letter queue), the payout workflow's two (processor commands and their dead-letter
+    // queue) and the workflows' shared delivery dead-letter queue. The KYC workflow has none of its own.
+    expect(Object.keys(queues)).toHaveLength(14);
     expect(Object.keys(queues)).toContain(id(stack.workflowShared.deliveryDeadLetterQueue));
+    expect(Object.keys(queues)).toEqual(expect.arrayContaining([id(stack.payoutWorkflow.processorCommandsQueue), id(stack.payoutWorkflow.processorCommandsDeadLetterQueue)]));
     for (const queue of Object.values(queues)) expect(queue.Properties).toMatchObject({ SqsManagedSseEnabled: true, MessageRetentionPeriod: 1_209_600 });
     for (const [queue, deadLetterQueue] of [
       [pipeline.quarantineQueue, pipeline.quarantineDeadLetterQueue],
       [pipeline.accountOutcomesQueue, pipeline.accountOutcomesDeadLetterQueue],
       [pipeline.riskAlertsQueue, pipeline.riskAlertsDeadLetterQueue],
+      [stack.payoutWorkflow.processorCommandsQueue, stack.payoutWorkflow.processorCommandsDeadLetterQueue],
     ] as const) {
       expect(queues[id(queue)]?.Properties.RedrivePolicy).toEqual({ deadLetterTargetArn: arnOf(id(deadLetterQueue)), maxReceiveCount: 5 });
     }
@@ -139,9 +143,10 @@ describe('the demo tenant stack', () => {
   it('gives every function the shared defaults and the environment its handler reads', () => {
     const pipeline = stack.tradePipeline;
     const functions = template.findResources('AWS::Lambda::Function');
-    // The pipeline's three, the staff API's one, the purchase workflow's two (steps, callbacks) and the KYC
-    // workflow's two (steps, webhook).
-    expect(Object.keys(functions)).toHaveLength(8);
+    // The pipeline's three, the staff API's one, the purchase workflow's two (steps, callbacks), the KYC
+    // workflow's two (steps, webhook) and the payout workflow's one (steps; its processor answers reach the
+    // purchase workflow's callbacks function).
+    expect(Object.keys(functions)).toHaveLength(9);
     for (const fn of Object.values(functions)) {
       expect(fn.Properties).toMatchObject({
         Runtime: 'nodejs22.x',
@@ -291,8 +296,8 @@ describe('tenant settings flow into the stack', () => {
   it('throttles ingest, keeps logs and traces as the firm chose', () => {
     template.hasResourceProperties('AWS::ApiGatewayV2::Stage', { DefaultRouteSettings: { ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 } });
     const functions = Object.values(template.findResources('AWS::Lambda::Function'));
-    // Every function of the stack, as in the demo tenant's test above.
-    expect(functions).toHaveLength(8);
+    // Every function of the stack, as in the demo tenant's test above (the payout steps function included).
+    expect(functions).toHaveLength(9);
     for (const fn of functions) {
       expect(fn.Properties.TracingConfig).toBeUndefined();
       expect(fn.Properties.Environment.Variables.POWERTOOLS_TRACE_ENABLED).toBe('false');

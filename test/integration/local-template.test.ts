@@ -49,11 +49,13 @@ describe('the demo tenant, synthesized for the local platform', () => {
 
   it('reads the bus rules with their patterns and targets: queues, functions and state machines', () => {
     // The rules on the firm's bus (the processor's forwarding rule is on its partner bus): the pipeline's two,
-    // the purchase workflow's six and the KYC workflow's KycNeeded.
-    expect(local.rules).toHaveLength(9);
+    // the purchase workflow's six, the KYC workflow's KycNeeded and the payout workflow's three.
+    expect(local.rules).toHaveLength(12);
     for (const rule of local.rules) expect(rule.eventBusLogicalId).toBe(local.eventBus.logicalId);
     const purchase = { kind: 'stateMachine', logicalId: local.stateMachines.purchase.logicalId };
     const kyc = { kind: 'stateMachine', logicalId: local.stateMachines.kyc.logicalId };
+    const payout = { kind: 'stateMachine', logicalId: local.stateMachines.payout.logicalId };
+    const callbacks = { kind: 'function', logicalId: local.functions.callbacks };
     const key = (targets: readonly object[]) => JSON.stringify(targets);
     expect(local.rules.map((rule) => key(rule.targets)).sort()).toEqual(
       [
@@ -62,12 +64,18 @@ describe('the demo tenant, synthesized for the local platform', () => {
         [{ kind: 'queue', logicalId: local.queues.bridgeCommands }],
         // The workflows' outcomes, KYC conclusions included, go beside the evaluator's.
         [{ kind: 'queue', logicalId: local.queues.accountOutcomes }],
-        [{ kind: 'function', logicalId: local.functions.callbacks }],
+        // The bridges' answers.
+        [callbacks],
         // Processor payments, Stripe checkouts and passed phases.
         [purchase],
         [purchase],
         [purchase],
         [kyc],
+        // The payout workflow: requests start it, its commands go to the processor's queue, and the
+        // processor's answers go to the same callbacks function as the bridges'.
+        [payout],
+        [{ kind: 'queue', logicalId: local.queues.payoutCommands }],
+        [callbacks],
       ]
         .map(key)
         .sort(),
@@ -75,6 +83,17 @@ describe('the demo tenant, synthesized for the local platform', () => {
     const kycNeeded = local.rules.find((rule) => key(rule.targets) === key([kyc]));
     expect(kycNeeded?.eventPattern).toEqual({ source: ['propdesk.workflows'], 'detail-type': ['KycNeeded'] });
     expect(local.stateMachines.kyc.logicalId).not.toBe(local.stateMachines.purchase.logicalId);
+    const payoutRequests = local.rules.find((rule) => key(rule.targets) === key([payout]));
+    expect(payoutRequests?.eventPattern).toEqual({ source: ['propdesk.workflows'], 'detail-type': ['PayoutRequested'] });
+    const payoutCommands = local.rules.find((rule) => key(rule.targets) === key([{ kind: 'queue', logicalId: local.queues.payoutCommands }]));
+    expect(payoutCommands?.eventPattern).toEqual({ source: ['propdesk.workflows'], 'detail-type': ['PayoutInstructed'] });
+    expect(local.rules.filter((rule) => key(rule.targets) === key([callbacks])).map((rule) => rule.eventPattern)).toEqual(
+      expect.arrayContaining([
+        { source: [{ prefix: 'propdesk.bridge.' }], 'detail-type': ['TradingAccountCreated', 'TradingAccountRefused'] },
+        { source: [{ prefix: 'propdesk.processor.' }], 'detail-type': ['PayoutProcessorSettled', 'PayoutProcessorFailed'] },
+      ]),
+    );
+    expect(new Set([purchase, kyc, payout].map((machine) => machine.logicalId)).size).toBe(3);
   });
 
   describe('routed by a LocalEventBus built from those rules', () => {

@@ -5,8 +5,10 @@ import { NO_NEWS } from '../../shared/domain/news.js';
 import { MemoryAccountHistory } from './account-history.js';
 import { MemoryAccountReader } from './account-reader.js';
 import { MemoryAuditLog } from './audit-log.js';
+import { MemoryPayoutLedger } from './payout-doubles.js';
 import { MemoryProgramStore } from './program-store.js';
 import { MemoryRiskQueue } from './risk-queue.js';
+import { MemoryTaskTokenStore, MemoryWorkflowEvents, RecordingTaskCallbacks } from './workflow-doubles.js';
 
 /** A trade stream that keeps what was put on it. */
 export class MemoryTradeStream {
@@ -27,6 +29,10 @@ export function memoryApiDeps(deps: Partial<ApiDeps> = {}): ApiDeps {
     riskQueue: new MemoryRiskQueue(),
     audit: new MemoryAuditLog(),
     news: async () => NO_NEWS,
+    payouts: new MemoryPayoutLedger(),
+    workflowEvents: new MemoryWorkflowEvents(),
+    taskTokens: new MemoryTaskTokenStore(),
+    taskCallbacks: new RecordingTaskCallbacks(),
     ...deps,
   };
 }

@@ -158,7 +158,7 @@ export class MemoryAccountStore implements AccountStore {
   }
 }
 
-/** Every port of PurchaseSteps (and BridgeCallbacks) in memory, sharing one token store and one vault. */
+/** Every port of PurchaseSteps (and WorkflowAnswers) in memory, sharing one token store and one vault. */
 export function memoryPurchasePorts(tenant: string, programs: ProgramStore, now: () => number) {
   return {
     tenant,

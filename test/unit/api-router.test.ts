@@ -5,14 +5,17 @@ import { ApiRouter, type ApiRequest } from '../../shared/api/router.js';
 import { API_ROUTES, type ApiDeps, describeApi } from '../../shared/api/routes.js';
 import { ROLES, type Role } from '../../shared/auth/roles.js';
 import { openAccount } from '../../shared/domain/state.js';
+import { payoutApprovalTokenId, type PayoutRecord } from '../../shared/ports/payouts.js';
 import type { DomainEvent } from '../../shared/stream/domain-events.js';
 import { getPreset } from '../../shared/presets/index.js';
 import { domainEventSample } from '../support/domain-events.js';
 import { MemoryIdempotencyStore } from '../support/idempotency-store.js';
 import { memoryApiDeps } from '../support/api-deps.js';
 import { MemoryAccountReader } from '../support/account-reader.js';
+import { MemoryPayoutLedger } from '../support/payout-doubles.js';
 import { MemoryProgramStore } from '../support/program-store.js';
 import { MemoryRiskQueue } from '../support/risk-queue.js';
+import { MemoryTaskTokenStore } from '../support/workflow-doubles.js';
 
 const stored = getPreset('two-step-static')!;
 const opened = Date.parse('2026-03-02T08:00:00Z');
@@ -33,7 +36,13 @@ const accounts = new MemoryAccountReader(
 
 
 const riskQueue = new MemoryRiskQueue();
-const router = new ApiRouter<ApiDeps>(API_ROUTES, memoryApiDeps({ programs: new MemoryProgramStore([stored]), accounts, riskQueue }), { rolesClaim: 'cognito:groups', idempotency: new MemoryIdempotencyStore(), now: () => 0 });
+const payouts = new MemoryPayoutLedger();
+const taskTokens = new MemoryTaskTokenStore();
+const router = new ApiRouter<ApiDeps>(API_ROUTES, memoryApiDeps({ programs: new MemoryProgramStore([stored]), accounts, riskQueue, payouts, taskTokens }), {
+  rolesClaim: 'cognito:groups',
+  idempotency: new MemoryIdempotencyStore(),
+  now: () => 0,
+});
 
 interface RequestOptions {
   roles?: readonly Role[];
@@ -73,6 +82,33 @@ async function openItem(): Promise<string> {
   return items.find((item) => item.verdict.id === `q${requests}`)!.itemId;
 }
 
+/** A payout of the test caller's account, new for each request that reads or decides one: awaiting approval, its workflow parked. */
+async function waitingPayout(): Promise<string> {
+  requests += 1;
+  const record: PayoutRecord = {
+    payoutId: `acc-own:${requests}`,
+    accountId: 'acc-own',
+    traderId: 'user-1',
+    number: requests,
+    state: 'requested',
+    requestedAt: opened,
+    updatedAt: opened,
+    amount: 10_000,
+    currency: stored.currency,
+    rail: 'bank',
+    destination: 'DE89370400440532013000',
+    gates: null,
+    split: null,
+    decision: null,
+    settlement: null,
+    daysAtRequest: { trading: 0, profitable: 0 },
+  };
+  if (!(await payouts.create(record))) throw new Error(`payout ${record.payoutId} exists`);
+  await payouts.move(record.payoutId, 'requested', 'awaitingApproval', {}, opened);
+  await taskTokens.save(payoutApprovalTokenId(record.payoutId), `token-${requests}`, opened + 86_400_000);
+  return record.payoutId;
+}
+
 /** A request that succeeds for an allowed role: a new version, a fresh queue item and a fresh key for each POST. */
 async function valid(route: (typeof API_ROUTES)[number], options: RequestOptions): Promise<ApiRequest> {
   requests += 1;
@@ -86,6 +122,12 @@ async function valid(route: (typeof API_ROUTES)[number], options: RequestOptions
       return post(concrete(route.path), { reason: 'a test decision', change: { action: 'extendPeriod', days: 1 } });
     case 'POST /v1/risk/queue/{itemId}':
       return post(route.path.replace('{itemId}', await openItem()), { state: 'acknowledged', note: 'looking into it' });
+    case 'POST /v1/accounts/{accountId}/payouts':
+      return post(concrete(route.path), { amount: requests, rail: 'bank', destination: 'DE89370400440532013000' });
+    case 'POST /v1/payouts/{payoutId}/decision':
+      return post(route.path.replace('{payoutId}', await waitingPayout()), { decision: 'approve', note: 'checked by hand' });
+    case 'GET /v1/payouts/{payoutId}':
+      return request('GET', route.path.replace('{payoutId}', await waitingPayout()), options);
     case 'GET /v1/risk/queue/{itemId}':
       return request('GET', route.path.replace('{itemId}', await openItem()), options);
     case 'GET /v1/audit':
@@ -249,16 +291,19 @@ describe('the API router', () => {
   it.each(API_ROUTES.filter((route) => route.path.includes('{accountId}') && route.access !== 'public' && route.access.includes('trader')))(
     "answers a trader's request for another trader's account under $method $path as missing",
     async (route) => {
-      const own = await router.answer(request(route.method, route.path.replace('{accountId}', 'acc-own'), { roles: ['trader'] }));
-      expect(own.status).toBe(200);
-      const others = await router.answer(request(route.method, route.path.replace('{accountId}', 'acc-other'), { roles: ['trader'] }));
+      const own = await router.answer(await valid(route, { roles: ['trader'] }));
+      expect(own.status).toBe(route.status ?? 200);
+      const sample = await valid(route, { roles: ['trader'] });
+      expect(sample.path).toContain('/acc-own');
+      const others = await router.answer({ ...sample, path: sample.path.replace('/acc-own', '/acc-other') });
       expect(others.status).toBe(404);
       expect(others.body).not.toContain('acc-other"');
     },
   );
 
-  it('lets no trader change anything: every POST is for staff', () => {
-    expect(API_ROUTES.filter((route) => route.method === 'POST' && route.access !== 'public' && route.access.includes('trader'))).toEqual([]);
+  it('lets no trader change anything but ask for a payout: every other POST is for staff', () => {
+    const traderPosts = API_ROUTES.filter((route) => route.method === 'POST' && route.access !== 'public' && route.access.includes('trader'));
+    expect(traderPosts.map((route) => route.path)).toEqual(['/v1/accounts/{accountId}/payouts']);
   });
 
   describe('accounts', () => {

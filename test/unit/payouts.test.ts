@@ -2,20 +2,19 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { MAX_MONEY } from '../../shared/domain/money.js';
+import { PayoutPolicy, type PayoutPolicyInput } from '../../shared/domain/payout-policy.js';
 import { parseProgram } from '../../shared/domain/program.js';
 import { openAccount } from '../../shared/domain/state.js';
 import {
   approvalRoute,
   eligible,
   GATE_NAMES,
-  PayoutPolicy,
   payoutEligibility,
   payoutFactsOf,
   scalingReview,
   splitPayout,
   type GateName,
   type PayoutFacts,
-  type PayoutPolicyInput,
 } from '../../shared/workflows/payouts.js';
 
 const DAY = 86_400_000;

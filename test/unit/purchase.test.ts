@@ -5,7 +5,7 @@ import { createPurchaseHandler } from '../../functions/purchase/handler.js';
 import type { Program } from '../../shared/domain/program.js';
 import { openAccount } from '../../shared/domain/state.js';
 import { getPreset } from '../../shared/presets/index.js';
-import { BridgeCallbacks } from '../../shared/workflows/callbacks.js';
+import { WorkflowAnswers } from '../../shared/workflows/callbacks.js';
 import {
   accountIdOf,
   bridgeRequestIdOf,
@@ -70,13 +70,13 @@ const PASSWORD = 's3cret-Pass!';
 let clock: number;
 let ports: ReturnType<typeof memoryPurchasePorts>;
 let steps: PurchaseSteps;
-let bridge: BridgeCallbacks;
+let bridge: WorkflowAnswers;
 
 beforeEach(() => {
   clock = T0;
   ports = memoryPurchasePorts(TENANT, new MemoryProgramStore(programs), () => clock);
   steps = new PurchaseSteps(ports);
-  bridge = new BridgeCallbacks(ports);
+  bridge = new WorkflowAnswers(ports);
 });
 
 async function provisioned(event: Fields = stripe(), executionId = 'exec-1'): Promise<Provisioning> {

@@ -4,6 +4,7 @@
  */
 import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 import type { AccountStatus } from '../../domain/state.js';
+import type { PayoutState } from '../../ports/payouts.js';
 import type { QueueState } from '../../ports/risk-queue.js';
 
 export const PARTITION_KEY = 'pk';
@@ -21,6 +22,8 @@ export const listings = {
   programs: 'PROGRAMS',
   /** The firm's verdict records in one risk-queue state; the sort key `<time>#<event id>` orders them. */
   riskQueue: (state: QueueState) => `QUEUE#${state}`,
+  /** The firm's payouts in one state; the sort key `<requested ISO time>#<payout id>` orders them oldest first. */
+  payouts: (state: PayoutState) => `PAYOUTS#${state}`,
 };
 
 export const keys = {
@@ -51,6 +54,8 @@ export const keys = {
    * A part of the history chunk written before the save of account revision `revision`: chunks list in
    * save order, and a chunk written again before the same save (a retry) replaces the first.
    */
+  /** An account's payout requests by number: a query on the prefix `PAYOUT#` lists them in number order. */
+  payout: (accountId: string, number: number) => ({ [PARTITION_KEY]: `ACCOUNT#${accountId}`, [SORT_KEY]: `PAYOUT#${String(number).padStart(6, '0')}` }),
   historyChunk: (accountId: string, revision: number, part: number) => ({
     [PARTITION_KEY]: `ACCOUNT#${accountId}`,
     [SORT_KEY]: `HISTORY#${String(revision).padStart(12, '0')}#${String(part).padStart(4, '0')}`,
