@@ -59,6 +59,17 @@ export interface Evaluation {
 const RISK_QUEUE_PAGES = 20;
 
 const iso = (time: number) => new Date(time).toISOString();
+
+/** The analyst and note the API's decision route sends as the failure's cause; a plain cause is only a note. */
+function declineOf(cause: string): { readonly rejectedBy: string; readonly note: string } {
+  try {
+    const parsed = JSON.parse(cause) as { rejectedBy?: unknown; note?: unknown };
+    if (typeof parsed.rejectedBy === 'string' && typeof parsed.note === 'string') return { rejectedBy: parsed.rejectedBy, note: parsed.note };
+  } catch {
+    // Not JSON: someone failed the task by hand (the console, the CLI).
+  }
+  return { rejectedBy: 'analyst', note: cause };
+}
 const kycStatusOf = (status: CaseStatus | undefined): KycStatus =>
   status === undefined || status === 'notStarted' || status === 'expired' ? 'notStarted' : status === 'resubmissionRequested' ? 'pending' : status;
 
@@ -69,9 +80,9 @@ export class PayoutSteps {
     const now = this.ports.now();
     const payout = await this.record(payoutId);
     if (payout.state !== 'requested') {
-      // This execution's own earlier attempt moved it: go on from there. Another execution's: stop.
+      // Another execution's move: stop. This execution's own earlier attempt: finish what it may not have.
       if (payout.executionId !== executionId) return { payoutId, outcome: 'alreadyHandled' };
-      return { payoutId, outcome: payout.state === 'rejected' ? 'rejected' : payout.state === 'awaitingApproval' ? 'awaitingApproval' : 'approved' };
+      return this.announceEvaluation(payout);
     }
     const evaluated = { executionId };
     const state = (await this.ports.accounts.load([payout.accountId])).get(payout.accountId)?.state;
@@ -99,22 +110,35 @@ export class PayoutSteps {
       consistencyHolds: payoutGates.length === 0 ? null : payoutGates.every((gate) => gate.status(state).met),
       fundedPhase: phase.kind === 'funded',
       lastPayoutAt: last?.requestedAt ?? null,
-      cycleTradingDays: state.tradingDays - (last?.daysAtRequest.trading ?? 0),
-      cycleProfitableDays: state.profitableDays - (last?.daysAtRequest.profitable ?? 0),
+      cycleTradingDays: Math.max(0, state.tradingDays - (last?.daysAtRequest.trading ?? 0)),
+      cycleProfitableDays: Math.max(0, state.profitableDays - (last?.daysAtRequest.profitable ?? 0)),
     });
     const gates = payoutEligibility(policy, facts);
     if (!eligible(gates)) return this.rejectByGates(payout, gates, gates.filter((gate) => !gate.passed).map((gate) => gate.reason), now, executionId);
 
     const split = splitPayout(policy, payout.amount, earlier.filter((record) => record.state === 'settled').length + 1);
     const route = approvalRoute(policy, payout.amount, facts.riskScore);
-    if (route.route === 'auto') {
-      await this.move(payout, 'requested', 'approved', { ...evaluated, gates, split, decision: { by: 'auto', note: route.reason, at: now } }, now);
-      await this.auditEntry(payout, 'payout.approved', now, route.reason, { by: 'auto', split });
-      return { payoutId, outcome: 'approved' };
+    const decision = route.route === 'auto' ? { by: 'auto', note: route.reason, at: now } : { by: 'analyst', note: route.reason, at: now };
+    const moved = await this.move(payout, 'requested', route.route === 'auto' ? 'approved' : 'awaitingApproval', { ...evaluated, gates, split, ...(route.route === 'auto' ? { decision } : {}) }, now);
+    return this.announceEvaluation(moved, decision.note);
+  }
+
+  /** The evaluation's event and audit entry, with ids and times from the record: a retried step writes them again, not anew. */
+  private async announceEvaluation(payout: PayoutRecord, routeReason?: string): Promise<Evaluation> {
+    const { payoutId, state, split, decision, updatedAt } = payout;
+    if (state === 'rejected') {
+      const failed = (payout.gates ?? []).filter((gate) => !gate.passed).map((gate) => gate.reason);
+      const reasons = failed.length > 0 ? failed : [decision?.note ?? ''];
+      await this.publish({ type: 'PayoutRejected', ...this.eventBase(payout, 'rejected', decision?.at ?? updatedAt), by: 'gates', reasons });
+      await this.auditEntry(payout, 'payout.rejected', decision?.at ?? updatedAt, decision?.note ?? null, { by: 'gates' });
+      return { payoutId, outcome: 'rejected' };
     }
-    await this.move(payout, 'requested', 'awaitingApproval', { ...evaluated, gates, split }, now);
-    await this.auditEntry(payout, 'payout.awaitingApproval', now, route.reason, { split });
-    return { payoutId, outcome: 'awaitingApproval' };
+    if (state === 'awaitingApproval') {
+      await this.auditEntry(payout, 'payout.awaitingApproval', updatedAt, routeReason ?? 'over the auto-approval limits', { split });
+      return { payoutId, outcome: 'awaitingApproval' };
+    }
+    await this.auditEntry(payout, 'payout.approved', decision?.at ?? updatedAt, decision?.note ?? null, { by: decision?.by ?? 'auto', split });
+    return { payoutId, outcome: 'approved' };
   }
 
   async awaitApproval(payoutId: string, taskToken: string, waitSeconds: number): Promise<void> {
@@ -126,13 +150,14 @@ export class PayoutSteps {
     await this.move(await this.record(payoutId), 'awaitingApproval', 'approved', { decision: { by: approval.approvedBy, note: approval.note, at: now } }, now);
   }
 
-  /** Declined by an analyst (PayoutDeclined, the note as cause) or undecided in time (States.Timeout). */
+  /** Declined by an analyst (PayoutDeclined, the cause `{ rejectedBy, note }` from the API) or undecided in time (States.Timeout). */
   async recordRejection(payoutId: string, error: string, cause: string): Promise<void> {
     const now = this.ports.now();
     const payout = await this.record(payoutId);
     await this.ports.tokens.discard(payoutApprovalTokenId(payoutId));
-    const by = error === 'PayoutDeclined' ? 'analyst' : 'timeout';
-    const note = error === 'PayoutDeclined' ? cause : 'no analyst decided within the approval window';
+    const declined = error === 'PayoutDeclined' ? declineOf(cause) : undefined;
+    const by = declined?.rejectedBy ?? 'timeout';
+    const note = declined?.note ?? 'no analyst decided within the approval window';
     await this.move(payout, 'awaitingApproval', 'rejected', { decision: { by, note, at: now } }, now);
     await this.publish({ type: 'PayoutRejected', ...this.eventBase(payout, 'rejected', now), by, reasons: [note] });
   }
@@ -226,11 +251,8 @@ export class PayoutSteps {
   }
 
   private async rejectByGates(payout: PayoutRecord, gates: PayoutRecord['gates'] & object, reasons: readonly string[], now: number, executionId: string): Promise<Evaluation> {
-    const note = reasons.join(' ');
-    await this.move(payout, 'requested', 'rejected', { executionId, gates, decision: { by: 'gates', note, at: now } }, now);
-    await this.publish({ type: 'PayoutRejected', ...this.eventBase(payout, 'rejected', now), by: 'gates', reasons: [...reasons] });
-    await this.auditEntry(payout, 'payout.rejected', now, note, { by: 'gates' });
-    return { payoutId: payout.payoutId, outcome: 'rejected' };
+    const moved = await this.move(payout, 'requested', 'rejected', { executionId, gates, decision: { by: 'gates', note: reasons.join(' '), at: now } }, now);
+    return this.announceEvaluation(moved);
   }
 
   /** The account's other payouts requested before this one, newest first. */

@@ -364,12 +364,12 @@ describe('POST /v1/payouts/{payoutId}/decision', () => {
     expect((await payouts.get('acc-1:1'))!.state).toBe('awaitingApproval');
   });
 
-  it('rejects: fails the parked workflow with PayoutDeclined and the note, and audits', async () => {
+  it('rejects: fails the parked workflow with PayoutDeclined, the analyst and the note, and audits', async () => {
     const { router, tokens, callbacks, audit } = await waiting();
     const response = await router.answer(decide({ decision: 'reject', note: 'profit from a single news spike' }, { roles: ['admin'], subject: 'root' }));
     expect(response.status).toBe(200);
     expect(json(response)).toMatchObject({ decision: 'reject', by: 'root' });
-    expect(callbacks.calls).toEqual([{ kind: 'fail', token: 'tok-1', error: 'PayoutDeclined', cause: 'profit from a single news spike' }]);
+    expect(callbacks.calls).toEqual([{ kind: 'fail', token: 'tok-1', error: 'PayoutDeclined', cause: JSON.stringify({ rejectedBy: 'root', note: 'profit from a single news spike' }) }]);
     expect(tokens.tokens.size).toBe(0);
     expect(audit.entries.map((entry) => [entry.action, entry.reason])).toEqual([['payout.rejected', 'profit from a single news spike']]);
   });

@@ -309,7 +309,7 @@ export const payoutRoutes = [
       if (token === undefined) {
         return conflict('payout-not-waiting', 'Workflow not waiting', `Payout ${payoutId}: the payout workflow is not waiting for a decision (yet or any more).`);
       }
-      const answered = body.decision === 'approve' ? await taskCallbacks.succeed(token, { approvedBy: by, note: body.note }) : await taskCallbacks.fail(token, 'PayoutDeclined', body.note);
+      const answered = body.decision === 'approve' ? await taskCallbacks.succeed(token, { approvedBy: by, note: body.note }) : await taskCallbacks.fail(token, 'PayoutDeclined', JSON.stringify({ rejectedBy: by, note: body.note }));
       // Answered or not, nobody waits on this token any more.
       await taskTokens.discard(tokenId);
       if (!answered) {
