@@ -135,8 +135,9 @@ const ticker = setInterval(() => {
 }, 1000);
 
 /**
- * Funded traders ask for their profit once a minute, through the API as a trader would: the payout workflow
- * judges each request by the funded phase's policy (a day between payouts) and pays it or says why not.
+ * Funded traders ask for their profit, through the API as a trader would, when they are flat and their last
+ * request is a payout cycle old: the payout workflow judges each request by the funded phase's policy and
+ * pays it or says why not.
  */
 async function requestPayouts(): Promise<void> {
   const policy = DEMO_PROGRAM.phases.find((phase) => phase.kind === 'funded')?.payouts;
@@ -145,6 +146,8 @@ async function requestPayouts(): Promise<void> {
   for (const [accountId, { state }] of stored) {
     const profit = state.balance - state.initialBalance;
     if (state.phaseId !== 'funded' || state.status !== 'active' || state.traderId === null || profit < policy.minAmount || state.positions.length > 0) continue;
+    const [latest] = (await platform.payouts.listForAccount(accountId, { limit: 1 })).items;
+    if (latest !== undefined && Date.now() - latest.requestedAt < policy.everyDays * 86_400_000) continue;
     const token = await platform.issuer.mint({ subject: state.traderId, roles: ['trader'] });
     const response = await fetch(`${platform.apiUrl}/v1/accounts/${accountId}/payouts`, {
       method: 'POST',
@@ -154,7 +157,7 @@ async function requestPayouts(): Promise<void> {
     if (response.status !== 202) console.error(`payout request refused: ${response.status} ${await response.text()}`);
   }
 }
-const payouts = setInterval(() => void requestPayouts().catch((error: unknown) => console.error('demo payout request failed:', error)), 60_000);
+const payouts = setInterval(() => void requestPayouts().catch((error: unknown) => console.error('demo payout request failed:', error)), 10_000);
 
 // A heartbeat line, so a quiet minute does not look like a stalled platform.
 const summary = setInterval(() => {

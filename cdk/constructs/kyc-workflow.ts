@@ -176,10 +176,16 @@ export class KycWorkflow extends Construct {
     const resubmit = step('Request resubmission', { step: 'requestResubmission', progress, verdict: JsonPath.objectAt('$.verdict') }, { outputPath: '$.Payload' });
     resubmit.next(wait);
     remind.next(new Choice(this, 'Expired?').when(Condition.stringEquals('$.status', 'expired'), conclude).otherwise(wait));
-    wait.next(new Choice(this, 'Verdict?').when(Condition.stringEquals('$.verdict.outcome', 'resubmissionRequested'), resubmit).otherwise(concluded));
+    const alreadyOpen = new Succeed(this, 'Already open', { comment: 'another execution waits for this trader' });
+    wait.next(
+      new Choice(this, 'Verdict?')
+        .when(Condition.stringEquals('$.verdict.outcome', 'resubmissionRequested'), resubmit)
+        .when(Condition.stringEquals('$.verdict.outcome', 'alreadyWaiting'), alreadyOpen)
+        .otherwise(concluded),
+    );
     return open.next(
       new Choice(this, 'Opened?')
-        .when(Condition.stringEquals('$.status', 'alreadyOpen'), new Succeed(this, 'Already open', { comment: 'another execution waits for this trader' }))
+        .when(Condition.stringEquals('$.status', 'alreadyOpen'), alreadyOpen)
         .when(Condition.or(Condition.stringEquals('$.status', 'approved'), Condition.stringEquals('$.status', 'rejected')), conclude)
         .otherwise(wait),
     );

@@ -7,8 +7,13 @@
 export interface TaskTokenStore {
   /** Stores the token under `correlationId` until `expiresAt` (epoch ms); a later save replaces it. */
   save(correlationId: string, token: string, expiresAt: number): Promise<void>;
-  /** The token; undefined when nobody waits (answered already, or expired). */
-  find(correlationId: string): Promise<string | undefined>;
+  /**
+   * Stores the token unless another one is stored and has not expired at `now` (epoch ms): of two executions
+   * that would wait under one id, one waits. False, storing nothing, when another waits.
+   */
+  saveIfFree(correlationId: string, token: string, expiresAt: number, now: number): Promise<boolean>;
+  /** The token; undefined when nobody waits (answered already, or, given `now`, past its expiry). */
+  find(correlationId: string, now?: number): Promise<string | undefined>;
   /**
    * Forgets the token once its task has been answered. Found, answered, then discarded: an answer whose
    * handling fails halfway is retried and finds the token still there (Step Functions refuses a second answer).

@@ -48,7 +48,8 @@ export type KycProgress = z.output<typeof KycProgress>;
 
 /** What a resumed decision wait answers with (the webhook, or awaitDecision itself when the decision came first). */
 export interface KycVerdict {
-  readonly outcome: 'approved' | 'rejected' | 'resubmissionRequested';
+  /** alreadyWaiting: another execution waits for this trader's verdict; this one ends. */
+  readonly outcome: 'approved' | 'rejected' | 'resubmissionRequested' | 'alreadyWaiting';
   readonly reasons: readonly string[];
 }
 
@@ -91,10 +92,18 @@ export class KycSteps {
     return { traderId, status: 'pending', handledDecisions: 0 };
   }
 
-  /** Parks the token for the webhook; a decision the workflow has not acted on yet resumes it at once. */
+  /**
+   * Parks the token for the webhook; a decision the workflow has not acted on yet resumes it at once. Another
+   * execution already waiting for this trader (two gates started two) keeps waiting, and this one ends.
+   */
   async awaitDecision(progress: KycProgress, taskToken: string, waitSeconds: number): Promise<void> {
     const id = kycTokenId(progress.traderId);
-    await this.ports.tokens.save(id, taskToken, this.ports.now() + waitSeconds * 1000);
+    const now = this.ports.now();
+    if (!(await this.ports.tokens.saveIfFree(id, taskToken, now + waitSeconds * 1000, now))) {
+      const verdict: KycVerdict = { outcome: 'alreadyWaiting', reasons: [] };
+      await this.ports.callbacks.succeed(taskToken, verdict);
+      return;
+    }
     const kycCase = (await this.ports.cases.load(progress.traderId))?.case;
     const latest = kycCase?.decisions.at(-1);
     if (kycCase !== undefined && latest !== undefined && kycCase.decisions.length > progress.handledDecisions) {
@@ -178,7 +187,7 @@ export class KycSteps {
   }
 
   private async workflowWaits(traderId: string): Promise<boolean> {
-    return (await this.ports.tokens.find(kycTokenId(traderId))) !== undefined;
+    return (await this.ports.tokens.find(kycTokenId(traderId), this.ports.now())) !== undefined;
   }
 
   private async releaseGates(kycCase: KycCase): Promise<void> {

@@ -190,7 +190,11 @@ describe('the demo tenant KYC workflow', () => {
   it('asks for a resubmission and waits again, or concludes on a final verdict', () => {
     expect(state('Verdict?')).toEqual({
       Type: 'Choice',
-      Choices: [{ Variable: '$.verdict.outcome', StringEquals: 'resubmissionRequested', Next: 'Request resubmission' }],
+      Choices: [
+        { Variable: '$.verdict.outcome', StringEquals: 'resubmissionRequested', Next: 'Request resubmission' },
+        // Another execution waits for this trader: this one ends.
+        { Variable: '$.verdict.outcome', StringEquals: 'alreadyWaiting', Next: 'Already open' },
+      ],
       Default: 'Conclude',
     });
     expect(state('Request resubmission')).toMatchObject({

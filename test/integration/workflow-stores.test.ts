@@ -127,6 +127,18 @@ describe.each(subjects)('$name', (subject) => {
   });
 
   describe('task tokens', () => {
+    it('let one of two waiters save under an id, and a waiter after the first one expired', async () => {
+      const id = unique('kyc:trd');
+      expect(await stores.tokens.saveIfFree(id, 'token-1', T0 + 3_600_000, T0)).toBe(true);
+      expect(await stores.tokens.saveIfFree(id, 'token-2', T0 + 3_600_000, T0 + 1_000)).toBe(false);
+      expect(await stores.tokens.find(id)).toBe('token-1');
+      // At the expiry (touching counts as expired), the token is gone for find-with-now and free for a new waiter.
+      expect(await stores.tokens.find(id, T0 + 3_600_000 - 1_000)).toBe('token-1');
+      expect(await stores.tokens.find(id, T0 + 3_600_000)).toBeUndefined();
+      expect(await stores.tokens.saveIfFree(id, 'token-3', T0 + 7_200_000, T0 + 3_600_000)).toBe(true);
+      expect(await stores.tokens.find(id)).toBe('token-3');
+    });
+
     it('are found until discarded; a later save replaces the token', async () => {
       const id = unique('create:acc');
       expect(await stores.tokens.find(id)).toBeUndefined();

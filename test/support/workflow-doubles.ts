@@ -57,8 +57,17 @@ export class MemoryTaskTokenStore implements TaskTokenStore {
     this.tokens.set(correlationId, { token, expiresAt });
   }
 
-  async find(correlationId: string): Promise<string | undefined> {
-    return this.tokens.get(correlationId)?.token;
+  async saveIfFree(correlationId: string, token: string, expiresAt: number, now: number): Promise<boolean> {
+    if ((await this.find(correlationId, now)) !== undefined) return false;
+    await this.save(correlationId, token, expiresAt);
+    return true;
+  }
+
+  /** Expiry kept in whole seconds, rounded up, as the DynamoDB store keeps it. */
+  async find(correlationId: string, now?: number): Promise<string | undefined> {
+    const stored = this.tokens.get(correlationId);
+    if (stored === undefined || (now !== undefined && Math.ceil(stored.expiresAt / 1000) <= Math.floor(now / 1000))) return undefined;
+    return stored.token;
   }
 
   async discard(correlationId: string): Promise<void> {

@@ -91,6 +91,18 @@ describe('awaitDecision', () => {
     expect(ports.callbacks.calls).toEqual([]);
   });
 
+  it('ends a second execution waiting for the same trader, and lets a new one wait once the old wait has expired', async () => {
+    const progress = await steps.openCase(TRADER);
+    await steps.awaitDecision(progress, 'token-1', 3600);
+    await steps.awaitDecision(progress, 'token-2', 3600);
+    expect(ports.callbacks.calls).toEqual([{ kind: 'succeed', token: 'token-2', output: { outcome: 'alreadyWaiting', reasons: [] } }]);
+    expect(await ports.tokens.find(kycTokenId(TRADER))).toBe('token-1');
+    // The first wait ran out (its execution timed out): a later wait takes the trader over.
+    clock = T0 + 3600_000;
+    await steps.awaitDecision(progress, 'token-3', 3600);
+    expect(await ports.tokens.find(kycTokenId(TRADER))).toBe('token-3');
+  });
+
   it('resumes at once with a decision that came before the wait', async () => {
     const progress = await steps.openCase(TRADER);
     await decide('rejected', T0 + HOUR, ['FORGERY']);

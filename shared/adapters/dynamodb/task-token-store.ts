@@ -17,8 +17,28 @@ export class DynamoDbTaskTokenStore implements TaskTokenStore {
     );
   }
 
-  async find(correlationId: string): Promise<string | undefined> {
+  async saveIfFree(correlationId: string, token: string, expiresAt: number, now: number): Promise<boolean> {
+    try {
+      await this.db.send(
+        new PutItemCommand({
+          TableName: this.tableName,
+          Item: { ...this.key(correlationId), token: { S: token }, [EXPIRES_AT]: { N: String(Math.ceil(expiresAt / 1000)) } },
+          // TTL deletes late: an expired token still stored counts as gone.
+          ConditionExpression: 'attribute_not_exists(pk) OR #expiresAt <= :now',
+          ExpressionAttributeNames: { '#expiresAt': EXPIRES_AT },
+          ExpressionAttributeValues: { ':now': { N: String(Math.floor(now / 1000)) } },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if ((error as Error).name === 'ConditionalCheckFailedException') return false;
+      throw error;
+    }
+  }
+
+  async find(correlationId: string, now?: number): Promise<string | undefined> {
     const { Item } = await this.db.send(new GetItemCommand({ TableName: this.tableName, Key: this.key(correlationId), ConsistentRead: true }));
+    if (now !== undefined && Number(Item?.[EXPIRES_AT]?.N ?? 0) <= Math.floor(now / 1000)) return undefined;
     return Item?.['token']?.S;
   }
 
