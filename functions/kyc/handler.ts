@@ -19,8 +19,6 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
-import middy from '@middy/core';
-import type { Context } from 'aws-lambda';
 import { z } from 'zod';
 import { sleep } from '../../shared/adapters/backoff.js';
 import { DynamoDbAuditLog } from '../../shared/adapters/dynamodb/audit-log.js';
@@ -38,6 +36,7 @@ import { KycProgress, KycSteps } from '../../shared/workflows/kyc-steps.js';
 import { WORKFLOW_EVENT_SOURCE } from '../../shared/workflows/workflow-events.js';
 import { parseEnvironment } from '../environment.js';
 import { createPowertools, type Powertools } from '../powertools.js';
+import { createStepHandler, type StepHandler } from '../workflow-step.js';
 
 const token = z.string().min(1);
 const waitSeconds = z.int().positive();
@@ -53,18 +52,14 @@ export const KycStep = z.discriminatedUnion('step', [
 ]);
 export type KycStep = z.input<typeof KycStep>;
 
-export type KycHandler = (input: unknown, context: Context) => Promise<unknown>;
-
 const powertools = createPowertools('kyc');
 
-export function createKycHandler(steps: () => Promise<KycSteps>, { logger, middlewares }: Powertools = powertools): KycHandler {
-  return middy<unknown, unknown>()
-    .use(middlewares)
-    .handler(async (input) => {
-      const parsed = KycStep.safeParse(input);
-      if (!parsed.success) throw Object.assign(new Error(`kyc step input: ${parsed.error.message}`), { name: 'InvalidStepInput' });
-      const request = parsed.data;
-      logger.appendKeys({ step: request.step });
+/** `steps` is built per invocation: the provider's credentials come from a secret that may rotate. */
+export function createKycHandler(steps: () => Promise<KycSteps>, tools: Powertools = powertools): StepHandler {
+  return createStepHandler(
+    'kyc',
+    KycStep,
+    async (request) => {
       const kyc = await steps();
       switch (request.step) {
         case 'openCase':
@@ -80,7 +75,9 @@ export function createKycHandler(steps: () => Promise<KycSteps>, { logger, middl
         case 'awaitApproval':
           return kyc.awaitApproval(request.traderId, request.accountId, request.taskToken, request.waitSeconds);
       }
-    });
+    },
+    tools,
+  );
 }
 
 export interface KycClients {
@@ -134,9 +131,9 @@ export const KycProviderSecret = z.object({ appToken: z.string().min(1), secretK
 /** Five minutes, as the ingest secrets: a rotated secret is read within that time. */
 const SECRET_MAX_AGE_SECONDS = 300;
 
-let fromEnvironment: KycHandler | undefined;
+let fromEnvironment: StepHandler | undefined;
 
-export const handler: KycHandler = (input, context) => {
+export const handler: StepHandler = (input, context) => {
   if (fromEnvironment === undefined) {
     const env = parseEnvironment('kyc', Environment, process.env);
     const { traced } = powertools;

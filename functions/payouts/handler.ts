@@ -10,8 +10,6 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import middy from '@middy/core';
-import type { Context } from 'aws-lambda';
 import { z } from 'zod';
 import { sleep } from '../../shared/adapters/backoff.js';
 import { DynamoDbAccountStore } from '../../shared/adapters/dynamodb/account-store.js';
@@ -27,6 +25,7 @@ import { PayoutSteps } from '../../shared/workflows/payout-steps.js';
 import { WORKFLOW_EVENT_SOURCE } from '../../shared/workflows/workflow-events.js';
 import { parseEnvironment } from '../environment.js';
 import { createPowertools, type Powertools } from '../powertools.js';
+import { createStepHandler, type StepHandler } from '../workflow-step.js';
 
 const payoutId = z.string().min(3);
 const token = z.string().min(1);
@@ -45,18 +44,13 @@ export const PayoutStep = z.discriminatedUnion('step', [
 ]);
 export type PayoutStep = z.input<typeof PayoutStep>;
 
-export type PayoutHandler = (input: unknown, context: Context) => Promise<unknown>;
-
 const powertools = createPowertools('payouts');
 
-export function createPayoutHandler(steps: PayoutSteps, { logger, middlewares }: Powertools = powertools): PayoutHandler {
-  return middy<unknown, unknown>()
-    .use(middlewares)
-    .handler(async (input) => {
-      const parsed = PayoutStep.safeParse(input);
-      if (!parsed.success) throw Object.assign(new Error(`payout step input: ${parsed.error.message}`), { name: 'InvalidStepInput' });
-      const request = parsed.data;
-      logger.appendKeys({ step: request.step, payoutId: request.payoutId });
+export function createPayoutHandler(steps: PayoutSteps, tools: Powertools = powertools): StepHandler {
+  return createStepHandler(
+    'payout',
+    PayoutStep,
+    async (request) => {
       switch (request.step) {
         case 'evaluate':
           return steps.evaluate(request.payoutId, request.executionId);
@@ -73,7 +67,10 @@ export function createPayoutHandler(steps: PayoutSteps, { logger, middlewares }:
         case 'recordFailure':
           return steps.recordFailure(request.payoutId, request.failure.Error, request.failure.Cause);
       }
-    });
+    },
+    tools,
+    (request) => ({ payoutId: request.payoutId }),
+  );
 }
 
 export interface PayoutClients {
@@ -104,9 +101,9 @@ export function awsPayoutSteps({ dynamo, tableName, eventBridge, busName, tenant
 
 const Environment = z.object({ TENANT_ID: z.string().min(1), TABLE_NAME: z.string().min(3), EVENT_BUS_NAME: z.string().min(1) });
 
-let fromEnvironment: PayoutHandler | undefined;
+let fromEnvironment: StepHandler | undefined;
 
-export const handler: PayoutHandler = (input, context) => {
+export const handler: StepHandler = (input, context) => {
   if (fromEnvironment === undefined) {
     const { TENANT_ID, TABLE_NAME, EVENT_BUS_NAME } = parseEnvironment('payouts', Environment, process.env);
     const { traced } = powertools;

@@ -13,8 +13,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
-import middy from '@middy/core';
-import type { Context } from 'aws-lambda';
 import { z } from 'zod';
 import { DynamoDbAccountStore } from '../../shared/adapters/dynamodb/account-store.js';
 import { DynamoDbAuditLog } from '../../shared/adapters/dynamodb/audit-log.js';
@@ -30,6 +28,7 @@ import { PlatformLogin, Provisioning, PurchaseSteps } from '../../shared/workflo
 import { WORKFLOW_EVENT_SOURCE } from '../../shared/workflows/workflow-events.js';
 import { parseEnvironment } from '../environment.js';
 import { createPowertools, type Powertools } from '../powertools.js';
+import { createStepHandler, type StepHandler } from '../workflow-step.js';
 
 /** What each Task state passes (its Payload), by step. */
 export const PurchaseStep = z.discriminatedUnion('step', [
@@ -41,19 +40,13 @@ export const PurchaseStep = z.discriminatedUnion('step', [
 ]);
 export type PurchaseStep = z.input<typeof PurchaseStep>;
 
-export type PurchaseHandler = (input: unknown, context: Context) => Promise<unknown>;
-
 const powertools = createPowertools('purchase');
 
-export function createPurchaseHandler(steps: PurchaseSteps, { logger, middlewares }: Powertools = powertools): PurchaseHandler {
-  return middy<unknown, unknown>()
-    .use(middlewares)
-    .handler(async (input) => {
-      const parsed = PurchaseStep.safeParse(input);
-      // A payload the state machine built wrongly is a bug in the definition: fail loudly, never retried.
-      if (!parsed.success) throw Object.assign(new Error(`purchase step input: ${parsed.error.message}`), { name: 'InvalidStepInput' });
-      const request = parsed.data;
-      logger.appendKeys({ step: request.step });
+export function createPurchaseHandler(steps: PurchaseSteps, tools: Powertools = powertools): StepHandler {
+  return createStepHandler(
+    'purchase',
+    PurchaseStep,
+    async (request) => {
       switch (request.step) {
         case 'claimOrder':
           return steps.claimOrder(request.event, request.executionId);
@@ -66,7 +59,9 @@ export function createPurchaseHandler(steps: PurchaseSteps, { logger, middleware
         case 'recordFailure':
           return steps.recordFailure(request.provisioning, request.failure.Error, request.failure.Cause);
       }
-    });
+    },
+    tools,
+  );
 }
 
 const Environment = z.object({
@@ -102,9 +97,9 @@ export function awsPurchaseSteps({ dynamo, tableName, eventBridge, busName, mail
   });
 }
 
-let fromEnvironment: PurchaseHandler | undefined;
+let fromEnvironment: StepHandler | undefined;
 
-export const handler: PurchaseHandler = (input, context) => {
+export const handler: StepHandler = (input, context) => {
   if (fromEnvironment === undefined) {
     const { TENANT_ID, TABLE_NAME, EVENT_BUS_NAME, CREDENTIALS_SENDER } = parseEnvironment('purchase', Environment, process.env);
     const { traced } = powertools;
