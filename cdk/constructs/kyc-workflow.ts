@@ -18,19 +18,18 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { type IEventBus, Rule } from 'aws-cdk-lib/aws-events';
 import { SfnStateMachine } from 'aws-cdk-lib/aws-events-targets';
-import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IEmailIdentity } from 'aws-cdk-lib/aws-ses';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
-import { Choice, Condition, DefinitionBody, IntegrationPattern, JsonPath, LogLevel, StateMachine, StateMachineType, Succeed, TaskInput, Timeout } from 'aws-cdk-lib/aws-stepfunctions';
+import { Choice, Condition, JsonPath, type StateMachine, Succeed } from 'aws-cdk-lib/aws-stepfunctions';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import type { KycStep } from '../../functions/kyc/handler.js';
 import { WORKFLOW_EVENT_SOURCE } from '../../shared/workflows/workflow-events.js';
 import type { WorkflowSettings } from '../tenant-config.js';
 import { acknowledge } from './nag.js';
 import { type FunctionSettings, PropdeskFunction } from './propdesk-function.js';
 import { handlerEntry } from './trade-pipeline.js';
+import { stepTask, waitTask, workflowStateMachine, workflowStateMachineName } from './workflow-state-machine.js';
 
 export interface KycWorkflowProps {
   readonly tenantId: string;
@@ -99,23 +98,16 @@ export class KycWorkflow extends Construct {
       .bindSecretRead(this.providerSecret, 'KYC_WEBHOOK_SECRET_ARN');
     props.ingestApi.addRoutes({ path: '/webhooks/kyc', methods: [HttpMethod.POST], integration: new HttpLambdaIntegration('KycWebhookIntegration', this.webhook) });
 
-    this.stateMachine = new StateMachine(this, 'StateMachine', {
-      stateMachineName: workflowStateMachineName(tenantId, 'kyc'),
-      stateMachineType: StateMachineType.STANDARD,
+    this.stateMachine = workflowStateMachine(this, {
+      tenantId,
+      workflow: 'kyc',
       comment: "A trader's identity verification, from the provider's applicant to a verdict",
-      definitionBody: DefinitionBody.fromChainable(this.definition(kyc.checkEverySeconds)),
+      definition: this.definition(kyc.checkEverySeconds),
       // The case expires by then; a day's margin for the last check and the conclusion.
       timeout: Duration.days(expireAfterDays + 1),
-      logs: {
-        destination: new LogGroup(this, 'StateMachineLogs', { retention: props.functions.logRetentionDays as RetentionDays, removalPolicy: RemovalPolicy.RETAIN }),
-        level: LogLevel.ALL,
-        includeExecutionData: false,
-      },
-      tracingEnabled: props.functions.tracing,
+      functions: props.functions,
+      invokes: [this.steps],
     });
-    if (!props.functions.tracing) acknowledge(this.stateMachine, 'SF2', 'Tracing is off for this tenant (features.tracing false), as for every function');
-    acknowledge(this.stateMachine.role, 'IAM5[Resource::*]', 'Step Functions log delivery (logs:CreateLogDelivery and kin) and X-Ray support no resource-level permissions');
-    acknowledge(this.stateMachine.role, `IAM5[Resource::<${logicalIdOf(this.steps)}.Arn>:*]`, "CDK's LambdaInvoke grant covers the steps function's versions and aliases; it is this one function");
     this.allowGateCallbacks(workflowStateMachineName(tenantId, 'kyc'));
     this.stateMachine.grantTaskResponse(this.webhook);
 
@@ -137,43 +129,25 @@ export class KycWorkflow extends Construct {
     this.steps.addToRolePolicy(new PolicyStatement({ actions: ['states:SendTaskSuccess', 'states:SendTaskFailure'], resources: [arn] }));
   }
 
-  /** The gate as a Task of another state machine: waits until the trader at `traderIdPath` is verified. */
-  gate(scope: Construct, id: string, paths: { readonly traderId: string; readonly accountId: string }): LambdaInvoke {
-    const payload: KycStep = { step: 'awaitApproval', traderId: paths.traderId, accountId: paths.accountId, taskToken: JsonPath.taskToken, waitSeconds: this.gateWaitSeconds };
-    return new LambdaInvoke(scope, id, {
-      lambdaFunction: this.steps,
-      integrationPattern: IntegrationPattern.WAIT_FOR_TASK_TOKEN,
-      payload: TaskInput.fromObject({ ...payload, traderId: JsonPath.stringAt(paths.traderId), accountId: JsonPath.stringAt(paths.accountId) }),
-      taskTimeout: Timeout.duration(Duration.seconds(this.gateWaitSeconds)),
-      resultPath: JsonPath.DISCARD,
-      retryOnServiceExceptions: false,
-    });
+  /**
+   * The gate as a Task of another state machine: waits until the trader at `paths.traderId` is verified. A
+   * rejected or expired verification is an answer, never retried; nor are the caller's `permanentErrors`.
+   */
+  gate(scope: Construct, id: string, paths: { readonly traderId: string; readonly accountId: string }, permanentErrors: readonly string[]): LambdaInvoke {
+    const payload = { step: 'awaitApproval', traderId: JsonPath.stringAt(paths.traderId), accountId: JsonPath.stringAt(paths.accountId) };
+    return waitTask(scope, id, this.steps, payload, { waitSeconds: this.gateWaitSeconds, resultPath: JsonPath.DISCARD, answers: ['KycRejected', 'KycExpired'], permanentErrors });
   }
 
   private definition(checkEverySeconds: number) {
-    const step = (name: string, payload: Record<string, unknown>, more: { outputPath?: string; resultPath?: string } = {}) => {
-      const task = new LambdaInvoke(this, name, { lambdaFunction: this.steps, payload: TaskInput.fromObject(payload), retryOnServiceExceptions: false, ...more });
-      task.addRetry({ errors: PERMANENT_ERRORS, maxAttempts: 0 });
-      task.addRetry({ errors: ['States.TaskFailed'], interval: Duration.seconds(2), maxAttempts: 5, backoffRate: 2 });
-      return task;
-    };
+    const step = (name: string, payload: Record<string, unknown>) => stepTask(this, name, this.steps, payload, PERMANENT_ERRORS, { outputPath: '$.Payload' });
     const progress = JsonPath.objectAt('$');
-    const open = step('Open case', { step: 'openCase', traderId: JsonPath.stringAt('$.detail.traderId') }, { outputPath: '$.Payload' });
-    const wait = new LambdaInvoke(this, 'Await decision', {
-      lambdaFunction: this.steps,
-      integrationPattern: IntegrationPattern.WAIT_FOR_TASK_TOKEN,
-      payload: TaskInput.fromObject({ step: 'awaitDecision', progress, taskToken: JsonPath.taskToken, waitSeconds: checkEverySeconds }),
-      taskTimeout: Timeout.duration(Duration.seconds(checkEverySeconds)),
-      resultPath: '$.verdict',
-      retryOnServiceExceptions: false,
-    });
-    wait.addRetry({ errors: ['States.Timeout', ...PERMANENT_ERRORS], maxAttempts: 0 });
-    wait.addRetry({ errors: ['States.TaskFailed'], interval: Duration.seconds(2), maxAttempts: 5, backoffRate: 2 });
-    const remind = step('Remind or expire', { step: 'remindOrExpire', progress }, { outputPath: '$.Payload' });
+    const open = step('Open case', { step: 'openCase', traderId: JsonPath.stringAt('$.detail.traderId') });
+    const wait = waitTask(this, 'Await decision', this.steps, { step: 'awaitDecision', progress }, { waitSeconds: checkEverySeconds, resultPath: '$.verdict', answers: [], permanentErrors: PERMANENT_ERRORS });
+    const remind = step('Remind or expire', { step: 'remindOrExpire', progress });
     wait.addCatch(remind, { errors: ['States.Timeout'], resultPath: JsonPath.DISCARD });
-    const conclude = step('Conclude', { step: 'conclude', progress }, { outputPath: '$.Payload' });
+    const conclude = step('Conclude', { step: 'conclude', progress });
     const concluded = conclude.next(new Succeed(this, 'Concluded'));
-    const resubmit = step('Request resubmission', { step: 'requestResubmission', progress, verdict: JsonPath.objectAt('$.verdict') }, { outputPath: '$.Payload' });
+    const resubmit = step('Request resubmission', { step: 'requestResubmission', progress, verdict: JsonPath.objectAt('$.verdict') });
     resubmit.next(wait);
     remind.next(new Choice(this, 'Expired?').when(Condition.stringEquals('$.status', 'expired'), conclude).otherwise(wait));
     const alreadyOpen = new Succeed(this, 'Already open', { comment: 'another execution waits for this trader' });
@@ -192,7 +166,3 @@ export class KycWorkflow extends Construct {
   }
 }
 
-/** The workflows' state machines have names, so a function they invoke can be granted callbacks on them without a reference cycle. */
-export const workflowStateMachineName = (tenantId: string, workflow: string) => `propdesk-${tenantId}-${workflow}`;
-
-const logicalIdOf = (fn: PropdeskFunction) => fn.stack.getLogicalId(fn.node.defaultChild as never);

@@ -10,22 +10,19 @@
  * The processor commands go to their own queue (the processor polls it); the balance operation goes to the
  * bridges' commands queue; the processor's answers reach the callbacks function through a rule.
  */
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { type IEventBus, Match, Rule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction, SfnStateMachine, SqsQueue } from 'aws-cdk-lib/aws-events-targets';
-import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
-import { Choice, Condition, DefinitionBody, Fail, IntegrationPattern, JsonPath, LogLevel, StateMachine, StateMachineType, Succeed, TaskInput, Timeout } from 'aws-cdk-lib/aws-stepfunctions';
-import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { Choice, Condition, Fail, JsonPath, type StateMachine, Succeed } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { WORKFLOW_EVENT_SOURCE } from '../../shared/workflows/workflow-events.js';
 import type { WorkflowSettings } from '../tenant-config.js';
-import { workflowStateMachineName } from './kyc-workflow.js';
-import { acknowledge } from './nag.js';
 import { type FunctionSettings, PropdeskFunction } from './propdesk-function.js';
 import { handlerEntry, queueWithDeadLetterQueue } from './trade-pipeline.js';
 import type { WorkflowShared } from './workflow-shared.js';
+import { type StepOptions, stepTask, waitTask, workflowStateMachine } from './workflow-state-machine.js';
 
 export interface PayoutWorkflowProps {
   readonly tenantId: string;
@@ -61,25 +58,17 @@ export class PayoutWorkflow extends Construct {
       .bindTable(table, 'readWrite', 'TABLE_NAME')
       .bindBus(eventBus, 'EVENT_BUS_NAME');
 
-    const name = workflowStateMachineName(tenantId, 'payout');
     const { approvalWaitSeconds, settlementWaitSeconds } = settings.payouts;
-    this.stateMachine = new StateMachine(this, 'StateMachine', {
-      stateMachineName: name,
-      stateMachineType: StateMachineType.STANDARD,
+    this.stateMachine = workflowStateMachine(this, {
+      tenantId,
+      workflow: 'payout',
       comment: "A trader's payout request, from its gates to the money paid and booked",
-      definitionBody: DefinitionBody.fromChainable(this.definition(approvalWaitSeconds, settlementWaitSeconds)),
+      definition: this.definition(approvalWaitSeconds, settlementWaitSeconds),
       // Both waits plus an hour of steps and retries.
       timeout: Duration.seconds(approvalWaitSeconds + settlementWaitSeconds + 3600),
-      logs: {
-        destination: new LogGroup(this, 'StateMachineLogs', { retention: props.functions.logRetentionDays as RetentionDays, removalPolicy: RemovalPolicy.RETAIN }),
-        level: LogLevel.ALL,
-        includeExecutionData: false,
-      },
-      tracingEnabled: props.functions.tracing,
+      functions: props.functions,
+      invokes: [this.steps],
     });
-    if (!props.functions.tracing) acknowledge(this.stateMachine, 'SF2', 'Tracing is off for this tenant (features.tracing false), as for every function');
-    acknowledge(this.stateMachine.role, 'IAM5[Resource::*]', 'Step Functions log delivery (logs:CreateLogDelivery and kin) and X-Ray support no resource-level permissions');
-    acknowledge(this.stateMachine.role, `IAM5[Resource::<${this.stateMachine.stack.getLogicalId(this.steps.node.defaultChild as never)}.Arn>:*]`, "CDK's LambdaInvoke grant covers the steps function's versions and aliases; it is this one function");
     // The callbacks function answers the settlement wait; the API answers the approval wait (management-api).
     this.stateMachine.grantTaskResponse(props.callbacks);
 
@@ -106,26 +95,10 @@ export class PayoutWorkflow extends Construct {
 
   private definition(approvalWaitSeconds: number, settlementWaitSeconds: number) {
     const payoutId = JsonPath.stringAt('$.payoutId');
-    const step = (name: string, payload: Record<string, unknown>, more: { outputPath?: string; resultPath?: string } = {}) => {
-      const task = new LambdaInvoke(this, name, { lambdaFunction: this.steps, payload: TaskInput.fromObject({ payoutId, ...payload }), retryOnServiceExceptions: false, ...more });
-      task.addRetry({ errors: PERMANENT_ERRORS, maxAttempts: 0 });
-      task.addRetry({ errors: ['States.TaskFailed'], interval: Duration.seconds(2), maxAttempts: 5, backoffRate: 2 });
-      return task;
-    };
-    /** A task that waits for its token; `answers` are the failures its answer may carry, never retried. */
-    const waitFor = (name: string, stepName: 'awaitApproval' | 'instruct', waitSeconds: number, resultPath: string, answers: readonly string[]) => {
-      const task = new LambdaInvoke(this, name, {
-        lambdaFunction: this.steps,
-        integrationPattern: IntegrationPattern.WAIT_FOR_TASK_TOKEN,
-        payload: TaskInput.fromObject({ step: stepName, payoutId, taskToken: JsonPath.taskToken, waitSeconds }),
-        taskTimeout: Timeout.duration(Duration.seconds(waitSeconds)),
-        resultPath,
-        retryOnServiceExceptions: false,
-      });
-      task.addRetry({ errors: [...answers, 'States.Timeout', ...PERMANENT_ERRORS], maxAttempts: 0 });
-      task.addRetry({ errors: ['States.TaskFailed'], interval: Duration.seconds(2), maxAttempts: 5, backoffRate: 2 });
-      return task;
-    };
+    const step = (name: string, payload: Record<string, unknown>, options: StepOptions) => stepTask(this, name, this.steps, { payoutId, ...payload }, PERMANENT_ERRORS, options);
+    /** A wait whose answer may carry `answers` (failures never retried). */
+    const waitFor = (name: string, stepName: 'awaitApproval' | 'instruct', waitSeconds: number, resultPath: string, answers: readonly string[]) =>
+      waitTask(this, name, this.steps, { step: stepName, payoutId }, { waitSeconds, resultPath, answers, permanentErrors: PERMANENT_ERRORS });
     // The execution's input is the PayoutRequested event; from here on the state is { payoutId, outcome, … }.
     const evaluate = step('Evaluate', { step: 'evaluate', payoutId: JsonPath.stringAt('$.detail.payoutId'), executionId: JsonPath.stringAt('$$.Execution.Id') }, { outputPath: '$.Payload' });
     const approval = waitFor('Await approval', 'awaitApproval', approvalWaitSeconds, '$.approval', ['PayoutDeclined']);

@@ -11,37 +11,21 @@
  * Commands to bridges go to a queue the bridges poll; their answers come back as events on the firm's bus,
  * where a rule hands them to the callbacks function, which resumes the waiting task.
  */
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { type IEventBus, Match, Rule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction, SfnStateMachine, SqsQueue } from 'aws-cdk-lib/aws-events-targets';
-import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
-import {
-  Choice,
-  Condition,
-  DefinitionBody,
-  Fail,
-  IntegrationPattern,
-  JsonPath,
-  LogLevel,
-  StateMachine,
-  StateMachineType,
-  Succeed,
-  TaskInput,
-  Timeout,
-} from 'aws-cdk-lib/aws-stepfunctions';
-import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { Choice, Condition, Fail, JsonPath, type StateMachine, Succeed } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import type { PurchaseStep } from '../../functions/purchase/handler.js';
 import { DOMAIN_EVENT_SOURCE } from '../../shared/stream/domain-events.js';
 import { BRIDGE_SOURCE_PREFIX, WORKFLOW_EVENT_SOURCE } from '../../shared/workflows/workflow-events.js';
 import type { PaymentProcessorSettings, WorkflowSettings } from '../tenant-config.js';
-import { acknowledge } from './nag.js';
 import { type FunctionSettings, PropdeskFunction } from './propdesk-function.js';
-import { type KycWorkflow, workflowStateMachineName } from './kyc-workflow.js';
+import type { KycWorkflow } from './kyc-workflow.js';
 import { handlerEntry, queueWithDeadLetterQueue } from './trade-pipeline.js';
 import type { WorkflowShared } from './workflow-shared.js';
+import { type StepOptions, stepTask, waitTask, workflowStateMachine, workflowStateMachineName } from './workflow-state-machine.js';
 
 export interface PurchaseWorkflowProps {
   readonly tenantId: string;
@@ -102,27 +86,16 @@ export class PurchaseWorkflow extends Construct {
       .bindBus(eventBus, 'EVENT_BUS_NAME');
     props.shared.sender.grantSendEmail(this.steps);
 
-    this.stateMachine = new StateMachine(this, 'StateMachine', {
-      stateMachineName: workflowStateMachineName(tenantId, 'purchase'),
-      stateMachineType: StateMachineType.STANDARD,
-      // The KYC gate's and the bridge's waits plus an hour of steps and retries: a stuck execution ends (and
-      // alarms) instead of waiting a year.
-      timeout: Duration.seconds(props.kyc.gateWaitSeconds + settings.bridgeAnswerSeconds + 3600),
+    this.stateMachine = workflowStateMachine(this, {
+      tenantId,
+      workflow: 'purchase',
       comment: 'A payment or a passed phase becomes an active account',
-      definitionBody: DefinitionBody.fromChainable(this.definition(settings, props.kyc)),
-      logs: {
-        destination: new LogGroup(this, 'StateMachineLogs', { retention: props.functions.logRetentionDays as RetentionDays, removalPolicy: RemovalPolicy.RETAIN }),
-        level: LogLevel.ALL,
-        // Inputs hold the trader's email and name; the execution history in Step Functions keeps them, logs need not.
-        includeExecutionData: false,
-      },
-      tracingEnabled: props.functions.tracing,
+      definition: this.definition(settings, props.kyc),
+      // The KYC gate's and the bridge's waits plus an hour of steps and retries.
+      timeout: Duration.seconds(props.kyc.gateWaitSeconds + settings.bridgeAnswerSeconds + 3600),
+      functions: props.functions,
+      invokes: [this.steps, props.kyc.steps],
     });
-    if (!props.functions.tracing) acknowledge(this.stateMachine, 'SF2', 'Tracing is off for this tenant (features.tracing false), as for every function');
-    acknowledge(this.stateMachine.role, 'IAM5[Resource::*]', 'Step Functions log delivery (logs:CreateLogDelivery and kin) and X-Ray support no resource-level permissions');
-    for (const fn of [this.steps, props.kyc.steps]) {
-      acknowledge(this.stateMachine.role, `IAM5[Resource::<${logicalIdOf(fn)}.Arn>:*]`, "CDK's LambdaInvoke grant covers the function's versions and aliases; it is this one function");
-    }
 
     [this.bridgeCommandsQueue, this.bridgeCommandsDeadLetterQueue] = queueWithDeadLetterQueue(this, 'BridgeCommands');
     const { deliveryDeadLetterQueue } = props.shared;
@@ -185,35 +158,24 @@ export class PurchaseWorkflow extends Construct {
   }
 
   private definition(settings: WorkflowSettings, kyc: KycWorkflow) {
-    const step = (name: string, payload: Record<keyof PurchaseStep | string, unknown>, more: { resultPath?: string; outputPath?: string } = {}) => {
-      const task = new LambdaInvoke(this, name, { lambdaFunction: this.steps, payload: TaskInput.fromObject(payload), retryOnServiceExceptions: false, ...more });
-      task.addRetry({ errors: PERMANENT_ERRORS, maxAttempts: 0 });
-      task.addRetry({ errors: ['States.TaskFailed'], interval: Duration.seconds(2), maxAttempts: 5, backoffRate: 2 });
-      return task;
-    };
+    const step = (name: string, payload: Record<string, unknown>, options: StepOptions) => stepTask(this, name, this.steps, payload, PERMANENT_ERRORS, options);
     const provisioning = JsonPath.objectAt('$.provisioning');
     const login = JsonPath.objectAt('$.login');
 
     const claim = step('Claim order', { step: 'claimOrder', event: JsonPath.entirePayload, executionId: JsonPath.stringAt('$$.Execution.Id') }, { outputPath: '$.Payload' });
-    const request = new LambdaInvoke(this, 'Request trading account', {
-      lambdaFunction: this.steps,
-      integrationPattern: IntegrationPattern.WAIT_FOR_TASK_TOKEN,
-      payload: TaskInput.fromObject({ step: 'requestTradingAccount', provisioning, taskToken: JsonPath.taskToken, waitSeconds: settings.bridgeAnswerSeconds }),
-      taskTimeout: Timeout.duration(Duration.seconds(settings.bridgeAnswerSeconds)),
-      resultPath: '$.login',
-      retryOnServiceExceptions: false,
-    });
     // The bridge's refusal and the wait running out are answers, not glitches: never asked again.
-    request.addRetry({ errors: ['BridgeRefused', 'States.Timeout', ...PERMANENT_ERRORS], maxAttempts: 0 });
-    request.addRetry({ errors: ['States.TaskFailed'], interval: Duration.seconds(2), maxAttempts: 5, backoffRate: 2 });
+    const request = waitTask(this, 'Request trading account', this.steps, { step: 'requestTradingAccount', provisioning }, {
+      waitSeconds: settings.bridgeAnswerSeconds,
+      resultPath: '$.login',
+      answers: ['BridgeRefused'],
+      permanentErrors: PERMANENT_ERRORS,
+    });
     const deliver = step('Deliver credentials', { step: 'deliverCredentials', provisioning, login }, { resultPath: JsonPath.DISCARD });
     const activate = step('Activate account', { step: 'activateAccount', provisioning, login }, { resultPath: '$.activation' });
     const recordFailure = step('Record failure', { step: 'recordFailure', provisioning, failure: JsonPath.objectAt('$.failure') }, { resultPath: JsonPath.DISCARD });
     request.addCatch(recordFailure, { errors: ['States.ALL'], resultPath: '$.failure' });
     // No login for a funded phase before the trader is verified; a rejected or expired verification fails the order.
-    const awaitKyc = kyc.gate(this, 'Await KYC approval', { traderId: '$.provisioning.traderId', accountId: '$.provisioning.accountId' });
-    awaitKyc.addRetry({ errors: ['KycRejected', 'KycExpired', 'States.Timeout', ...PERMANENT_ERRORS], maxAttempts: 0 });
-    awaitKyc.addRetry({ errors: ['States.TaskFailed'], interval: Duration.seconds(2), maxAttempts: 5, backoffRate: 2 });
+    const awaitKyc = kyc.gate(this, 'Await KYC approval', { traderId: '$.provisioning.traderId', accountId: '$.provisioning.accountId' }, PERMANENT_ERRORS);
     awaitKyc.addCatch(recordFailure, { errors: ['States.ALL'], resultPath: '$.failure' });
     // The login exists but the trader never got it: staff resend the credentials rather than activate blind.
     deliver.addCatch(recordFailure, { errors: ['States.ALL'], resultPath: '$.failure' });
@@ -234,4 +196,3 @@ export class PurchaseWorkflow extends Construct {
   }
 }
 
-const logicalIdOf = (fn: PropdeskFunction) => fn.stack.getLogicalId(fn.node.defaultChild as never);
