@@ -1,77 +1,13 @@
-import { App, type CfnResource } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { PropdeskFunction } from '../../cdk/constructs/propdesk-function.js';
 import { TenantStack } from '../../cdk/stacks/tenant-stack.js';
-import { loadTenantConfig, parseTenantConfig } from '../../cdk/tenant-config.js';
 import { KycStep } from '../../functions/kyc/handler.js';
-import { aslOf } from '../../local/state-machines.js';
 import { KycPolicy } from '../../shared/workflows/kyc.js';
+import { actionsOf, arnOf, type Definition, definitionOf, demo, resolvedArn, type Resource, stateIn, type Statement, statementsOf, statesStatementsOf, tenantStack } from '../support/workflow-template.js';
 
-/** Bundling skipped and CDK's built-in CloudFormation validation off, as in trade-pipeline.test.ts. */
-const appWithoutBundling = () => new App({ builtinCloudFormationValidation: false, context: { 'aws:cdk:bundling-stacks': [] } });
-
-const demo = loadTenantConfig('demo');
 const DAY_SECONDS = 86_400;
-
-/** The demo firm, or a firm that differs from it by `changes` (validated as a tenant file is). */
-function tenantStack(changes: Record<string, unknown> = {}) {
-  const config = parseTenantConfig({ ...demo, ...changes }, 'test');
-  const stack = new TenantStack(appWithoutBundling(), `Propdesk-${config.tenantId}`, { config });
-  const template = Template.fromStack(stack);
-  const id = (construct: IConstruct) => stack.getLogicalId(construct.node.defaultChild as CfnResource);
-  return { stack, template, id, config };
-}
-
-type Resource = { Properties: Record<string, unknown>; DeletionPolicy?: string };
-type Statement = { Effect: string; Action: string | string[]; Resource: unknown };
-type ChoiceRule = { Variable?: string; StringEquals?: string; Or?: ChoiceRule[]; Next?: string };
-type State = {
-  Type: string;
-  Resource?: string;
-  Next?: string;
-  End?: boolean;
-  Default?: string;
-  Choices?: ChoiceRule[];
-  TimeoutSeconds?: number;
-  ResultPath?: string | null;
-  OutputPath?: string;
-  Retry?: Array<{ ErrorEquals: string[]; MaxAttempts?: number }>;
-  Catch?: Array<{ ErrorEquals: string[]; ResultPath?: string | null; Next: string }>;
-  Parameters?: { FunctionName: string; Payload: Record<string, unknown> };
-  Comment?: string;
-};
-type Definition = { StartAt: string; TimeoutSeconds?: number; States: Record<string, State> };
-
-const arnOf = (logicalId: string) => ({ 'Fn::GetAtt': [logicalId, 'Arn'] });
-/** How the definition's references read once resolved: an ARN naming the logical id, or the id itself. */
-const resolvedArn = (logicalId: string) => `arn:aws:lambda:::function:${logicalId}`;
-
-/** The synthesized definition as ASL, parsed the way the local platform runs it. */
-function definitionOf(template: Template, stateMachineId: string): Definition {
-  const machine = template.findResources('AWS::StepFunctions::StateMachine')[stateMachineId] as Resource | undefined;
-  if (machine === undefined) throw new Error(`no state machine ${stateMachineId}`);
-  return aslOf(machine.Properties.DefinitionString, (logicalId, attribute) => (attribute === 'Arn' ? resolvedArn(logicalId) : logicalId)) as unknown as Definition;
-}
-
-const stateIn = (definition: Definition, name: string): State => {
-  const found = definition.States[name];
-  if (found === undefined) throw new Error(`no state "${name}"`);
-  return found;
-};
-
-/** Every statement of the inline policies attached to `fn`'s role. */
-function statementsOf(template: Template, id: (construct: IConstruct) => string, fn: PropdeskFunction): Statement[] {
-  if (fn.role === undefined) throw new Error(`${fn.node.path} has no role`);
-  const roleId = id(fn.role);
-  return Object.values(template.findResources('AWS::IAM::Policy') as Record<string, Resource>)
-    .filter((policy) => (policy.Properties.Roles as Array<{ Ref: string }>).some((role) => role.Ref === roleId))
-    .flatMap((policy) => (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement);
-}
-
-const actionsOf = (statement: Statement): string[] => (Array.isArray(statement.Action) ? statement.Action : [statement.Action]);
-const statesStatementsOf = (statements: Statement[]) => statements.filter((statement) => actionsOf(statement).some((action) => action.startsWith('states:')));
 
 /** A formatted state machine ARN (`arn:<partition>:states:<region>:<account>:stateMachine:<name>`), joined with the partition as `aws`. */
 function arnText(resource: unknown): string {

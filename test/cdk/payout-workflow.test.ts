@@ -1,7 +1,6 @@
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { App, type CfnResource } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -9,79 +8,13 @@ import { addTenantStack, checkedApp } from '../../cdk/app.js';
 import { PROCESSOR_ANSWER_DETAIL_TYPES } from '../../cdk/constructs/payout-workflow.js';
 import type { PropdeskFunction } from '../../cdk/constructs/propdesk-function.js';
 import { TenantStack } from '../../cdk/stacks/tenant-stack.js';
-import { loadTenantConfig, parseTenantConfig, type TenantConfig } from '../../cdk/tenant-config.js';
+import { type TenantConfig } from '../../cdk/tenant-config.js';
 import { PayoutStep } from '../../functions/payouts/handler.js';
-import { aslOf } from '../../local/state-machines.js';
 import { payoutSettlementTokenId } from '../../shared/ports/payouts.js';
 import { ProcessorAnswer } from '../../shared/workflows/workflow-events.js';
+import { actionsOf, arnOf, type Definition, definitionOf, demo, resolvedArn, type Resource, stateIn, type Statement, statementsOf, statementsOfRole, statesStatementsOf, tenantStack } from '../support/workflow-template.js';
 
-/** Bundling skipped and CDK's built-in CloudFormation validation off, as in trade-pipeline.test.ts. */
-const appWithoutBundling = () => new App({ builtinCloudFormationValidation: false, context: { 'aws:cdk:bundling-stacks': [] } });
-
-const demo = loadTenantConfig('demo');
 const HOUR_SECONDS = 3_600;
-
-/** The demo firm, or a firm that differs from it by `changes` (validated as a tenant file is). */
-function tenantStack(changes: Record<string, unknown> = {}) {
-  const config = parseTenantConfig({ ...demo, ...changes }, 'test');
-  const stack = new TenantStack(appWithoutBundling(), `Propdesk-${config.tenantId}`, { config });
-  const template = Template.fromStack(stack);
-  const id = (construct: IConstruct) => stack.getLogicalId(construct.node.defaultChild as CfnResource);
-  return { stack, template, id, config };
-}
-
-type Resource = { Properties: Record<string, unknown>; DeletionPolicy?: string };
-type Statement = { Effect: string; Action: string | string[]; Resource: unknown };
-type State = {
-  Type: string;
-  Resource?: string;
-  Next?: string;
-  End?: boolean;
-  Default?: string;
-  Choices?: Array<{ Variable: string; StringEquals: string; Next: string }>;
-  TimeoutSeconds?: number;
-  ResultPath?: string | null;
-  OutputPath?: string;
-  Retry?: Array<{ ErrorEquals: string[]; MaxAttempts?: number }>;
-  Catch?: Array<{ ErrorEquals: string[]; ResultPath?: string | null; Next: string }>;
-  Parameters?: { FunctionName: string; Payload: Record<string, unknown> };
-  Error?: string;
-  Cause?: string;
-};
-type Definition = { StartAt: string; TimeoutSeconds?: number; States: Record<string, State> };
-
-const arnOf = (logicalId: string) => ({ 'Fn::GetAtt': [logicalId, 'Arn'] });
-/** How the definition's references read once resolved: an ARN naming the logical id, or the id itself. */
-const resolvedArn = (logicalId: string) => `arn:aws:lambda:::function:${logicalId}`;
-
-/** The synthesized definition as ASL, parsed the way the local platform runs it. */
-function definitionOf(template: Template, stateMachineId: string): Definition {
-  const machine = template.findResources('AWS::StepFunctions::StateMachine')[stateMachineId] as Resource | undefined;
-  if (machine === undefined) throw new Error(`no state machine ${stateMachineId}`);
-  return aslOf(machine.Properties.DefinitionString, (logicalId, attribute) => (attribute === 'Arn' ? resolvedArn(logicalId) : logicalId)) as unknown as Definition;
-}
-
-const stateIn = (definition: Definition, name: string): State => {
-  const found = definition.States[name];
-  if (found === undefined) throw new Error(`no state "${name}"`);
-  return found;
-};
-
-/** Every statement of the inline policies attached to the role `roleId`. */
-function statementsOfRole(template: Template, roleId: string): Statement[] {
-  return Object.values(template.findResources('AWS::IAM::Policy') as Record<string, Resource>)
-    .filter((policy) => (policy.Properties.Roles as Array<{ Ref: string }>).some((role) => role.Ref === roleId))
-    .flatMap((policy) => (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement);
-}
-
-/** Every statement of the inline policies attached to `fn`'s role. */
-function statementsOf(template: Template, id: (construct: IConstruct) => string, fn: PropdeskFunction): Statement[] {
-  if (fn.role === undefined) throw new Error(`${fn.node.path} has no role`);
-  return statementsOfRole(template, id(fn.role));
-}
-
-const actionsOf = (statement: Statement): string[] => (Array.isArray(statement.Action) ? statement.Action : [statement.Action]);
-const statesStatementsOf = (statements: Statement[]) => statements.filter((statement) => actionsOf(statement).some((action) => action.startsWith('states:')));
 
 function environmentOf(template: Template, id: (construct: IConstruct) => string, fn: PropdeskFunction): Record<string, unknown> {
   const functions = template.findResources('AWS::Lambda::Function') as Record<string, Resource>;

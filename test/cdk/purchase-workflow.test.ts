@@ -1,65 +1,8 @@
-import { App, type CfnResource } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { PropdeskFunction } from '../../cdk/constructs/propdesk-function.js';
 import { TenantStack } from '../../cdk/stacks/tenant-stack.js';
-import { loadTenantConfig, parseTenantConfig } from '../../cdk/tenant-config.js';
-import { aslOf } from '../../local/state-machines.js';
-
-/** Bundling skipped and CDK's built-in CloudFormation validation off, as in trade-pipeline.test.ts. */
-const appWithoutBundling = () => new App({ builtinCloudFormationValidation: false, context: { 'aws:cdk:bundling-stacks': [] } });
-
-const demo = loadTenantConfig('demo');
-
-/** The demo firm, or a firm that differs from it by `changes` (validated as a tenant file is). */
-function tenantStack(changes: Record<string, unknown> = {}) {
-  const config = parseTenantConfig({ ...demo, ...changes }, 'test');
-  const stack = new TenantStack(appWithoutBundling(), `Propdesk-${config.tenantId}`, { config });
-  const template = Template.fromStack(stack);
-  const id = (construct: IConstruct) => stack.getLogicalId(construct.node.defaultChild as CfnResource);
-  return { stack, template, id };
-}
-
-type Resource = { Properties: Record<string, unknown>; DeletionPolicy?: string };
-type Statement = { Effect: string; Action: string | string[]; Resource: unknown };
-type State = {
-  Type: string;
-  Resource?: string;
-  Next?: string;
-  Default?: string;
-  Choices?: Array<{ Variable: string; StringEquals: string; Next: string }>;
-  TimeoutSeconds?: number;
-  Retry?: Array<{ ErrorEquals: string[]; MaxAttempts?: number }>;
-  Catch?: Array<{ ErrorEquals: string[]; ResultPath?: string; Next: string }>;
-  Parameters?: { FunctionName: string; Payload: Record<string, unknown> };
-  Error?: string;
-};
-
-const arnOf = (logicalId: string) => ({ 'Fn::GetAtt': [logicalId, 'Arn'] });
-/** How the definition's references read once resolved: an ARN naming the logical id, or the id itself. */
-const resolvedArn = (logicalId: string) => `arn:aws:lambda:::function:${logicalId}`;
-
-/** The synthesized definition as ASL, parsed the way the local platform runs it. */
-function definitionOf(template: Template, stateMachineId: string): { StartAt: string; States: Record<string, State> } {
-  const machine = template.findResources('AWS::StepFunctions::StateMachine')[stateMachineId] as Resource | undefined;
-  if (machine === undefined) throw new Error(`no state machine ${stateMachineId}`);
-  return aslOf(machine.Properties.DefinitionString, (logicalId, attribute) => (attribute === 'Arn' ? resolvedArn(logicalId) : logicalId)) as unknown as {
-    StartAt: string;
-    States: Record<string, State>;
-  };
-}
-
-/** Every statement of the inline policies attached to `fn`'s role. */
-function statementsOf(template: Template, id: (construct: IConstruct) => string, fn: PropdeskFunction): Statement[] {
-  if (fn.role === undefined) throw new Error(`${fn.node.path} has no role`);
-  const roleId = id(fn.role);
-  return Object.values(template.findResources('AWS::IAM::Policy') as Record<string, Resource>)
-    .filter((policy) => (policy.Properties.Roles as Array<{ Ref: string }>).some((role) => role.Ref === roleId))
-    .flatMap((policy) => (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement);
-}
-
-const actionsOf = (statement: Statement): string[] => (Array.isArray(statement.Action) ? statement.Action : [statement.Action]);
+import { actionsOf, arnOf, definitionOf, demo, resolvedArn, type Resource, type State, type Statement, statementsOf, tenantStack } from '../support/workflow-template.js';
 
 describe('the demo tenant purchase workflow', () => {
   let stack: TenantStack;
