@@ -118,7 +118,7 @@ export function dayOfEvents(cursors: AccountCursor[], day: number, next: () => n
         const seq = cursor.seq++;
         return {
           type: 'deal', schemaVersion: 1, tenant: 'bench', accountId, platform: 'mt5', eventId: `${accountId}-${seq}`, seq, time,
-          dealId: `${positionId}-${entry}`, positionId, symbol, side: dealSide, volume, price: 1.1, entry, profit, commission, swap: 0, reason: 'client', stopLoss: 1.09,
+          dealId: `${positionId}-${entry}`, positionId, symbol, side: dealSide, volume, price: 1.1, entry, profit, commission, swap: 0, reason: 'client', stopLoss: 1.09, referencePrice: 1.1,
         };
       };
       cursor.balance += commission;

@@ -146,6 +146,8 @@ export class SimulatedTrader {
       swap: 0,
       reason: 'client',
       stopLoss: 1.05,
+      // The simulated platform has no reference feed.
+      referencePrice: null,
     };
   }
 }

@@ -100,6 +100,12 @@ export interface ClosedTrade {
   readonly volume: number;
   readonly openedAt: number;
   readonly closedAt: number;
+  /** The first entry deal's price (adds do not move it) and the price of the deal that closed the position. */
+  readonly openPrice: number;
+  readonly closePrice: number;
+  /** The reference feed's price at those two deals, where the bridge sent one. */
+  readonly openReferencePrice: number | null;
+  readonly closeReferencePrice: number | null;
   readonly netPnl: number;
   readonly hadStopLoss: boolean;
   readonly excludedFromProfit: boolean;

@@ -56,6 +56,10 @@ export const DealEvent = z.object({
     .default('client')
     .describe('what executed the deal; pendingOrder is a pending order being filled'),
   stopLoss: price.nullable().default(null).describe('stop-loss price attached to the position after this deal'),
+  referencePrice: price
+    .nullable()
+    .default(null)
+    .describe("the reference feed's price when the deal executed, where the bridge has one: evidence for latency-arbitrage review"),
 });
 
 export const BalanceEvent = z.object({

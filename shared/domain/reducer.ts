@@ -261,6 +261,8 @@ function newPosition(deal: DealEvent, side: 'buy' | 'sell', volume: number, time
     hasStopLoss: deal.stopLoss !== null,
     netPnl,
     newsExcluded: false,
+    openPrice: deal.price,
+    openReferencePrice: deal.referencePrice,
   };
 }
 
@@ -276,11 +278,13 @@ function resized(position: OpenPosition, volume: number, netPnl: number, hasStop
     hasStopLoss,
     netPnl,
     newsExcluded: position.newsExcluded,
+    openPrice: position.openPrice,
+    openReferencePrice: position.openReferencePrice,
   };
 }
 
-/** `position` carries the net P&L of all its deals, the closing one included. */
-function closedTradeOf(position: OpenPosition, time: number, excluded: boolean): ClosedTrade {
+/** `position` carries the net P&L of all its deals, the closing one included; `deal` is the one that closed it. */
+function closedTradeOf(position: OpenPosition, deal: DealEvent, time: number, excluded: boolean): ClosedTrade {
   return {
     positionId: position.positionId,
     symbol: position.symbol,
@@ -288,6 +292,11 @@ function closedTradeOf(position: OpenPosition, time: number, excluded: boolean):
     volume: position.peakVolume,
     openedAt: position.openedAt,
     closedAt: time,
+    // A position saved before entry prices were kept has none: the closing deal's price stands in, and no reference.
+    openPrice: position.openPrice ?? deal.price,
+    closePrice: deal.price,
+    openReferencePrice: position.openReferencePrice ?? null,
+    closeReferencePrice: deal.referencePrice,
     netPnl: position.netPnl,
     hadStopLoss: position.hasStopLoss,
     excludedFromProfit: excluded,
@@ -414,7 +423,7 @@ function judgeClosing(
   }
   const excluded = excludedNow || position.newsExcluded;
   if (excluded && position.netPnl > 0) s.excludedProfit += position.netPnl;
-  const trade = closedTradeOf(position, time, excluded);
+  const trade = closedTradeOf(position, deal, time, excluded);
   out.push({ type: 'tradeClosed', time, trade });
   phase.maxLossPerTrade?.onTradeClosed(s, trade, deal, time, out);
   if (s.status !== 'active') return false;

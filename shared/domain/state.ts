@@ -5,6 +5,11 @@
 import { compilePhase } from './compile.js';
 import type { Program } from './program.js';
 
+/**
+ * Declared, and built everywhere, in this order, so that every position shares one hidden class: the
+ * fields each deal reads (the id it looks up, the volume it sums) first, those read only when the
+ * position closes last.
+ */
 export interface OpenPosition {
   readonly positionId: string;
   readonly symbol: string;
@@ -18,6 +23,14 @@ export interface OpenPosition {
   readonly netPnl: number;
   /** Opened or closed inside a news window whose consequence is profit exclusion. */
   readonly newsExcluded: boolean;
+  /**
+   * The first entry deal's price; adds do not change it. Not an average: the abuse detectors compare
+   * the entry with the reference feed at that moment, and an average price matches no moment.
+   * Absent in states saved before it existed (a closed trade then takes the closing deal's price).
+   */
+  readonly openPrice: number;
+  /** The first entry deal's referencePrice: null when the bridge had none. Absent, like openPrice, in older states. */
+  readonly openReferencePrice: number | null;
 }
 
 export type AccountStatus = 'active' | 'passed' | 'failed';

@@ -82,15 +82,21 @@ export const DayClosed = z.object({
   dailyFloor: money.nullable(),
   maxLossFloor: money.nullable(),
 });
+const price = z.number().positive();
 export const TradeClosed = z.object({
   type: z.literal('TradeClosed'),
   ...base,
+  traderId: z.string().nullable().describe('the account owner; null for an account opened outside the purchase workflow'),
   positionId: z.string(),
   symbol: z.string(),
   side: z.enum(['buy', 'sell']),
   volume: z.int(),
   openedAt: instant,
   closedAt: instant,
+  openPrice: price.describe('the price of the deal that opened the position (adds do not change it)'),
+  closePrice: price.describe('the price of the deal that closed it'),
+  openReferencePrice: price.nullable().describe("the reference feed's price at the opening deal; null when the bridge had none"),
+  closeReferencePrice: price.nullable().describe("the reference feed's price at the closing deal; null when the bridge had none"),
   netPnl: money,
   hadStopLoss: z.boolean(),
   excludedFromProfit: z.boolean(),
@@ -188,7 +194,7 @@ export function domainEventOf(state: AccountState, effect: Effect, cause: EventR
     }
     case 'tradeClosed': {
       const { openedAt, closedAt, ...trade } = effect.trade;
-      return { type: 'TradeClosed', ...common, ...trade, openedAt: iso(openedAt), closedAt: iso(closedAt) };
+      return { type: 'TradeClosed', ...common, traderId: state.traderId, ...trade, openedAt: iso(openedAt), closedAt: iso(closedAt) };
     }
   }
 }

@@ -49,6 +49,7 @@ const FIELD_NAMES = [
   'swap',
   'reason',
   'stopLoss',
+  'referencePrice',
 ] as const;
 const TYPE = 0;
 const SCHEMA_VERSION = 1;
@@ -75,6 +76,7 @@ const COMMISSION = 21;
 const SWAP = 22;
 const REASON = 23;
 const STOP_LOSS = 24;
+const REFERENCE_PRICE = 25;
 const UNKNOWN_FIELD = -1;
 const REFUSED = -2;
 
@@ -102,6 +104,7 @@ const ENTRIES = DealEvent.shape.entry.options;
 const REASONS = DealEvent.shape.reason.unwrap().options;
 const DEFAULT_REASON = DealEvent.shape.reason.parse(undefined);
 const DEFAULT_STOP_LOSS = DealEvent.shape.stopLoss.parse(undefined);
+const DEFAULT_REFERENCE_PRICE = DealEvent.shape.referencePrice.parse(undefined);
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
@@ -228,6 +231,8 @@ class EventScanner {
   private reason: Reason = REASONS[0]!;
   private stopLoss = Number.NaN;
   private stopLossIsNull = false;
+  private referencePrice = Number.NaN;
+  private referencePriceIsNull = false;
 
   scan(length: number, tenant: string, partitionKey: string): TradeEvent | null {
     this.position = 0;
@@ -305,6 +310,7 @@ class EventScanner {
           swap: this.swap,
           reason: (seen & (1 << REASON)) !== 0 ? this.reason : DEFAULT_REASON,
           stopLoss: (seen & (1 << STOP_LOSS)) === 0 ? DEFAULT_STOP_LOSS : this.stopLossIsNull ? null : this.stopLoss,
+          referencePrice: (seen & (1 << REFERENCE_PRICE)) === 0 ? DEFAULT_REFERENCE_PRICE : this.referencePriceIsNull ? null : this.referencePrice,
         };
       case 'clock':
         if ((seen & CLOCK_REQUIRED) !== CLOCK_REQUIRED) return null;
@@ -381,6 +387,9 @@ class EventScanner {
       case STOP_LOSS:
         this.stopLossIsNull = this.readLiteral('null');
         return this.stopLossIsNull || this.readNumberInto(field);
+      case REFERENCE_PRICE:
+        this.referencePriceIsNull = this.readLiteral('null');
+        return this.referencePriceIsNull || this.readNumberInto(field);
       default:
         return this.readNumberInto(field);
     }
@@ -427,6 +436,9 @@ class EventScanner {
         return value > 0 && Number.isFinite(value);
       case STOP_LOSS:
         if (value > 0 && Number.isFinite(value)) this.stopLoss = value;
+        return value > 0 && Number.isFinite(value);
+      case REFERENCE_PRICE:
+        if (value > 0 && Number.isFinite(value)) this.referencePrice = value;
         return value > 0 && Number.isFinite(value);
       default:
         return false;

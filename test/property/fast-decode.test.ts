@@ -43,6 +43,8 @@ const cleanPrice = fc.oneof(
   cleanPositive,
 );
 const choice = (options: readonly string[]): fc.Arbitrary<string> => fc.constantFrom(...options).map(json);
+/** What a price field refuses: not positive, or not a number. */
+const notAPrice = fc.constantFrom('0', '-0', '-1', '"x"', '"1.1"', 'true', '""');
 
 /** An instant the contract accepts, or not quite: every field at or past its bounds, any fraction, any offset. */
 const instant = fc
@@ -151,6 +153,7 @@ function dealMembers(accountId: string, odds: Odds): fc.Arbitrary<Member[]> {
       member('swap', value(cleanInteger, oddNumber)),
       optional(member('reason', value(choice(['client', 'expert', 'pendingOrder', 'stopLoss', 'takeProfit', 'stopOut']), fc.constantFrom('"Client"', 'null')))),
       optional(member('stopLoss', value(fc.oneof(cleanPrice, fc.constant('null')), oddNumber))),
+      optional(member('referencePrice', value(fc.oneof(cleanPrice, fc.constant('null')), fc.oneof(oddNumber, notAPrice)))),
     )
     .map((members) => members.filter((field): field is Member => field !== undefined));
 }
@@ -178,7 +181,7 @@ function wireRecord(odds: Odds): fc.Arbitrary<WireRecord> {
 type Mutation = (members: readonly Member[]) => fc.Arbitrary<Member[]>;
 
 const unknownKey = fc.oneof(
-  fc.constantFrom('extra', 'note', '__proto__', 'constructor', 'Type', 'seq ', '', 'ty', 'typo', 'dealId', 'source', 'price', 'stopLoss', 'reason', 'platform', 'seq', 'time'),
+  fc.constantFrom('extra', 'note', '__proto__', 'constructor', 'Type', 'seq ', '', 'ty', 'typo', 'dealId', 'source', 'price', 'stopLoss', 'referencePrice', 'reason', 'platform', 'seq', 'time'),
   fc.string({ maxLength: 12 }),
 );
 /** A key written with an escape that JSON.parse reads as the same name. */

@@ -18,10 +18,10 @@ const STARTS = ['2026-03-02T06:00:00Z', '2026-03-26T06:00:00Z', '2026-10-22T06:0
 type Action =
   | { kind: 'wait'; minutes: number }
   | { kind: 'snapshot'; floating: number; margin: number; estimated: boolean }
-  | { kind: 'open'; symbol: number; side: 'buy' | 'sell'; volume: number; stopLoss: boolean; pending: boolean; commission: number }
+  | { kind: 'open'; symbol: number; side: 'buy' | 'sell'; volume: number; stopLoss: boolean; pending: boolean; commission: number; referencePrice: number | null }
   | { kind: 'add'; pick: number; volume: number; commission: number }
   | { kind: 'reduce'; pick: number; share: number; profit: number }
-  | { kind: 'close'; pick: number; profit: number; swap: number; reason: 'client' | 'stopLoss' | 'takeProfit' | 'stopOut' }
+  | { kind: 'close'; pick: number; profit: number; swap: number; reason: 'client' | 'stopLoss' | 'takeProfit' | 'stopOut'; referencePrice: number | null }
   | { kind: 'reverse'; pick: number; extra: number; profit: number }
   | { kind: 'cash'; operation: 'deposit' | 'withdrawal' | 'payout' | 'correction'; amount: number }
   | { kind: 'clock' }
@@ -33,6 +33,8 @@ type Action =
 const pnl = fc.oneof({ arbitrary: fc.integer({ min: -120_000, max: 200_000 }), weight: 4 }, { arbitrary: fc.integer({ min: -900_000, max: 900_000 }), weight: 1 });
 const volume = fc.constantFrom(1_000, 5_000, 10_000, 10_000, 20_000, 50_000);
 const pick = fc.nat({ max: 1_000 });
+/** The reference feed's price at a deal, when the bridge has one (deals trade at 1.1). */
+const referencePrice = fc.oneof(fc.constant(null), fc.double({ min: 1.09, max: 1.11, noNaN: true }));
 
 const action: fc.Arbitrary<Action> = fc.oneof(
   {
@@ -52,6 +54,7 @@ const action: fc.Arbitrary<Action> = fc.oneof(
       stopLoss: fc.oneof({ arbitrary: fc.constant(true), weight: 19 }, { arbitrary: fc.constant(false), weight: 1 }),
       pending: fc.boolean(),
       commission: fc.integer({ min: -1_000, max: 0 }),
+      referencePrice,
     }),
     weight: 4,
   },
@@ -64,6 +67,7 @@ const action: fc.Arbitrary<Action> = fc.oneof(
       profit: pnl,
       swap: fc.integer({ min: -500, max: 500 }),
       reason: fc.constantFrom('client' as const, 'stopLoss' as const, 'takeProfit' as const, 'stopOut' as const),
+      referencePrice,
     }),
     weight: 4,
   },
@@ -130,6 +134,7 @@ export function toEvents(start: string, initialBalance: number, actions: readonl
             commission: next.commission,
             stopLoss: next.stopLoss ? 1.05 : null,
             reason: next.pending ? 'pendingOrder' : 'client',
+            referencePrice: next.referencePrice,
           }),
         );
         break;
@@ -167,6 +172,7 @@ export function toEvents(start: string, initialBalance: number, actions: readonl
             profit: next.profit,
             swap: next.swap,
             reason: next.reason,
+            referencePrice: next.referencePrice,
           }),
         );
         break;

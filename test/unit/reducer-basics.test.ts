@@ -1,8 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import type { ClosedTrade } from '../../shared/domain/effects.js';
+import type { TradeEvent } from '../../shared/domain/events.js';
 import { parseProgram } from '../../shared/domain/program.js';
 import { apply } from '../../shared/domain/reducer.js';
-import { openAccount } from '../../shared/domain/state.js';
+import { openAccount, type AccountState } from '../../shared/domain/state.js';
 import { events } from '../support/events.js';
+import { effectsOf } from '../support/trace.js';
 
 const program = parseProgram({
   id: 'basics',
@@ -78,5 +81,66 @@ describe('apply', () => {
     const other = { ...program, version: 2 };
     const make = events();
     expect(() => apply(open(), make.clock('2026-03-02T09:00:00Z'), other)).toThrow(/runs basics v1, not basics v2/);
+  });
+});
+
+describe('a closed trade', () => {
+  /** Applies the events in turn; the state and the trades closed along the way. */
+  function run(start: AccountState, list: readonly TradeEvent[]): { state: AccountState; trades: ClosedTrade[] } {
+    let state = start;
+    const trades: ClosedTrade[] = [];
+    for (const event of list) {
+      const applied = apply(state, event, program);
+      state = applied.state;
+      trades.push(...effectsOf(applied.effects, 'tradeClosed').map(({ trade }) => trade));
+    }
+    return { state, trades };
+  }
+
+  it('carries the first entry price and reference, unchanged by adds and reductions, and those of the deal that closed it', () => {
+    const make = events();
+    const position = { positionId: 'p1', symbol: 'EURUSD' } as const;
+    const { state, trades } = run(open(), [
+      make.deal('2026-03-02T09:00:00Z', { ...position, side: 'buy', volume: 10_000, entry: 'in', price: 1.1, referencePrice: 1.0998 }),
+      make.deal('2026-03-02T09:05:00Z', { ...position, side: 'buy', volume: 10_000, entry: 'in', price: 1.12, referencePrice: 1.1201 }),
+      make.deal('2026-03-02T09:10:00Z', { ...position, side: 'sell', volume: 5_000, entry: 'out', price: 1.13, referencePrice: 1.1302, profit: 5_000 }),
+    ]);
+    expect(trades).toEqual([]);
+    expect(state.positions).toEqual([expect.objectContaining({ volume: 15_000, openPrice: 1.1, openReferencePrice: 1.0998 })]);
+    const closed = run(state, [make.deal('2026-03-02T09:20:00Z', { ...position, side: 'sell', volume: 15_000, entry: 'out', price: 1.14, referencePrice: 1.1399, profit: 30_000 })]);
+    expect(closed.trades).toEqual([
+      expect.objectContaining({ positionId: 'p1', volume: 20_000, openPrice: 1.1, closePrice: 1.14, openReferencePrice: 1.0998, closeReferencePrice: 1.1399, netPnl: 35_000 }),
+    ]);
+  });
+
+  it('carries null references when the bridge sent none', () => {
+    const make = events();
+    const { trades } = run(open(), [
+      make.deal('2026-03-02T09:00:00Z', { positionId: 'p1', symbol: 'EURUSD', side: 'sell', volume: 10_000, entry: 'in', price: 1.1 }),
+      make.deal('2026-03-02T09:01:00Z', { positionId: 'p1', symbol: 'EURUSD', side: 'buy', volume: 10_000, entry: 'out', price: 1.0995, profit: 500 }),
+    ]);
+    expect(trades).toEqual([expect.objectContaining({ openPrice: 1.1, closePrice: 1.0995, openReferencePrice: null, closeReferencePrice: null })]);
+  });
+
+  it('on a reverse: closes at the reverse price, which opens the opposite position', () => {
+    const make = events();
+    const { state, trades } = run(open(), [
+      make.deal('2026-03-02T09:00:00Z', { positionId: 'p1', symbol: 'EURUSD', side: 'buy', volume: 10_000, entry: 'in', price: 1.1, referencePrice: 1.1001 }),
+      make.deal('2026-03-02T09:01:00Z', { positionId: 'p1', symbol: 'EURUSD', side: 'sell', volume: 30_000, entry: 'reverse', price: 1.105, referencePrice: 1.1049, profit: 5_000 }),
+    ]);
+    expect(trades).toEqual([expect.objectContaining({ side: 'buy', openPrice: 1.1, closePrice: 1.105, openReferencePrice: 1.1001, closeReferencePrice: 1.1049 })]);
+    expect(state.positions).toEqual([expect.objectContaining({ side: 'sell', volume: 20_000, openPrice: 1.105, openReferencePrice: 1.1049 })]);
+  });
+
+  it('of a position saved before entry prices were kept takes the closing price and no reference', () => {
+    const make = events();
+    const opened = run(open(), [make.deal('2026-03-02T09:00:00Z', { positionId: 'p1', symbol: 'EURUSD', side: 'buy', volume: 10_000, entry: 'in', price: 1.1, referencePrice: 1.1 })]).state;
+    const saved = JSON.parse(JSON.stringify(opened)) as AccountState;
+    saved.positions = saved.positions.map(({ openPrice: _openPrice, openReferencePrice: _openReferencePrice, ...older }) => older as AccountState['positions'][number]);
+    const { trades } = run(saved, [
+      make.deal('2026-03-02T09:01:00Z', { positionId: 'p1', symbol: 'EURUSD', side: 'sell', volume: 4_000, entry: 'out', price: 1.101, profit: 400 }),
+      make.deal('2026-03-02T09:02:00Z', { positionId: 'p1', symbol: 'EURUSD', side: 'sell', volume: 6_000, entry: 'out', price: 1.102, referencePrice: 1.1021, profit: 1_200 }),
+    ]);
+    expect(trades).toEqual([expect.objectContaining({ openPrice: 1.102, closePrice: 1.102, openReferencePrice: null, closeReferencePrice: 1.1021 })]);
   });
 });

@@ -44,10 +44,11 @@ describe('decodeFast', () => {
     }
   });
 
-  it("fills a deal's defaults as zod does, and keeps an explicit null stop-loss", () => {
-    const { reason: _reason, stopLoss: _stopLoss, ...bare } = deal;
-    expect(decodedBothWays(JSON.stringify(bare)).fast).toMatchObject({ reason: 'client', stopLoss: null });
-    expect(decodedBothWays(JSON.stringify({ ...deal, stopLoss: null })).fast).toMatchObject({ stopLoss: null });
+  it("fills a deal's defaults as zod does, and keeps an explicit null stop-loss and reference price", () => {
+    const { reason: _reason, stopLoss: _stopLoss, referencePrice: _referencePrice, ...bare } = deal;
+    expect(decodedBothWays(JSON.stringify(bare)).fast).toMatchObject({ reason: 'client', stopLoss: null, referencePrice: null });
+    expect(decodedBothWays(JSON.stringify({ ...deal, stopLoss: null })).fast).toMatchObject({ stopLoss: null, referencePrice: 1.08473 });
+    expect(decodedBothWays(JSON.stringify({ ...deal, referencePrice: null })).fast).toMatchObject({ stopLoss: 1.08175, referencePrice: null });
   });
 
   it('reads numbers to the same double as JSON.parse, -0 included, and leaves those zod refuses to zod', () => {
@@ -59,6 +60,10 @@ describe('decodeFast', () => {
     for (const [field, value] of [
       ['"price":1.08475', '"price":1e400'],
       ['"stopLoss":1.08175', '"stopLoss":1e400'],
+      ['"referencePrice":1.08473', '"referencePrice":0'],
+      ['"referencePrice":1.08473', '"referencePrice":-1'],
+      ['"referencePrice":1.08473', '"referencePrice":"1.08473"'],
+      ['"referencePrice":1.08473', '"referencePrice":1e400'],
       ['"volume":20000', '"volume":0'],
       ['"volume":20000', '"volume":2.5'],
       ['"swap":0', '"swap":9007199254740993'],
@@ -102,10 +107,13 @@ describe('decodeFast', () => {
   });
 
   it("leaves base64 that Node reads but the contract refuses to zod's reason", () => {
-    // '~' and '?' encode to '+' and '/', which the URL alphabet writes as '-' and '_'.
-    const data = base64(JSON.stringify({ ...deal, symbol: '~~~???' }));
+    // '~' and '?' encode to '+' and '/', which the URL alphabet writes as '-' and '_'. A length that
+    // is not a multiple of 3 pads the base64, so that dropping the padding damages it.
+    const symbol = ['~~~???', '~~~????'].find((candidate) => JSON.stringify({ ...deal, symbol: candidate }).length % 3 !== 0)!;
+    const data = base64(JSON.stringify({ ...deal, symbol }));
     expect(data).toMatch(/\+/);
     expect(data).toMatch(/\//);
+    expect(data).toMatch(/=$/);
     for (const damaged of [data.replace(/\+/g, '-').replace(/\//g, '_'), data.replace(/A/g, '\u0141'), ` ${data}`, data.replace(/=+$/, ''), `${data.slice(0, 8)}\n${data.slice(8)}`]) {
       expect(decodeFast(record(damaged), tenant)).toBeNull();
       expect(decodeRecord(record(damaged), tenant)).toMatchObject({ ok: false, quarantined: { reason: 'data is not base64' } });
