@@ -12,6 +12,16 @@ import type { DayBoundary } from './program.js';
 
 const DAY_MS = 86_400_000;
 
+/** Whether `zone` is an IANA time zone this runtime knows. */
+export function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export interface FirmDay {
   readonly day: number;
   readonly startsAt: number;

@@ -16,6 +16,9 @@ export const NewsCalendar = z.strictObject({
   ),
 });
 export type NewsItem = z.output<typeof NewsCalendar>['events'][number];
+export type NewsImpact = NewsItem['impact'];
+
+const IMPACT_RANK: Readonly<Record<NewsImpact, number>> = { low: 0, medium: 1, high: 2 };
 
 /** News items sorted by time, searchable by window in O(log n). */
 export class NewsIndex {
@@ -47,6 +50,25 @@ export class NewsIndex {
       const item = items[i]!;
       if (item.time - beforeMs > at) break;
       if (item.symbols.includes(symbol) || item.symbols.includes('*')) return item;
+    }
+    return null;
+  }
+
+  /** As `find`, skipping items below `minImpact`: the abuse detectors judge by impact, the rules do not. */
+  findAtLeast(at: number, symbol: string, beforeMs: number, afterMs: number, minImpact: NewsImpact): NewsItem | null {
+    const items = this.items;
+    const minRank = IMPACT_RANK[minImpact];
+    let low = 0;
+    let high = items.length;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if (items[middle]!.time < at - afterMs) low = middle + 1;
+      else high = middle;
+    }
+    for (let i = low; i < items.length; i++) {
+      const item = items[i]!;
+      if (item.time - beforeMs > at) break;
+      if (IMPACT_RANK[item.impact] >= minRank && (item.symbols.includes(symbol) || item.symbols.includes('*'))) return item;
     }
     return null;
   }

@@ -4,7 +4,9 @@
  * See docs in ARCHITECTURE.md ("Programs") for the meaning of every variant.
  */
 import { z } from 'zod';
+import { isTimeZone } from './calendar.js';
 import { MAX_MONEY } from './money.js';
+import { AbusePolicy } from '../abuse/policy.js';
 import { PayoutPolicy } from './payout-policy.js';
 
 const positiveMoney = z.int().positive().max(MAX_MONEY);
@@ -12,15 +14,6 @@ const bps = z.int().positive().max(100_000);
 const shareBps = z.int().positive().max(10_000);
 const localTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'HH:MM, 24-hour');
 const timeZone = z.string().refine(isTimeZone, 'an IANA time zone such as Europe/Prague');
-
-function isTimeZone(zone: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: zone });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** hard: fails the account at once. soft: daily loss locks trading until the next day; any other rule flags. */
 const severity = z.enum(['hard', 'soft']);
@@ -267,6 +260,7 @@ export const Program = z.strictObject({
   initialBalance: positiveMoney,
   dayBoundary: DayBoundary,
   phases: z.array(Phase).min(1).max(10),
+  abuse: AbusePolicy.prefault({}).describe('the abuse detectors for accounts on this program: thresholds, actions, risk-score weights'),
 });
 
 export type Program = z.output<typeof Program>;
