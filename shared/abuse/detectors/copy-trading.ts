@@ -138,7 +138,14 @@ function evidenceTrades(latest: AbuseTrade, pairs: readonly CopyPair[]): TradeRe
       }
     }
   }
-  rest.sort((a, b) => b.mine.closedAt - a.mine.closedAt);
+  // Newest first, ties by both positions, so the evidence does not depend on the order a store lists matches in.
+  rest.sort(
+    (a, b) =>
+      b.mine.closedAt - a.mine.closedAt ||
+      (a.mine.positionId < b.mine.positionId ? -1 : a.mine.positionId > b.mine.positionId ? 1 : 0) ||
+      (a.theirs.accountId < b.theirs.accountId ? -1 : a.theirs.accountId > b.theirs.accountId ? 1 : 0) ||
+      (a.theirs.positionId < b.theirs.positionId ? -1 : a.theirs.positionId > b.theirs.positionId ? 1 : 0),
+  );
   for (const match of rest) {
     add(match.mine);
     add(match.theirs);
