@@ -5,9 +5,11 @@
  *
  * Environment:
  *   TENANT_ID      the firm
- *   TABLE_NAME          the firm's table (accounts, programs, histories, the risk queue, the audit log, remembered POST answers)
+ *   TABLE_NAME          the firm's table (accounts, programs, histories, the risk queue, abuse flags and scores, the
+ *                       identity graph, the news calendar, the audit log, remembered POST answers)
  *   TRADE_STREAM_NAME   the trade stream, which overrides are put on
- *   EVENT_BUS_NAME      the firm's EventBridge bus, which payout requests (PayoutRequested) are published on
+ *   EVENT_BUS_NAME      the firm's EventBridge bus, which payout requests (PayoutRequested) and the risk desk's abuse
+ *                       decisions (AbuseFlagResolved, RiskScoreChanged, RiskAlertRaised) are published on
  *   ROLES_CLAIM         the claim listing the caller's roles (`cognito:groups` for the stack's user pool)
  *   POWERTOOLS_*   see functions/powertools.ts
  */
@@ -18,11 +20,14 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { z } from 'zod';
+import { ABUSE_EVENT_SOURCE, type AbuseEvent } from '../../shared/abuse/abuse-events.js';
 import { sleep } from '../../shared/adapters/backoff.js';
 import { DynamoDbAccountHistory } from '../../shared/adapters/dynamodb/account-history.js';
 import { DynamoDbAccountStore } from '../../shared/adapters/dynamodb/account-store.js';
 import { DynamoDbAuditLog } from '../../shared/adapters/dynamodb/audit-log.js';
+import { DynamoDbFlagDesk } from '../../shared/adapters/dynamodb/flag-desk.js';
 import { DynamoDbIdempotencyStore } from '../../shared/adapters/dynamodb/idempotency-store.js';
+import { DynamoDbIdentityGraph } from '../../shared/adapters/dynamodb/identity-graph.js';
 import { DynamoDbNewsCalendar } from '../../shared/adapters/dynamodb/news-calendar.js';
 import { DynamoDbPayoutLedger } from '../../shared/adapters/dynamodb/payout-ledger.js';
 import { CachedProgramStore, DynamoDbProgramStore } from '../../shared/adapters/dynamodb/program-store.js';
@@ -90,7 +95,7 @@ export interface ApiClients {
   readonly tableName: string;
   readonly kinesis: Pick<KinesisClient, 'send'>;
   readonly streamName: string;
-  /** The bus payout requests are published on (as WORKFLOW_EVENT_SOURCE). */
+  /** The bus payout requests (as WORKFLOW_EVENT_SOURCE) and the risk desk's abuse decisions (as ABUSE_EVENT_SOURCE) are published on. */
   readonly busName: string;
   /** @default an EventBridgeClient of the function's region */
   readonly eventBridge?: Pick<EventBridgeClient, 'send'>;
@@ -102,6 +107,7 @@ export interface ApiClients {
 /** The router on the AWS adapters: the deployed function and the local platform build it here. */
 export function awsApiRouter({ tenant, dynamo, tableName, kinesis, streamName, busName, eventBridge, taskCallbacks, rolesClaim }: ApiClients): ApiRouter<ApiDeps> {
   const calendar = new DynamoDbNewsCalendar(dynamo, tableName);
+  const bus = eventBridge ?? new EventBridgeClient({});
   const deps: ApiDeps = {
     tenant,
     // Cached: a stored version never changes.
@@ -113,9 +119,14 @@ export function awsApiRouter({ tenant, dynamo, tableName, kinesis, streamName, b
     audit: new DynamoDbAuditLog(dynamo, tableName),
     news: () => calendar.current(),
     payouts: new DynamoDbPayoutLedger(dynamo, tableName),
-    workflowEvents: new EventBridgePublisher<WorkflowEvent>(eventBridge ?? new EventBridgeClient({}), busName, sleep, WORKFLOW_EVENT_SOURCE),
+    workflowEvents: new EventBridgePublisher<WorkflowEvent>(bus, busName, sleep, WORKFLOW_EVENT_SOURCE),
     taskTokens: new DynamoDbTaskTokenStore(dynamo, tableName),
     taskCallbacks: taskCallbacks ?? new StepFunctionsTaskCallbacks(new SFNClient({})),
+    flags: new DynamoDbFlagDesk(dynamo, tableName),
+    identities: new DynamoDbIdentityGraph(dynamo, tableName),
+    abuseEvents: new EventBridgePublisher<AbuseEvent>(bus, busName, sleep, ABUSE_EVENT_SOURCE),
+    // The same instance as `news`: a replaced calendar clears its cache, so this function's dry-runs see it at once.
+    newsCalendar: calendar,
   };
   return new ApiRouter(API_ROUTES, deps, { rolesClaim, idempotency: new DynamoDbIdempotencyStore(dynamo, tableName), now: Date.now });
 }

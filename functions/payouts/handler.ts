@@ -4,7 +4,8 @@
  *
  * Environment:
  *   TENANT_ID       the firm
- *   TABLE_NAME      the tenant's table: payouts, accounts, programs, KYC cases, traders, the risk queue, tokens, audit
+ *   TABLE_NAME      the tenant's table: payouts, accounts, programs, KYC cases, traders, the risk queue, abuse scores
+ *                   and flags, tokens, audit
  *   EVENT_BUS_NAME  the firm's bus: the processor and bridge commands, the payout outcomes
  *   POWERTOOLS_*    see functions/powertools.ts
  */
@@ -14,6 +15,7 @@ import { z } from 'zod';
 import { sleep } from '../../shared/adapters/backoff.js';
 import { DynamoDbAccountStore } from '../../shared/adapters/dynamodb/account-store.js';
 import { DynamoDbAuditLog } from '../../shared/adapters/dynamodb/audit-log.js';
+import { DynamoDbFlagDesk } from '../../shared/adapters/dynamodb/flag-desk.js';
 import { DynamoDbKycCaseStore } from '../../shared/adapters/dynamodb/kyc-case-store.js';
 import { DynamoDbOrderBook } from '../../shared/adapters/dynamodb/order-book.js';
 import { DynamoDbPayoutLedger } from '../../shared/adapters/dynamodb/payout-ledger.js';
@@ -92,6 +94,7 @@ export function awsPayoutSteps({ dynamo, tableName, eventBridge, busName, tenant
     cases: new DynamoDbKycCaseStore(dynamo, tableName),
     orders: new DynamoDbOrderBook(dynamo, tableName),
     riskQueue: new DynamoDbRiskQueue(dynamo, tableName),
+    flags: new DynamoDbFlagDesk(dynamo, tableName),
     tokens: new DynamoDbTaskTokenStore(dynamo, tableName),
     events: new EventBridgePublisher(eventBridge, busName, sleep, WORKFLOW_EVENT_SOURCE),
     audit: new DynamoDbAuditLog(dynamo, tableName),

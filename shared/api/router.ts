@@ -26,7 +26,7 @@ export interface ApiRequest {
 export interface RouterOptions {
   /** The claim that lists the caller's roles (`cognito:groups` for the stack's user pool). */
   readonly rolesClaim: string;
-  /** Where POST answers are remembered by Idempotency-Key. */
+  /** Where the answers of writes (POST, PUT) are remembered by Idempotency-Key. */
   readonly idempotency: IdempotencyStore;
   /** Epoch milliseconds. */
   readonly now: () => number;
@@ -120,11 +120,11 @@ export class ApiRouter<D> {
       const answer = await route.handle({ params: parsed.params.data, query: parsed.query.data, body: parsed.body.data, caller, decision }, this.deps);
       return 'response' in answer ? answer.response : json(route.status ?? 200, answer.ok);
     };
-    return route.method === 'POST' ? this.once(request, caller!, run) : run();
+    return route.method === 'GET' ? run() : this.once(request, caller!, run);
   }
 
   /**
-   * A POST runs once per caller and Idempotency-Key: a resend gets the first answer again, a concurrent one
+   * A write (POST, PUT) runs once per caller and Idempotency-Key: a resend gets the first answer again, a concurrent one
    * 409, the key reused for another request 422. An answer of ours that failed (5xx) is forgotten so the
    * resend may run.
    */

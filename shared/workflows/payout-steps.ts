@@ -4,7 +4,8 @@
  * operation on the trading platform, or a refusal with every reason.
  *
  *   evaluate          every eligibility gate (shared/workflows/payouts.ts) on the account as it stands, the
- *                     split ladder, and the approval route: rejected, approved (auto), or awaiting an analyst
+ *                     split ladder, and the approval route: rejected, approved (auto), or awaiting an analyst;
+ *                     the risk gates read the verdict queue and the abuse engine's scores and flags
  *   awaitApproval     parks the task token where the API's decision route finds it
  *   recordApproval    the analyst approved
  *   recordRejection   the analyst declined, or nobody decided in time
@@ -20,6 +21,7 @@
  */
 import { compilePhase } from '../domain/compile.js';
 import type { AccountState } from '../domain/state.js';
+import type { FlagDesk } from '../ports/abuse.js';
 import type { AccountStore } from '../ports/account-store.js';
 import type { AuditLog } from '../ports/audit-log.js';
 import type { EventPublisher } from '../ports/event-publisher.js';
@@ -42,6 +44,8 @@ export interface PayoutPorts {
   readonly cases: KycCaseStore;
   readonly orders: OrderBook;
   readonly riskQueue: RiskQueue;
+  /** The abuse engine's results: the account's and its owner's latest risk scores, the account's flags. */
+  readonly flags: Pick<FlagDesk, 'score' | 'flagsOfAccount'>;
   readonly tokens: TaskTokenStore;
   readonly events: EventPublisher<PayoutEvent>;
   readonly audit: AuditLog;
@@ -57,6 +61,8 @@ export interface Evaluation {
 
 /** How far the risk queue is read for an account's unresolved verdicts: a page of 100, this many pages per state. */
 const RISK_QUEUE_PAGES = 20;
+/** How far an account's abuse flags are read for unresolved ones: a page of 100, this many pages. */
+const FLAG_PAGES = 20;
 
 const iso = (time: number) => new Date(time).toISOString();
 
@@ -104,9 +110,8 @@ export class PayoutSteps {
       amount: payout.amount,
       kyc: kycStatusOf((await this.ports.cases.load(payout.traderId))?.case.status),
       unresolvedHardViolations: risk.hard,
-      // Abuse scoring (issue 7) has no score yet: counted as 0.
-      riskScore: null,
-      openHighRiskFlags: risk.flags,
+      riskScore: await this.riskScore(payout.accountId, state.traderId ?? payout.traderId),
+      openHighRiskFlags: risk.flags + (await this.unresolvedAbuseFlags(payout.accountId)),
       consistencyHolds: payoutGates.length === 0 ? null : payoutGates.every((gate) => gate.status(state).met),
       fundedPhase: phase.kind === 'funded',
       lastPayoutAt: last?.requestedAt ?? null,
@@ -284,6 +289,26 @@ export class PayoutSteps {
       }
     }
     return counts;
+  }
+
+  /** The higher of the account's and its owner's latest abuse risk scores; null when neither is scored. */
+  private async riskScore(accountId: string, traderId: string): Promise<number | null> {
+    const [account, trader] = await Promise.all([this.ports.flags.score('account', accountId), this.ports.flags.score('trader', traderId)]);
+    if (account === null && trader === null) return null;
+    return Math.max(account?.score ?? 0, trader?.score ?? 0);
+  }
+
+  /** The account's abuse flags the risk desk has not resolved yet (open or acknowledged). */
+  private async unresolvedAbuseFlags(accountId: string): Promise<number> {
+    let count = 0;
+    let cursor: string | undefined;
+    for (let page = 0; page < FLAG_PAGES; page++) {
+      const listed = await this.ports.flags.flagsOfAccount(accountId, { limit: 100, ...(cursor === undefined ? {} : { cursor }) });
+      for (const { state } of listed.items) if (state !== 'resolved') count += 1;
+      cursor = listed.cursor;
+      if (cursor === undefined) break;
+    }
+    return count;
   }
 
   private async record(payoutId: string): Promise<PayoutRecord> {

@@ -10,7 +10,7 @@ import type { DomainEvent } from '../../shared/stream/domain-events.js';
 import { getPreset } from '../../shared/presets/index.js';
 import { domainEventSample } from '../support/domain-events.js';
 import { MemoryIdempotencyStore } from '../support/idempotency-store.js';
-import { memoryApiDeps } from '../support/api-deps.js';
+import { abuseFlag, memoryApiDeps, MemoryFlagDesk } from '../support/api-deps.js';
 import { MemoryAccountReader } from '../support/account-reader.js';
 import { MemoryPayoutLedger } from '../support/payout-doubles.js';
 import { MemoryProgramStore } from '../support/program-store.js';
@@ -38,7 +38,8 @@ const accounts = new MemoryAccountReader(
 const riskQueue = new MemoryRiskQueue();
 const payouts = new MemoryPayoutLedger();
 const taskTokens = new MemoryTaskTokenStore();
-const router = new ApiRouter<ApiDeps>(API_ROUTES, memoryApiDeps({ programs: new MemoryProgramStore([stored]), accounts, riskQueue, payouts, taskTokens }), {
+const flags = new MemoryFlagDesk();
+const router = new ApiRouter<ApiDeps>(API_ROUTES, memoryApiDeps({ programs: new MemoryProgramStore([stored]), accounts, riskQueue, payouts, taskTokens, flags }), {
   rolesClaim: 'cognito:groups',
   idempotency: new MemoryIdempotencyStore(),
   now: () => 0,
@@ -109,6 +110,14 @@ async function waitingPayout(): Promise<string> {
   return record.payoutId;
 }
 
+/** A fresh open abuse flag, a day apart from the last so its id is new. */
+async function openFlag(): Promise<string> {
+  requests += 1;
+  const flag = abuseFlag({ accountId: 'acc-own', traderId: 'user-1', at: opened + requests * 86_400_000 });
+  await flags.raise(flag);
+  return encodeURIComponent(flag.flagId);
+}
+
 /** A request that succeeds for an allowed role: a new version, a fresh queue item and a fresh key for each POST. */
 async function valid(route: (typeof API_ROUTES)[number], options: RequestOptions): Promise<ApiRequest> {
   requests += 1;
@@ -130,6 +139,12 @@ async function valid(route: (typeof API_ROUTES)[number], options: RequestOptions
       return request('GET', route.path.replace('{payoutId}', await waitingPayout()), options);
     case 'GET /v1/risk/queue/{itemId}':
       return request('GET', route.path.replace('{itemId}', await openItem()), options);
+    case 'POST /v1/risk/flags/{flagId}':
+      return post(route.path.replace('{flagId}', await openFlag()), { state: 'resolved', outcome: 'dismissed', note: 'two relatives, one home' });
+    case 'GET /v1/risk/flags/{flagId}':
+      return request('GET', route.path.replace('{flagId}', await openFlag()), options);
+    case 'PUT /v1/news-calendar':
+      return request('PUT', route.path, { ...options, idempotencyKey: `key-${requests}`, body: { events: [{ id: 'nfp', title: 'US non-farm payrolls', time: '2026-03-06T08:30:00-05:00', symbols: ['EURUSD', 'US30'] }] } });
     case 'GET /v1/audit':
       return request('GET', route.path, { ...options, query: { from: '2026-03-01', to: '2026-03-31' } });
     default:

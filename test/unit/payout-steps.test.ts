@@ -1,12 +1,16 @@
 /**
  * The payout workflow's steps on in-memory doubles with the DynamoDB adapters' semantics: the gates on the
- * stored account, KYC case and risk queue, the cycle and split counted from earlier payouts, the approval
+ * stored account, KYC case, risk queue and the abuse engine's scores and flags, the cycle and split counted from earlier payouts, the approval
  * route, the analyst's answer, the processor command, booking with the balance operation and the scaling
  * review, and a failed payment. Every event published must match its bus schema.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { RiskScore } from '../../shared/abuse/score.js';
 import { parseProgram } from '../../shared/domain/program.js';
 import { openAccount, type AccountState } from '../../shared/domain/state.js';
+import type { FlagDesk, FlagState, StoredFlag } from '../../shared/ports/abuse.js';
+import { InvalidCursorError, type Page, type PageRequest } from '../../shared/ports/page.js';
+import type { DomainEvent } from '../../shared/stream/domain-events.js';
 import { payoutApprovalTokenId, payoutIdOf, payoutSettlementTokenId, type PayoutRecord } from '../../shared/ports/payouts.js';
 import { applicantCreated, applyDecision, startCase, type KycCase } from '../../shared/workflows/kyc.js';
 import { PayoutSteps } from '../../shared/workflows/payout-steps.js';
@@ -37,6 +41,7 @@ const POLICY = {
   minAmount: 5_000,
   split: [{ fromPayout: 1, traderShareBps: 8_000 }, { fromPayout: 3, traderShareBps: 9_000 }],
   autoApprove: { maxAmount: 100_000, maxRiskScore: 30 },
+  maxRiskScore: 60,
   scaling: { everyMonths: 1, minProfitBps: 100, minPayouts: 1, increaseBps: 2_500, maxInitialBalance: 20_000_000 },
 };
 const program = parseProgram({
@@ -47,9 +52,49 @@ const program = parseProgram({
   ],
 });
 
+/**
+ * The abuse engine's results as the payout gate reads them: latest scores, and an account's flags newest
+ * first, two to a page (a page may hold fewer than asked), so the gate must follow cursors.
+ */
+class MemoryAbuseResults implements Pick<FlagDesk, 'score' | 'flagsOfAccount'> {
+  readonly scores = new Map<string, RiskScore>();
+  readonly flags: StoredFlag[] = [];
+
+  scored(subject: RiskScore['subject'], subjectId: string, score: number): void {
+    this.scores.set(`${subject}:${subjectId}`, { subject, subjectId, score, parts: [], at: OPENED + DAY });
+  }
+
+  flagged(accountId: string, detector: 'hedging' | 'hft', state: FlagState): void {
+    const at = OPENED + (this.flags.length + 1) * DAY;
+    const flagId = `${detector}:${accountId}:${iso(at).slice(0, 10)}`;
+    const flag = { flagId, detector, action: 'flag' as const, programId: program.id, accountId, traderId: TRADER, at, message: `${detector} pattern`, evidence: { measured: {}, thresholds: {}, trades: [], peers: [] } };
+    const handled = state === 'open' ? { handledBy: null, handledAt: null, note: null, decisionId: null } : { handledBy: 'anna', handledAt: iso(at + DAY), note: 'looked at it', decisionId: `d-${flagId}` };
+    this.flags.unshift({ flag, state, outcome: state === 'resolved' ? 'dismissed' : null, ...handled });
+  }
+
+  async score(subject: RiskScore['subject'], subjectId: string): Promise<RiskScore | null> {
+    return this.scores.get(`${subject}:${subjectId}`) ?? null;
+  }
+
+  async flagsOfAccount(accountId: string, { limit, cursor }: PageRequest): Promise<Page<StoredFlag>> {
+    const all = this.flags.filter((stored) => stored.flag.accountId === accountId);
+    const from = cursor === undefined ? 0 : Number(cursor);
+    if (!Number.isInteger(from) || from < 0 || from > all.length) throw new InvalidCursorError();
+    const to = from + Math.min(limit, 2);
+    return { items: all.slice(from, to), ...(to < all.length ? { cursor: String(to) } : {}) };
+  }
+}
+
 function memoryPorts() {
   const stores = { payouts: new MemoryPayoutLedger(), accounts: new MemoryAccountStore(), programs: new MemoryProgramStore([program]), cases: new MemoryKycCaseStore() };
-  const rest = { orders: new MemoryOrderBook(), riskQueue: new MemoryRiskQueue(), tokens: new MemoryTaskTokenStore(), events: new MemoryWorkflowEvents(), audit: new MemoryAuditLog() };
+  const rest = {
+    orders: new MemoryOrderBook(),
+    riskQueue: new MemoryRiskQueue(),
+    flags: new MemoryAbuseResults(),
+    tokens: new MemoryTaskTokenStore(),
+    events: new MemoryWorkflowEvents(),
+    audit: new MemoryAuditLog(),
+  };
   return { tenant: TENANT, ...stores, ...rest, now: () => clock };
 }
 
@@ -172,6 +217,65 @@ describe('evaluate', () => {
   it('does not count an open hard violation of another account', async () => {
     ports.riskQueue.record([domainEventSample('ViolationRecorded', 'acc-other', '2026-02-01T10:00:00.000Z', 'v1')]);
     expect(await steps.evaluate(await requested(), 'exec-1')).toMatchObject({ outcome: 'approved' });
+  });
+
+  it('judges an unscored account as 0 and says it is not scored yet', async () => {
+    const payoutId = await approvedPayout();
+    expect((await record(payoutId)).gates!.find((gate) => gate.gate === 'riskScore')).toEqual({
+      gate: 'riskScore',
+      passed: true,
+      reason: 'risk score 0 (not scored yet) is within the limit of 60',
+      evidence: { riskScore: null, maxRiskScore: 60 },
+    });
+  });
+
+  it("rejects a payout whose abuse risk score is above the policy's limit, with the figure", async () => {
+    ports.flags.scored('account', ACCOUNT, 75);
+    const payoutId = await requested();
+    expect(await rejectedWith(payoutId)).toEqual(['risk score 75 is above the limit of 60']);
+    expect((await record(payoutId)).gates!.find((gate) => gate.gate === 'riskScore')).toMatchObject({ passed: false, evidence: { riskScore: 75, maxRiskScore: 60 } });
+  });
+
+  it.each([
+    { account: 20, trader: 70, used: 70 },
+    { account: 70, trader: 20, used: 70 },
+    { account: null, trader: 65, used: 65 },
+  ])("judges the higher of the account's score ($account) and its owner's ($trader): $used", async ({ account, trader, used }) => {
+    if (account !== null) ports.flags.scored('account', ACCOUNT, account);
+    ports.flags.scored('trader', TRADER, trader);
+    ports.flags.scored('trader', 'trd-someone-else', 99);
+    ports.flags.scored('account', 'acc-other', 99);
+    expect(await rejectedWith(await requested())).toEqual([`risk score ${used} is above the limit of 60`]);
+  });
+
+  it('pays a score within the limit, but leaves one above the automatic limit to an analyst', async () => {
+    ports.flags.scored('account', ACCOUNT, 10);
+    ports.flags.scored('trader', TRADER, 45);
+    const payoutId = await requested();
+    expect(await steps.evaluate(payoutId, 'exec-1')).toEqual({ payoutId, outcome: 'awaitingApproval' });
+    const stored = await record(payoutId);
+    expect(stored.gates!.find((gate) => gate.gate === 'riskScore')).toMatchObject({ passed: true, reason: 'risk score 45 is within the limit of 60', evidence: { riskScore: 45 } });
+    expect(ports.audit.entries).toMatchObject([{ action: 'payout.awaitingApproval', reason: 'risk score 45 is above the automatic limit of 30' }]);
+  });
+
+  it.each([
+    { state: 'open', outcome: 'rejected' },
+    { state: 'acknowledged', outcome: 'rejected' },
+    { state: 'resolved', outcome: 'approved' },
+  ] as const)('counts an abuse flag of the account left $state by the risk desk: $outcome', async ({ state, outcome }) => {
+    ports.flags.flagged(ACCOUNT, 'hedging', state);
+    ports.flags.flagged('acc-other', 'hft', 'open');
+    const payoutId = await requested();
+    if (outcome === 'approved') return expect(await steps.evaluate(payoutId, 'exec-1')).toMatchObject({ outcome });
+    expect(await rejectedWith(payoutId)).toEqual(['1 high-risk flag open: an analyst must close every high-risk flag first']);
+  });
+
+  it("adds the account's unresolved abuse flags, on every page, to its flagged verdicts", async () => {
+    for (const state of ['open', 'resolved', 'acknowledged', 'resolved', 'open'] as const) ports.flags.flagged(ACCOUNT, 'hft', state);
+    ports.riskQueue.record([{ ...domainEventSample('ViolationRecorded', ACCOUNT, '2026-02-01T10:00:00.000Z', 'v1'), severity: 'soft', action: 'flag' } as DomainEvent]);
+    const payoutId = await requested();
+    expect(await rejectedWith(payoutId)).toEqual(['4 high-risk flags open: an analyst must close every high-risk flag first']);
+    expect((await record(payoutId)).gates!.find((gate) => gate.gate === 'noHighRiskFlags')).toMatchObject({ evidence: { openHighRiskFlags: 4 } });
   });
 
   it.each([

@@ -1,6 +1,7 @@
 /**
  * The firm's news calendar, one item, read by the evaluator on every batch through a short cache: an
- * edit reaches the rule engine within `maxAgeMs` without a read per batch.
+ * edit reaches the rule engine within `maxAgeMs` without a read per batch. The API reads and replaces it
+ * uncached (calendar, put).
  */
 import { GetItemCommand, PutItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { NewsCalendar, NewsIndex, NO_NEWS } from '../../domain/news.js';
@@ -21,12 +22,17 @@ export class DynamoDbNewsCalendar {
   async current(): Promise<NewsIndex> {
     const now = this.now();
     if (this.cached !== null && now - this.cached.readAt < this.maxAgeMs) return this.cached.index;
-    const key = keys.newsCalendar();
-    const { Item } = await this.db.send(new GetItemCommand({ TableName: this.tableName, Key: { pk: { S: key.pk }, sk: { S: key.sk } } }));
-    const text = Item?.['calendar']?.S;
+    const text = await this.read(false);
     const index = text === undefined ? NO_NEWS : NewsIndex.parse(JSON.parse(text));
     this.cached = { index, readAt: now };
     return index;
+  }
+
+  /** The stored calendar as it was written (ISO times), read now, not from the cache; null before the first. */
+  async calendar(): Promise<unknown | null> {
+    // Strongly consistent: an admin who just replaced it reads their own edit.
+    const text = await this.read(true);
+    return text === undefined ? null : (JSON.parse(text) as unknown);
   }
 
   /** Replaces the calendar after validating it. */
@@ -35,5 +41,11 @@ export class DynamoDbNewsCalendar {
     const key = keys.newsCalendar();
     await this.db.send(new PutItemCommand({ TableName: this.tableName, Item: { pk: { S: key.pk }, sk: { S: key.sk }, calendar: { S: JSON.stringify(calendar) } } }));
     this.cached = null;
+  }
+
+  private async read(consistent: boolean): Promise<string | undefined> {
+    const key = keys.newsCalendar();
+    const { Item } = await this.db.send(new GetItemCommand({ TableName: this.tableName, Key: { pk: { S: key.pk }, sk: { S: key.sk } }, ...(consistent ? { ConsistentRead: true } : {}) }));
+    return Item?.['calendar']?.S;
   }
 }
