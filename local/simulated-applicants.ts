@@ -5,7 +5,7 @@
  * the plan's to say (approved unless told otherwise; `ignore` leaves it to a test to decide).
  */
 import { FakeKycProvider } from '../shared/adapters/kyc/fake-provider.js';
-import type { ApplicantRequest, KycOutcome, KycProvider, NewApplicant } from '../shared/workflows/kyc.js';
+import type { ApplicantRequest, KycOutcome, KycProvider, NewApplicant, VerifiedApplicant } from '../shared/workflows/kyc.js';
 
 export type ApplicantPlan = (traderId: string) => KycOutcome | 'ignore';
 
@@ -32,6 +32,11 @@ export class SimulatedApplicants implements KycProvider {
       if (outcome !== 'ignore') setTimeout(() => void this.decide(request.traderId, outcome).catch(this.onError), this.delayMs);
     }
     return applicant;
+  }
+
+  /** The verified person behind an approved applicant, as the fake provider derives it. */
+  verifiedIdentity(applicant: VerifiedApplicant): Promise<string | null> {
+    return this.fake.verifiedIdentity(applicant);
   }
 
   /** POSTs the provider's signed verdict for the trader to the platform's webhook. */

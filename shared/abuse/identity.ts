@@ -34,6 +34,10 @@ export const IdentityObservation = z
     phone: text(32).optional(),
     name: text(200).optional(),
     address: text(500).optional(),
+    // Propdesk's own publishers send the whole event as the detail: these three ride along, unread.
+    type: z.literal('IdentityObserved').optional().describe('the detail-type again, when the publisher repeats it'),
+    id: text(256).optional().describe('the event id: deduplicate by it'),
+    time: z.iso.datetime({ offset: true }).optional().describe('when it was published'),
   })
   .refine((observation) => SIGNALS.some((signal) => observation[signal] !== undefined), {
     message: `at least one identity signal is required: ${SIGNALS.join(', ')}`,

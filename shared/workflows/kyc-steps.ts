@@ -5,7 +5,8 @@
  *   awaitDecision      parks the task token where the provider's webhook (kyc-webhook.ts) will find it
  *   remindOrExpire     the wait ran out: remind the trader with a fresh link, or expire the case
  *   requestResubmission  the provider asked for new documents: tell the trader why
- *   conclude           approved, rejected or expired: release every gate waiting for it, publish, audit
+ *   conclude           approved, rejected or expired: release every gate waiting for it, publish, audit; an
+ *                      approval also tells the abuse engine who the provider verified (IdentityObserved)
  *   awaitApproval      the gate: a funded activation (or a payout) waits here until the trader is verified
  *
  * Cases are saved on the condition of the version loaded, so two executions for one trader (two funded
@@ -21,7 +22,7 @@ import type { TaskCallbacks, TaskTokenStore } from '../ports/task-tokens.js';
 import { applicantCreated, expireCase, gatesPass, kycDue, recordReminder, startCase, type KycCase, type KycPolicy, type KycProvider, type KycStatus } from './kyc.js';
 import { kycTokenId } from './kyc-webhook.js';
 import { WORKFLOW_ACTOR } from './purchase.js';
-import type { KycEvent } from './workflow-events.js';
+import { identityObserved, type KycEvent, type WorkflowPublication } from './workflow-events.js';
 
 export interface KycPorts {
   readonly tenant: string;
@@ -31,7 +32,8 @@ export interface KycPorts {
   readonly tokens: TaskTokenStore;
   readonly callbacks: TaskCallbacks;
   readonly mailer: Mailer;
-  readonly events: EventPublisher<KycEvent>;
+  /** The Kyc* events, and an approved trader's IdentityObserved (source propdesk.workflows). */
+  readonly events: EventPublisher<WorkflowPublication>;
   readonly audit: AuditLog;
   readonly policy: KycPolicy;
   readonly now: () => number;
@@ -57,6 +59,12 @@ export interface KycVerdict {
 export const kycGateId = (accountId: string) => `kyc-gate:${accountId}`;
 
 const FINAL: ReadonlySet<KycStatus> = new Set(['approved', 'rejected']);
+
+/** Where the abuse engine is told a verified identity was seen (the observation's `source`). */
+export const KYC_IDENTITY_SOURCE = 'propdesk.kyc';
+
+/** One per approval: a retried conclusion publishes the same event. */
+export const kycIdentityIdOf = (traderId: string, eventId: string) => `identity:kyc:${traderId}:${eventId}`;
 const iso = (time: number) => new Date(time).toISOString();
 
 export class KycSteps {
@@ -157,6 +165,7 @@ export class KycSteps {
     const id = `${this.ports.tenant}:kyc:${progress.traderId}:${kycCase.status}:${kycCase.updatedAt}`;
     await this.publish({ type, id, time: iso(kycCase.updatedAt), traderId: progress.traderId, applicantId: kycCase.applicantId, reasons });
     await this.auditEntry(id, `kyc.${kycCase.status}`, progress.traderId, kycCase.updatedAt, { applicantId: kycCase.applicantId, reasons });
+    if (kycCase.status === 'approved') await this.observeVerifiedIdentity(kycCase);
     return { traderId: progress.traderId, status: kycCase.status === 'approved' || kycCase.status === 'rejected' ? kycCase.status : 'expired', handledDecisions: kycCase.decisions.length };
   }
 
@@ -184,6 +193,30 @@ export class KycSteps {
     // (re)starts: a new case, or an open one whose workflow ended.
     const waited = after !== undefined && after.case.status !== 'expired' && after.case.status !== 'notStarted' && (await this.workflowWaits(traderId));
     if (!waited) await this.publish({ type: 'KycNeeded', id: `${this.ports.tenant}:${gateId}`, time: iso(now), traderId, accountId });
+  }
+
+  /**
+   * The identity the provider verified, to the abuse engine, at the approval's time and under the approving
+   * webhook's event id. Asked of the provider after the verdict has released the gates and been published: a
+   * provider that fails here fails the step, whose retry repeats nothing but this, and never holds a verdict up.
+   * The identity goes on the bus only: not in the case, the audit entry or the step's output.
+   */
+  private async observeVerifiedIdentity(kycCase: KycCase): Promise<void> {
+    const { provider } = this.ports;
+    const approval = kycCase.decisions.at(-1);
+    // A case opened with another provider (the firm switched since) has its applicant there.
+    if (provider.verifiedIdentity === undefined || kycCase.provider !== provider.name || kycCase.applicantId === null || approval === undefined) return;
+    const trader = await this.ports.orders.trader(kycCase.traderId);
+    const identity = await provider.verifiedIdentity({ applicantId: kycCase.applicantId, traderId: kycCase.traderId, name: trader?.name ?? null });
+    if (identity === null) return;
+    const observed = identityObserved(kycIdentityIdOf(kycCase.traderId, approval.eventId), {
+      traderId: kycCase.traderId,
+      accountId: null,
+      observedAt: approval.decidedAt,
+      source: KYC_IDENTITY_SOURCE,
+      signals: { kycIdentity: identity },
+    });
+    if (observed !== null) await this.ports.events.publish([observed]);
   }
 
   private async workflowWaits(traderId: string): Promise<boolean> {

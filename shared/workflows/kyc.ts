@@ -84,12 +84,28 @@ export interface NewApplicant {
   readonly verificationUrl: string;
 }
 
+/** An applicant whose verified identity is asked for, as Propdesk created it. */
+export interface VerifiedApplicant {
+  readonly applicantId: string;
+  readonly traderId: string;
+  /** The trader's name on record; null when it was not collected. */
+  readonly name: string | null;
+}
+
 /** What the KYC workflow needs of a provider. */
 export interface KycProvider {
   /** The provider's name, as its decisions carry it. */
   readonly name: string;
   /** Idempotent per trader: called again (a retried step, a reminder) it returns the same applicant and a fresh link. */
   createApplicant(input: ApplicantRequest): Promise<NewApplicant>;
+  /**
+   * Who the provider verified an approved applicant to be, for the abuse engine to link traders who are one
+   * person: an identity document's country, type and number, or the provider's id of the person; null when it
+   * knows none. Asked once the verdict is in, not carried by it: a provider's review webhook (Sumsub's) holds no
+   * document data. The engine keeps only a hash of it, and it is never logged, audited or stored in the case.
+   * Optional: a provider without it feeds the engine no KYC identity.
+   */
+  verifiedIdentity?(applicant: VerifiedApplicant): Promise<string | null>;
 }
 
 const HOUR_MS = 3_600_000;

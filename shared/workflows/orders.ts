@@ -8,7 +8,14 @@
  *
  * The Stripe schema keeps only the fields Propdesk reads: Stripe adds fields over API versions, and
  * fields a schema does not know pass (they are dropped).
+ *
+ * Besides the purchase, an order carries what the payment says about the buyer (phone, address, the card's or
+ * wallet's fingerprint, the IP address at checkout), for the abuse engine: the purchase workflow publishes it as
+ * IdentityObserved when it claims the order, and stores none of it. Stripe's Checkout Session has no card
+ * fingerprint (it is on the PaymentMethod, behind the PaymentIntent, which would take an API call) and no IP
+ * address, so a Stripe order carries neither.
  */
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { pathOf } from '../parsing.js';
 
@@ -35,6 +42,11 @@ const instant = z.iso
   .datetime({ offset: true })
   .transform((text) => Date.parse(text))
   .describe('ISO 8601 date-time with Z or an offset');
+/** Null for a value that is absent or blank once trimmed. */
+const present = (value: string | null | undefined): string | null => {
+  const trimmed = value?.trim();
+  return trimmed === undefined || trimmed === '' ? null : trimmed;
+};
 const email = z
   .string({ error: EMAIL_MISSING })
   .trim()
@@ -77,6 +89,16 @@ const StripeMetadata = z
   )
   .describe('the firm’s checkout metadata (Stripe metadata values are strings); other keys are ignored');
 
+const StripeAddress = z
+  .object({
+    line1: z.string().nullish(),
+    line2: z.string().nullish(),
+    postal_code: z.string().nullish(),
+    city: z.string().nullish(),
+    country: z.string().nullish().describe('ISO 3166-1 alpha-2'),
+  })
+  .describe('a Stripe address: every field nullable (billing_address_collection auto asks cards for country and postal code only)');
+
 const CheckoutSession = z
   .object({
     id: z.string().regex(/^cs_\w+$/, 'a Checkout Session id, cs_…').describe('the Checkout Session id, cs_…: the order id'),
@@ -97,6 +119,8 @@ const CheckoutSession = z
         {
           email,
           name: z.string().nullish().describe('the name given at checkout; nullable at Stripe'),
+          phone: z.string().nullish().describe('collected when the session enables phone_number_collection'),
+          address: StripeAddress.nullish().describe('the billing address, as far as Checkout collected it'),
         },
         { error: EMAIL_MISSING },
       )
@@ -144,6 +168,14 @@ export const GenericPaymentSucceeded = z
           .regex(/^[A-Z]{2}$/, 'an ISO 3166-1 alpha-2 code such as "DE"')
           .optional()
           .describe('ISO 3166-1 alpha-2'),
+        phone: z.string().trim().min(1).max(32).optional().describe('the customer’s phone number, as given; E.164 (+4930…) preferred'),
+        address: z
+          .string()
+          .trim()
+          .min(1)
+          .max(500)
+          .optional()
+          .describe('the billing address on one line: street, postal code, city, country'),
       }),
       programId: z
         .string({ error: 'programId names the program bought' })
@@ -155,6 +187,18 @@ export const GenericPaymentSucceeded = z
       currency: z.string().regex(/^[A-Z]{3}$/, 'three upper-case letters (ISO 4217)').describe('ISO 4217 of the price, upper case'),
       rail: z.enum(['card', 'bank', 'crypto', 'other']).describe('how it was paid'),
       paidAt: instant.describe('when the payment succeeded: ISO 8601 with Z or an offset'),
+      paymentFingerprint: z
+        .string()
+        .min(1)
+        .max(256)
+        .optional()
+        .describe('the processor’s fingerprint of the card or wallet, the same for every payment with it (for crypto, the paying address); Propdesk keeps only its hash'),
+      ipAddress: z
+        .string()
+        .max(100)
+        .refine((value) => isIP(value) !== 0, 'an IPv4 or IPv6 address such as "203.0.113.7"')
+        .optional()
+        .describe('the buyer’s IP address at checkout'),
     }),
   })
   .describe('a payment that succeeded at a processor other than Stripe');
@@ -167,6 +211,8 @@ export const Order = z.object({
   customer: z.object({
     email: z.string().describe('trimmed and lower-cased'),
     name: z.string().nullable().describe('null when the processor did not collect one (Stripe’s is nullable)'),
+    phone: z.string().nullable().describe('null when the processor did not collect one'),
+    address: z.string().nullable().describe('one line; Stripe: line1, line2, postal code, city, country, null without a street line'),
   }),
   programId: z.string(),
   programVersion: z.int().positive().nullable().describe('null: the program’s current version'),
@@ -175,6 +221,8 @@ export const Order = z.object({
   currency: z.string().regex(/^[A-Z]{3}$/).describe('ISO 4217, upper case'),
   paidAt: z.int().describe('epoch milliseconds'),
   livemode: z.boolean().describe('false for a processor’s test mode; always true for the generic event'),
+  paymentFingerprint: z.string().nullable().describe('the card’s or wallet’s fingerprint; always null for Stripe (not in the session)'),
+  ipAddress: z.string().nullable().describe('the buyer’s IP address at checkout; always null for Stripe (not in the session)'),
 });
 
 export type StripeCheckoutCompleted = z.output<typeof StripeCheckoutCompleted>;
@@ -189,14 +237,24 @@ export interface OrderProblem {
 
 export type OrderResult = { readonly ok: true; readonly order: Order } | { readonly ok: false; readonly problems: OrderProblem[] };
 
+/**
+ * One line, the parts Checkout collected in postal order. Without a street line there is no address to speak of:
+ * with billing_address_collection auto, a card payment gives its postal code and country only, and a name with a
+ * postal code would link every namesake in the area.
+ */
+function stripeAddressOf(address: z.output<typeof StripeAddress> | null | undefined): string | null {
+  if (address == null || present(address.line1) === null) return null;
+  return [address.line1, address.line2, address.postal_code, address.city, address.country].map(present).filter((part) => part !== null).join(', ');
+}
+
 function fromStripe(event: StripeCheckoutCompleted): Order {
   const session = event.detail.data.object;
-  const name = session.customer_details.name?.trim();
+  const { customer_details: customer } = session;
   return {
     orderId: session.id,
     processor: 'stripe',
     paymentId: session.payment_intent ?? session.id,
-    customer: { email: session.customer_details.email, name: name === undefined || name === '' ? null : name },
+    customer: { email: customer.email, name: present(customer.name), phone: present(customer.phone), address: stripeAddressOf(customer.address) },
     programId: session.metadata.programId,
     programVersion: session.metadata.programVersion ?? null,
     phaseId: session.metadata.phaseId ?? null,
@@ -204,6 +262,9 @@ function fromStripe(event: StripeCheckoutCompleted): Order {
     currency: session.currency.toUpperCase(),
     paidAt: event.detail.created * 1000,
     livemode: event.detail.livemode,
+    // Not in a Checkout Session: see the module's comment.
+    paymentFingerprint: null,
+    ipAddress: null,
   };
 }
 
@@ -213,7 +274,7 @@ function fromGeneric(event: GenericPaymentSucceeded, processor: string): Order {
     orderId: detail.orderId,
     processor,
     paymentId: detail.paymentId,
-    customer: { email: detail.customer.email, name: detail.customer.name },
+    customer: { email: detail.customer.email, name: detail.customer.name, phone: detail.customer.phone ?? null, address: detail.customer.address ?? null },
     programId: detail.programId,
     programVersion: detail.programVersion ?? null,
     phaseId: detail.phaseId ?? null,
@@ -221,6 +282,8 @@ function fromGeneric(event: GenericPaymentSucceeded, processor: string): Order {
     currency: detail.currency,
     paidAt: detail.paidAt,
     livemode: true,
+    paymentFingerprint: detail.paymentFingerprint ?? null,
+    ipAddress: detail.ipAddress ?? null,
   };
 }
 

@@ -2,7 +2,8 @@
  * The steps of the purchase workflow (cdk/constructs/purchase-workflow.ts wires them into a state machine):
  * a payment, or a passed phase, becomes a provisioned, active account.
  *
- *   claimOrder             the event → one Provisioning, claimed once per order (a duplicate event ends there)
+ *   claimOrder             the event → one Provisioning, claimed once per order (a duplicate event ends there);
+ *                          a payment's buyer is published as IdentityObserved, for the abuse engine
  *   requestTradingAccount  asks the bridge for a login and parks the task token; the bridge's answer resumes it
  *   deliverCredentials     mails the login and the password the bridge gave, then forgets the password
  *   activateAccount        opens the account's evaluation state: it trades from now
@@ -26,8 +27,8 @@ import type { OrderBook, OrderRecord, TraderProfile } from '../ports/orders.js';
 import type { ProgramStore } from '../ports/program-store.js';
 import type { TaskTokenStore } from '../ports/task-tokens.js';
 import { PhasePassed } from '../stream/domain-events.js';
-import { orderOf, type OrderProblem } from './orders.js';
-import type { AccountActivated, TradingAccountRequested, WorkflowEvent } from './workflow-events.js';
+import { orderOf, type Order, type OrderProblem } from './orders.js';
+import { identityObserved, WORKFLOW_EVENT_SOURCE, type AccountActivated, type TradingAccountRequested, type WorkflowPublication } from './workflow-events.js';
 
 /** What the rest of the workflow works from, whichever event started it; it travels in the execution's state. */
 export const Provisioning = z.object({
@@ -71,7 +72,8 @@ export interface PurchasePorts {
   readonly tokens: TaskTokenStore;
   readonly vault: CredentialVault;
   readonly mailer: Mailer;
-  readonly events: EventPublisher<WorkflowEvent>;
+  /** The workflow's commands and outcomes, and the buyer's IdentityObserved (source propdesk.workflows). */
+  readonly events: EventPublisher<WorkflowPublication>;
   readonly audit: AuditLog;
   /** Epoch ms, read by the handler. */
   readonly now: () => number;
@@ -89,6 +91,11 @@ const digest = (text: string) => createHash('sha256').update(text).digest('hex')
 export const accountIdOf = (orderKey: string) => `acc-${digest(orderKey).slice(0, 16)}`;
 export const traderIdOf = (email: string) => `trd-${digest(email).slice(0, 16)}`;
 export const bridgeRequestIdOf = (accountId: string) => `create:${accountId}`;
+/** One per order: a retried claim, or the claim of a redelivered payment, publishes the same event. */
+export const purchaseIdentityIdOf = (orderKey: string) => `identity:${orderKey}`;
+
+/** Where the abuse engine is told a purchase's identity signals were seen (the observation's `source`). */
+export const PURCHASE_IDENTITY_SOURCE = WORKFLOW_EVENT_SOURCE;
 
 const iso = (time: number) => new Date(time).toISOString();
 
@@ -100,7 +107,7 @@ export class PurchaseSteps {
     const now = this.ports.now();
     const request = await this.requestOf(event, now);
     if ('nothing' in request) return { outcome: 'nothingToProvision', reason: request.nothing };
-    const { provisioning, payment } = request;
+    const { provisioning, payment, order } = request;
     const claim: OrderRecord = {
       orderKey: provisioning.orderKey,
       accountId: provisioning.accountId,
@@ -119,7 +126,25 @@ export class PurchaseSteps {
     }
     const claimedAt = outcome.claimed ? now : outcome.existing.claimedAt;
     await this.audit('order.claimed', provisioning, claimedAt, { executionId, payment, programVersion: provisioning.programVersion, phaseId: provisioning.phaseId });
+    if (order !== null) await this.observeBuyer(provisioning, order);
     return { outcome: 'provision', provisioning };
+  }
+
+  /**
+   * The buyer as the payment showed them, to the abuse engine: one IdentityObserved per order, at the payment's
+   * time, with its own id, so the step's retry publishes the same event. Only here: neither the order record, nor
+   * the execution's state, nor the audit entry keeps the phone, address, fingerprint or IP address.
+   */
+  private async observeBuyer(provisioning: Provisioning, order: Order): Promise<void> {
+    const { customer } = order;
+    const observed = identityObserved(purchaseIdentityIdOf(provisioning.orderKey), {
+      traderId: provisioning.traderId,
+      accountId: provisioning.accountId,
+      observedAt: order.paidAt,
+      source: PURCHASE_IDENTITY_SOURCE,
+      signals: { email: customer.email, name: customer.name, phone: customer.phone, address: customer.address, paymentFingerprint: order.paymentFingerprint, ip: order.ipAddress },
+    });
+    if (observed !== null) await this.ports.events.publish([observed]);
   }
 
   /** Parks the task token under the request's id, then asks the bridge; its answer (callbacks) resumes the task. */
@@ -198,7 +223,7 @@ export class PurchaseSteps {
     await this.audit('order.provisioningFailed', provisioning, now, { error, cause });
   }
 
-  private async requestOf(event: unknown, now: number): Promise<{ provisioning: Provisioning; payment: OrderRecord['payment'] } | { nothing: string }> {
+  private async requestOf(event: unknown, now: number): Promise<{ provisioning: Provisioning; payment: OrderRecord['payment']; order: Order | null } | { nothing: string }> {
     const fields = (typeof event === 'object' && event !== null ? event : {}) as Record<string, unknown>;
     if (fields['detail-type'] === 'PhasePassed') return this.nextPhaseOf(fields, now);
     const result = orderOf(event);
@@ -216,11 +241,12 @@ export class PurchaseSteps {
     return {
       provisioning: provisioningOf(orderKey, trader, program, phase.id, program.initialBalance),
       payment: { processor: order.processor, paymentId: order.paymentId, amount: order.amount, currency: order.currency },
+      order,
     };
   }
 
   /** A passed phase buys nothing: the next phase is provisioned for the same trader, size and program version. */
-  private async nextPhaseOf(event: Record<string, unknown>, now: number): Promise<{ provisioning: Provisioning; payment: null } | { nothing: string }> {
+  private async nextPhaseOf(event: Record<string, unknown>, now: number): Promise<{ provisioning: Provisioning; payment: null; order: null } | { nothing: string }> {
     const parsed = PhasePassed.safeParse(event['detail']);
     if (!parsed.success) return this.refuse(event, parsed.error.issues.map((issue) => ({ path: `detail.${pathOf(issue.path)}`, message: issue.message })), now);
     const passed = parsed.data;
@@ -235,7 +261,7 @@ export class PurchaseSteps {
     if (!program.phases.some((phase) => phase.id === passed.nextPhaseId)) {
       return this.refuse(event, [{ path: 'detail.nextPhaseId', message: `program ${program.id} version ${program.version} has no phase ${passed.nextPhaseId}` }], now);
     }
-    return { provisioning: provisioningOf(`phase:${passed.accountId}:${passed.nextPhaseId}`, trader, program, passed.nextPhaseId, state.initialBalance), payment: null };
+    return { provisioning: provisioningOf(`phase:${passed.accountId}:${passed.nextPhaseId}`, trader, program, passed.nextPhaseId, state.initialBalance), payment: null, order: null };
   }
 
   private async programVersion(programId: string, version: number): Promise<Program> {

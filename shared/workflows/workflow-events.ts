@@ -8,6 +8,7 @@
  * finds nobody waiting.
  */
 import { z } from 'zod';
+import { IdentityObservation } from '../abuse/identity.js';
 
 export const WORKFLOW_EVENT_SOURCE = 'propdesk.workflows';
 export const BRIDGE_SOURCE_PREFIX = 'propdesk.bridge.';
@@ -214,3 +215,47 @@ export type KycEvent = Extract<WorkflowEvent, { type: `Kyc${string}` }>;
 export type PayoutInstructed = z.output<typeof PayoutInstructed>;
 export type BalanceOperationRequested = z.output<typeof BalanceOperationRequested>;
 export type PayoutEvent = Extract<WorkflowEvent, { type: `Payout${string}` | 'BalanceOperationRequested' | 'ScalingDue' }>;
+
+/**
+ * What a workflow saw of a trader, for the abuse engine's identity graph: detail-type `IdentityObserved`, source
+ * `propdesk.workflows`. Its contract is the engine's (IdentityObservation in shared/abuse/identity.ts, exported
+ * with the abuse events), not this module's, so it is not in WorkflowEvent: this is the observation with what
+ * every published event carries, `type`, a deterministic `id` and `time` (the observation's). Published by the
+ * purchase workflow when it claims a paid order (contact details, payment fingerprint, IP address) and by the KYC
+ * workflow when a trader is approved (the verified identity). It holds personal data in clear: the engine keeps
+ * only hashes, and no log line may carry it.
+ */
+export type IdentityObservedEvent = { readonly type: 'IdentityObserved'; readonly id: string; readonly time: string } & z.input<typeof IdentityObservation>;
+
+/** Everything the workflows publish under source propdesk.workflows: their events, and what they observed for the abuse engine. */
+export type WorkflowPublication = WorkflowEvent | IdentityObservedEvent;
+
+export const IDENTITY_SIGNALS = ['ip', 'deviceFingerprint', 'paymentFingerprint', 'kycIdentity', 'email', 'phone', 'name', 'address'] as const;
+export type IdentitySignal = (typeof IDENTITY_SIGNALS)[number];
+
+export interface Sighting {
+  readonly traderId: string;
+  readonly accountId: string | null;
+  /** Epoch ms: when it was seen (a payment's time, a verdict's), which is also the event's time. */
+  readonly observedAt: number;
+  /** Where it was seen, as the engine shows it: propdesk.workflows (a purchase), propdesk.kyc. */
+  readonly source: string;
+  /** Null or absent: not seen. */
+  readonly signals: Partial<Record<IdentitySignal, string | null>>;
+}
+
+/**
+ * The event of a sighting, or null when it has no signal. A signal the engine's contract would refuse (a phone
+ * over 32 characters from Stripe, a name over 200) is left out, so the rest of the observation still counts.
+ * Deterministic: the same sighting under the same id is the same event, so a retried step publishes it again as is.
+ */
+export function identityObserved(id: string, { traderId, accountId, observedAt, source, signals }: Sighting): IdentityObservedEvent | null {
+  const accepted: Partial<Record<IdentitySignal, string>> = {};
+  for (const signal of IDENTITY_SIGNALS) {
+    const value = signals[signal];
+    if (value != null && IdentityObservation.shape[signal].safeParse(value).success) accepted[signal] = value;
+  }
+  if (Object.keys(accepted).length === 0) return null;
+  const time = new Date(observedAt).toISOString();
+  return { type: 'IdentityObserved', id, time, traderId, accountId, observedAt: time, source, ...accepted };
+}

@@ -4,10 +4,12 @@
  * thresholds, and gates released once with the verdict.
  */
 import { beforeEach, describe, expect, it } from 'vitest';
-import { FakeKycProvider } from '../../shared/adapters/kyc/fake-provider.js';
-import { applyDecision, KycPolicy, type KycDecision } from '../../shared/workflows/kyc.js';
-import { kycGateId, KycSteps, type KycProgress } from '../../shared/workflows/kyc-steps.js';
+import { IdentityObservation } from '../../shared/abuse/identity.js';
+import { fakePassportOf, FakeKycProvider } from '../../shared/adapters/kyc/fake-provider.js';
+import { applyDecision, KycPolicy, type KycDecision, type KycProvider } from '../../shared/workflows/kyc.js';
+import { kycGateId, kycIdentityIdOf, KycSteps, type KycProgress } from '../../shared/workflows/kyc-steps.js';
 import { kycTokenId } from '../../shared/workflows/kyc-webhook.js';
+import type { IdentityObservedEvent, WorkflowPublication } from '../../shared/workflows/workflow-events.js';
 import { MemoryAuditLog } from '../support/audit-log.js';
 import { MemoryKycCaseStore } from '../support/kyc-doubles.js';
 import { MemoryOrderBook, MemoryTaskTokenStore, MemoryWorkflowEvents, RecordingMailer, RecordingTaskCallbacks } from '../support/workflow-doubles.js';
@@ -51,6 +53,7 @@ async function decide(outcome: KycDecision['outcome'], at: number, reasons: stri
 }
 
 const types = () => ports.events.published.map((event) => event.type);
+const observed = () => (ports.events.published as WorkflowPublication[]).filter((event): event is IdentityObservedEvent => event.type === 'IdentityObserved');
 
 describe('openCase', () => {
   it('creates the applicant, mails the link, publishes KycRequested; a second opening finds it open and waited for', async () => {
@@ -187,5 +190,116 @@ describe('the gate and the conclusion', () => {
     // Concluding again (a retried step) releases nothing twice.
     await steps.conclude(progress);
     expect(ports.callbacks.calls).toHaveLength(2);
+  });
+});
+
+describe('the verified identity, for the abuse engine', () => {
+  /** Opened, waited for, decided and concluded, as the workflow does. */
+  async function concluded(outcome: KycDecision['outcome'], at = T0 + HOUR): Promise<KycProgress> {
+    const progress = await steps.openCase(TRADER);
+    await steps.awaitDecision(progress, 'token-1', 3600);
+    await decide(outcome, at, outcome === 'approved' ? [] : ['FORGERY']);
+    return steps.conclude(progress);
+  }
+
+  it('an approval publishes IdentityObserved with the provider’s identity, after KycApproved', async () => {
+    await concluded('approved');
+    const at = new Date(T0 + HOUR).toISOString();
+    expect(types().slice(-2)).toEqual(['KycApproved', 'IdentityObserved']);
+    expect(observed()).toEqual([
+      {
+        type: 'IdentityObserved',
+        id: kycIdentityIdOf(TRADER, `ev-${T0 + HOUR}`),
+        time: at,
+        traderId: TRADER,
+        accountId: null,
+        observedAt: at,
+        source: 'propdesk.kyc',
+        kycIdentity: fakePassportOf('Ada Lovelace', TRADER),
+      },
+    ]);
+    expect(observed()[0]!.id).toBe(`identity:kyc:${TRADER}:ev-${T0 + HOUR}`);
+    const { type: _type, id: _id, time: _time, ...observation } = JSON.parse(JSON.stringify(observed()[0])) as Record<string, unknown>;
+    expect(IdentityObservation.safeParse(observation).error).toBeUndefined();
+  });
+
+  it('keeps the identity out of the case, the audit log and the step’s output', async () => {
+    const progress = await concluded('approved');
+    const identity = fakePassportOf('Ada Lovelace', TRADER);
+    expect(JSON.stringify([await ports.cases.load(TRADER), ports.audit.entries, progress])).not.toContain(identity);
+  });
+
+  it('a rejection publishes no identity', async () => {
+    await concluded('rejected');
+    expect(types().at(-1)).toBe('KycRejected');
+    expect(observed()).toEqual([]);
+  });
+
+  it('an expired case publishes no identity', async () => {
+    const progress = await steps.openCase(TRADER);
+    clock = T0 + 30 * 24 * HOUR;
+    await steps.conclude(await steps.remindOrExpire(progress));
+    expect(types().at(-1)).toBe('KycExpired');
+    expect(observed()).toEqual([]);
+  });
+
+  it('a retried conclusion publishes the same event again', async () => {
+    const progress = await concluded('approved');
+    await steps.conclude(progress);
+    expect(observed()).toHaveLength(2);
+    expect(observed()[1]).toEqual(observed()[0]);
+  });
+
+  it('two traders of one simulated person (one name, two emails) get one identity', async () => {
+    await ports.orders.traderByEmail({ traderId: 'trd-ada-2', email: 'ada.l@example.org', name: 'ada  lovelace', createdAt: T0 });
+    await concluded('approved');
+    const second = await steps.openCase('trd-ada-2');
+    const stored = (await ports.cases.load('trd-ada-2'))!;
+    const decision: KycDecision = { provider: 'sumsub', applicantId: stored.case.applicantId!, traderId: 'trd-ada-2', outcome: 'approved', reasons: [], decidedAt: T0 + 2 * HOUR, eventId: 'ev-2' };
+    await ports.cases.save(applyDecision(stored.case, decision).case, stored.version);
+    await steps.conclude(second);
+    const [first, other] = observed();
+    expect(other).toMatchObject({ traderId: 'trd-ada-2', id: 'identity:kyc:trd-ada-2:ev-2' });
+    expect(other!.kycIdentity).toBe(first!.kycIdentity);
+  });
+
+  it('publishes no identity when the provider knows none, or cannot tell one', async () => {
+    const withIdentity = (verifiedIdentity: KycProvider['verifiedIdentity']): KycProvider => {
+      const fake = new FakeKycProvider();
+      return { name: fake.name, createApplicant: (request) => fake.createApplicant(request), ...(verifiedIdentity === undefined ? {} : { verifiedIdentity }) };
+    };
+    for (const provider of [withIdentity(undefined), withIdentity(async () => null)]) {
+      steps = new KycSteps({ ...ports, tenant: 'demo', provider, policy: KycPolicy.parse({}), now: () => clock });
+      ports.cases.cases.clear();
+      await ports.tokens.discard(kycTokenId(TRADER));
+      await concluded('approved');
+    }
+    expect(types().filter((type) => type === 'KycApproved')).toHaveLength(2);
+    expect(observed()).toEqual([]);
+  });
+
+  it('fails the step when the provider cannot be asked, after the verdict is out, so the retry only asks again', async () => {
+    let asked = 0;
+    const fake = new FakeKycProvider();
+    const provider: KycProvider = {
+      name: fake.name,
+      createApplicant: (request) => fake.createApplicant(request),
+      verifiedIdentity: async (applicant) => {
+        asked += 1;
+        if (asked === 1) throw new Error('Sumsub get applicant answered 503: unavailable');
+        return fake.verifiedIdentity(applicant);
+      },
+    };
+    steps = new KycSteps({ ...ports, tenant: 'demo', provider, policy: KycPolicy.parse({}), now: () => clock });
+    const progress = await steps.openCase(TRADER);
+    await steps.awaitApproval(TRADER, 'acc-1', 'gate-1', 86_400);
+    await steps.awaitDecision(progress, 'token-1', 3600);
+    await decide('approved', T0 + HOUR);
+    await expect(steps.conclude(progress)).rejects.toThrow(/503/);
+    expect(types().at(-1)).toBe('KycApproved');
+    expect(ports.callbacks.calls).toEqual([{ kind: 'succeed', token: 'gate-1', output: { kyc: 'approved' } }]);
+    await steps.conclude(progress);
+    expect(observed()).toHaveLength(1);
+    expect(ports.callbacks.calls).toHaveLength(1);
   });
 });

@@ -48,7 +48,7 @@ describe('the samples', () => {
         orderId: 'cs_live_b1Qx7TzV3mKp9rW2sYd4nLf8gHc6jBa0eUo5iPq1tRy3wXz7vN',
         processor: 'stripe',
         paymentId: 'pi_3T6qKbLwQm4VbT2n0xJ4rA9m',
-        customer: { email: 'lena.hartmann@example.com', name: 'Lena Hartmann' },
+        customer: { email: 'lena.hartmann@example.com', name: 'Lena Hartmann', phone: '+49 30 901820', address: 'Invalidenstraße 117, 10115, Berlin, DE' },
         programId: 'two-step-static',
         programVersion: 1,
         phaseId: null,
@@ -56,6 +56,8 @@ describe('the samples', () => {
         currency: 'USD',
         paidAt: Date.parse('2026-03-03T09:42:11Z'),
         livemode: true,
+        paymentFingerprint: null,
+        ipAddress: null,
       },
     });
   });
@@ -67,7 +69,7 @@ describe('the samples', () => {
         orderId: 'ord_2026-03-03_000417',
         processor: 'crypto-gateway',
         paymentId: 'chg_01JNQ6Z8V4W2T9KX3M5R7B1C0D',
-        customer: { email: 'marco.rossi@example.it', name: 'Marco Rossi' },
+        customer: { email: 'marco.rossi@example.it', name: 'Marco Rossi', phone: '+39 02 8475 3310', address: 'Via Torino 61, 20123 Milano, IT' },
         programId: 'one-step-eod-trailing',
         programVersion: 1,
         phaseId: 'challenge',
@@ -75,6 +77,8 @@ describe('the samples', () => {
         currency: 'USD',
         paidAt: Date.parse('2026-03-03T09:15:42.318Z'),
         livemode: true,
+        paymentFingerprint: 'bc1q9h7garjk3d0q4mu6y2nqfl5ar0mwxn5vdz7mfl',
+        ipAddress: '203.0.113.42',
       },
     });
   });
@@ -209,6 +213,27 @@ describe('Stripe normalization', () => {
     expect(orderFrom(stripeWith({ customer_details: { email: 'a@example.com' } })).customer.name).toBeNull();
   });
 
+  it('maps the phone and the address (line1, line2, postal code, city, country, on one line), trimmed', () => {
+    const address = { line1: ' 12 Main St ', line2: 'Apt 4', postal_code: '94107', city: 'San Francisco', state: 'CA', country: 'US' };
+    expect(orderFrom(stripeWith({ customer_details: { email: 'a@example.com', name: 'A', phone: ' +1 415 555 0100 ', address } })).customer).toEqual({
+      email: 'a@example.com',
+      name: 'A',
+      phone: '+1 415 555 0100',
+      address: '12 Main St, Apt 4, 94107, San Francisco, US',
+    });
+  });
+
+  it('has no address without a street line (a card checkout collects only country and postal code), and no blank phone', () => {
+    const address = { line1: null, line2: null, postal_code: '10115', city: null, state: null, country: 'DE' };
+    expect(orderFrom(stripeWith({ customer_details: { email: 'a@example.com', phone: '  ', address } })).customer).toMatchObject({ phone: null, address: null });
+    expect(orderFrom(stripeWith({ customer_details: { email: 'a@example.com', phone: null, address: null } })).customer).toMatchObject({ phone: null, address: null });
+    expect(orderFrom(stripeWith({ customer_details: { email: 'a@example.com' } })).customer).toMatchObject({ phone: null, address: null });
+  });
+
+  it('has no payment fingerprint and no IP address: a Checkout Session carries neither', () => {
+    expect(orderFrom(stripeSample())).toMatchObject({ paymentFingerprint: null, ipAddress: null });
+  });
+
   it('keeps test mode', () => {
     expect(orderFrom(stripeWith({}, { livemode: false })).livemode).toBe(false);
   });
@@ -260,8 +285,25 @@ describe('generic refusals and normalization', () => {
 
   it('trims and lower-cases the email; programVersion and phaseId are null when absent', () => {
     const order = orderFrom(genericWith({ customer: { email: ' Marco.Rossi@Example.IT ', name: ' Marco Rossi ' }, programVersion: undefined, phaseId: undefined }));
-    expect(order.customer).toEqual({ email: 'marco.rossi@example.it', name: 'Marco Rossi' });
+    expect(order.customer).toEqual({ email: 'marco.rossi@example.it', name: 'Marco Rossi', phone: null, address: null });
     expect(order).toMatchObject({ programVersion: null, phaseId: null });
+  });
+
+  it('takes the phone, address, payment fingerprint and IP address, each null when absent', () => {
+    const order = orderFrom(genericWith({ customer: { email: 'm@example.it', name: 'Marco', phone: ' +39 02 1234 ', address: ' Via Roma 1, Milano ' }, ipAddress: '2001:db8:85a3::8a2e:370:7334' }));
+    expect(order.customer).toEqual({ email: 'm@example.it', name: 'Marco', phone: '+39 02 1234', address: 'Via Roma 1, Milano' });
+    expect(order.ipAddress).toBe('2001:db8:85a3::8a2e:370:7334');
+    const bare = orderFrom(genericWith({ customer: { email: 'm@example.it', name: 'Marco' }, paymentFingerprint: undefined, ipAddress: undefined }));
+    expect(bare).toMatchObject({ customer: { phone: null, address: null }, paymentFingerprint: null, ipAddress: null });
+  });
+
+  it.each(['203.0.113.256', 'localhost', ' 203.0.113.42', '2001:db8::g1', ''])('refuses the IP address %j, naming detail.ipAddress', (ipAddress) => {
+    expect(orderOf(genericWith({ ipAddress }))).toEqual(refusal('detail.ipAddress', /IPv4 or IPv6 address/));
+  });
+
+  it('refuses a blank or too long phone, address or payment fingerprint, at their paths', () => {
+    const result = orderOf(genericWith({ customer: { email: 'm@example.it', name: 'Marco', phone: ' ', address: 'x'.repeat(501) }, paymentFingerprint: '' }));
+    expect(result.ok ? [] : result.problems.map((problem) => problem.path).sort()).toEqual(['detail.customer.address', 'detail.customer.phone', 'detail.paymentFingerprint']);
   });
 
   it('takes the processor name from the source', () => {

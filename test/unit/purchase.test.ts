@@ -1,7 +1,11 @@
 import { readFileSync } from 'node:fs';
+import type { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import type { Context } from 'aws-lambda';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { createPurchaseHandler } from '../../functions/purchase/handler.js';
+import { IdentityObservation } from '../../shared/abuse/identity.js';
+import { EventBridgePublisher } from '../../shared/adapters/eventbridge/event-publisher.js';
 import type { Program } from '../../shared/domain/program.js';
 import { openAccount } from '../../shared/domain/state.js';
 import { getPreset } from '../../shared/presets/index.js';
@@ -11,13 +15,22 @@ import {
   bridgeRequestIdOf,
   CREDENTIALS_RETENTION_MS,
   InvalidOrderError,
+  purchaseIdentityIdOf,
   PurchaseSteps,
   traderIdOf,
   type ClaimResult,
   type PlatformLogin,
   type Provisioning,
 } from '../../shared/workflows/purchase.js';
-import { AccountActivated, OrderRefused, ProvisioningFailed, TradingAccountRequested } from '../../shared/workflows/workflow-events.js';
+import {
+  AccountActivated,
+  OrderRefused,
+  ProvisioningFailed,
+  TradingAccountRequested,
+  WORKFLOW_EVENT_SOURCE,
+  type IdentityObservedEvent,
+  type WorkflowPublication,
+} from '../../shared/workflows/workflow-events.js';
 import { MemoryProgramStore } from '../support/program-store.js';
 import { memoryPurchasePorts } from '../support/workflow-doubles.js';
 
@@ -182,6 +195,139 @@ describe('claimOrder', () => {
   });
 });
 
+describe('claimOrder tells the abuse engine who bought', () => {
+  const STRIPE_KEY = 'stripe:cs_live_b1Qx7TzV3mKp9rW2sYd4nLf8gHc6jBa0eUo5iPq1tRy3wXz7vN';
+  const GENERIC_KEY = 'crypto-gateway:ord_2026-03-03_000417';
+  const published = (): WorkflowPublication[] => ports.events.published;
+  const observed = () => published().filter((event): event is IdentityObservedEvent => event.type === 'IdentityObserved');
+  /** The detail as EventBridgePublisher sends it, without what every published event carries. */
+  const observationOf = (event: IdentityObservedEvent) => {
+    const { type: _type, id: _id, time: _time, ...observation } = JSON.parse(JSON.stringify(event)) as Fields;
+    return observation;
+  };
+
+  it('publishes one IdentityObserved for a Stripe checkout: email, name, phone, address, at the payment time', async () => {
+    const provisioning = await provisioned(stripe());
+    const paidAt = '2026-03-03T09:42:11.000Z';
+    expect(observed()).toEqual([
+      {
+        type: 'IdentityObserved',
+        id: `identity:${STRIPE_KEY}`,
+        time: paidAt,
+        traderId: provisioning.traderId,
+        accountId: provisioning.accountId,
+        observedAt: paidAt,
+        source: 'propdesk.workflows',
+        email: 'lena.hartmann@example.com',
+        name: 'Lena Hartmann',
+        phone: '+49 30 901820',
+        address: 'Invalidenstraße 117, 10115, Berlin, DE',
+      },
+    ]);
+    const [event] = observed();
+    expect(event!.id).toBe(purchaseIdentityIdOf(provisioning.orderKey));
+    expect(IdentityObservation.safeParse(observationOf(event!)).error).toBeUndefined();
+    expect(IdentityObservation.parse(observationOf(event!))).toMatchObject({ traderId: provisioning.traderId, observedAt: Date.parse(paidAt), accountId: provisioning.accountId });
+  });
+
+  it('adds a generic payment’s fingerprint and IP address', async () => {
+    const provisioning = await provisioned(generic());
+    expect(observed()).toEqual([
+      expect.objectContaining({
+        id: `identity:${GENERIC_KEY}`,
+        observedAt: '2026-03-03T09:15:42.318Z',
+        accountId: provisioning.accountId,
+        email: 'marco.rossi@example.it',
+        name: 'Marco Rossi',
+        phone: '+39 02 8475 3310',
+        address: 'Via Torino 61, 20123 Milano, IT',
+        paymentFingerprint: 'bc1q9h7garjk3d0q4mu6y2nqfl5ar0mwxn5vdz7mfl',
+        ip: '203.0.113.42',
+      }),
+    ]);
+    expect(IdentityObservation.safeParse(observationOf(observed()[0]!)).error).toBeUndefined();
+  });
+
+  it('still publishes the email and name of an order without the optional signals', async () => {
+    await provisioned(generic({ customer: { email: 'bare@example.com', name: 'Bare Buyer' }, paymentFingerprint: undefined, ipAddress: undefined }));
+    const [event] = observed();
+    expect(observationOf(event!)).toEqual({
+      traderId: traderIdOf('bare@example.com'),
+      accountId: accountIdOf(GENERIC_KEY),
+      observedAt: '2026-03-03T09:15:42.318Z',
+      source: 'propdesk.workflows',
+      email: 'bare@example.com',
+      name: 'Bare Buyer',
+    });
+    expect(IdentityObservation.safeParse(observationOf(event!)).error).toBeUndefined();
+    // A Stripe buyer without a name is still their email.
+    await provisioned(stripe({ id: 'cs_live_noname', customer_details: { email: 'anon@example.com', name: null } }));
+    expect(observationOf(observed()[1]!)).toEqual(expect.objectContaining({ email: 'anon@example.com' }));
+    expect(observationOf(observed()[1]!)).not.toHaveProperty('name');
+  });
+
+  it('leaves out a signal the engine would refuse, and keeps the rest', async () => {
+    const phone = '+49 30 1234 5678 ext. 1234567890123';
+    await provisioned(stripe({ customer_details: { email: 'lena.hartmann@example.com', name: 'x'.repeat(201), phone } }));
+    const observation = observationOf(observed()[0]!);
+    expect(observation).toEqual(expect.objectContaining({ email: 'lena.hartmann@example.com' }));
+    expect(phone.length).toBeGreaterThan(32);
+    expect(observation).not.toHaveProperty('phone');
+    expect(observation).not.toHaveProperty('name');
+    expect(IdentityObservation.safeParse(observation).error).toBeUndefined();
+  });
+
+  it('a retried claim publishes the same event again; a duplicate execution publishes nothing', async () => {
+    await provisioned(stripe(), 'exec-1');
+    clock = T0 + 60_000;
+    await steps.claimOrder(stripe(), 'exec-1');
+    expect(observed()).toHaveLength(2);
+    expect(observed()[1]).toEqual(observed()[0]);
+    await steps.claimOrder(stripe(), 'exec-2');
+    expect(observed()).toHaveLength(2);
+  });
+
+  it('keeps the phone, address, fingerprint and IP address out of the order record, the audit log and the workflow state', async () => {
+    const provisioning = await provisioned(generic());
+    const kept = JSON.stringify([[...ports.orders.orders.values()], [...ports.orders.traders.values()], ports.audit.entries, provisioning]);
+    for (const value of ['+39 02 8475 3310', 'Via Torino', 'bc1q9h7garjk3d0q4mu6y2nqfl5ar0mwxn5vdz7mfl', '203.0.113.42']) expect(kept).not.toContain(value);
+  });
+
+  it('publishes nothing for a passed phase: no payment, nothing seen', async () => {
+    await ports.orders.traderByEmail({ traderId: 'trd-winner', email: 'winner@example.com', name: 'Win Ner', createdAt: T0 });
+    await ports.accounts.save(openAccount(demo, { tenant: TENANT, accountId: 'demo-winner-1', traderId: 'trd-winner', phaseId: 'phase-1', openedAt: T0 - 86_400_000, initialBalance: 5_000_000 }), null, []);
+    await provisioned(phasePassed());
+    expect(observed()).toEqual([]);
+  });
+
+  it('goes on the bus as detail-type IdentityObserved under propdesk.workflows, through the workflow’s publisher', async () => {
+    const sent: PutEventsCommand[] = [];
+    const eventBridge = {
+      send: async (command: PutEventsCommand) => {
+        sent.push(command);
+        return { Entries: (command.input.Entries ?? []).map((_, index) => ({ EventId: `eb-${index}` })), $metadata: {} };
+      },
+    };
+    const events = new EventBridgePublisher<WorkflowPublication>(eventBridge as never, 'propdesk-acme', async () => {}, WORKFLOW_EVENT_SOURCE);
+    const provisioning = await new PurchaseSteps({ ...ports, events }).claimOrder(generic(), 'exec-1');
+    const entries = sent.flatMap((command) => command.input.Entries ?? []);
+    expect(entries.map(({ Source, DetailType }) => ({ Source, DetailType }))).toEqual([{ Source: 'propdesk.workflows', DetailType: 'IdentityObserved' }]);
+    const detail = JSON.parse(entries[0]!.Detail!) as Fields;
+    expect(detail).toMatchObject({ type: 'IdentityObserved', id: `identity:${GENERIC_KEY}`, time: '2026-03-03T09:15:42.318Z' });
+    expect(entries[0]!.Time).toEqual(new Date('2026-03-03T09:15:42.318Z'));
+    expect(provisioning).toMatchObject({ outcome: 'provision' });
+    // The engine's observation is a strictObject: the detail parses once it admits what every published event
+    // carries (type, id, time), which shared/abuse/identity.ts has to declare.
+    const admitting = IdentityObservation.safeExtend({
+      type: z.literal('IdentityObserved').optional(),
+      id: z.string().min(1).max(256).optional(),
+      time: z.iso.datetime({ offset: true }).optional(),
+    });
+    expect(admitting.safeParse(detail).error).toBeUndefined();
+    expect(IdentityObservation.safeParse(observationOf(detail as IdentityObservedEvent)).error).toBeUndefined();
+  });
+});
+
 describe('claimOrder for a passed phase', () => {
   const TRADER = { traderId: 'trd-winner', email: 'winner@example.com', name: 'Win Ner', createdAt: T0 - 86_400_000 };
   const openPassed = async (traderId: string | null) => {
@@ -236,7 +382,7 @@ describe('requestTradingAccount and the bridge’s answers', () => {
     await steps.requestTradingAccount(provisioning, 'token-1', 3600);
     const requestId = bridgeRequestIdOf(provisioning.accountId);
     expect([...ports.tokens.tokens]).toEqual([[requestId, { token: 'token-1', expiresAt: T0 + 3_600_000 }]]);
-    const [command] = ports.events.published;
+    const [command] = ports.events.ofType('TradingAccountRequested');
     expect(TradingAccountRequested.parse(command)).toEqual(command);
     expect(command).toMatchObject({ type: 'TradingAccountRequested', id: requestId, requestId, accountId: provisioning.accountId, initialBalance: 10_000_000, trader: provisioning.trader });
   });

@@ -6,11 +6,16 @@
  * hex HMAC of the raw body with the webhook secret, in the algorithm X-Payload-Digest-Alg names. The
  * digest covers no timestamp, so a replayed webhook verifies: it is harmless because its eventId is
  * the same as the original's, and the core applies an event once.
+ *
+ * The applicantReviewed webhook carries no document data, so an approved applicant's identity (for the abuse
+ * engine) is read from the applicant itself, GET /resources/applicants/{id}/one, whose `info.idDocs` holds what
+ * Sumsub recognized on the documents: the app token needs the "View applicants" permission, as the lookup by
+ * externalUserId already does.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import { pathOf } from '../../parsing.js';
-import type { ApplicantRequest, KycDecision, KycOutcome, KycProvider, NewApplicant } from '../../workflows/kyc.js';
+import type { ApplicantRequest, KycDecision, KycOutcome, KycProvider, NewApplicant, VerifiedApplicant } from '../../workflows/kyc.js';
 
 export const SUMSUB_PROVIDER = 'sumsub';
 
@@ -139,6 +144,41 @@ export interface SumsubConfig {
 type Method = 'GET' | 'POST';
 
 const Applicant = z.object({ id: z.string().min(1) });
+
+/** The identity documents Sumsub recognized on an applicant (GET /resources/applicants/{id}/one); other fields pass. */
+const ApplicantDocuments = z.object({
+  info: z
+    .object({
+      idDocs: z
+        .array(
+          z.object({
+            idDocType: z.string().nullish().describe('PASSPORT, ID_CARD, DRIVERS, RESIDENCE_PERMIT, ...'),
+            country: z.string().nullish().describe('ISO 3166-1 alpha-3 of the issuer'),
+            number: z.string().nullish().describe('the document number, when recognized'),
+          }),
+        )
+        .nullish(),
+    })
+    .nullish(),
+});
+type ApplicantDocuments = z.output<typeof ApplicantDocuments>;
+
+/** Documents that identify a person, the preferred first: a person verified twice most often shows a passport. */
+const IDENTITY_DOCUMENTS = ['PASSPORT', 'ID_CARD', 'RESIDENCE_PERMIT', 'DRIVERS'] as const;
+
+/**
+ * <country>:<type>:<number> of the applicant's most preferred identity document with a number, or null. Sumsub
+ * lists what it recognized; a firm whose levels accept several document types may see one person verified with a
+ * passport once and an ID card the next time, and those are two identities to the engine.
+ */
+function identityOf(applicant: ApplicantDocuments): string | null {
+  const documents = (applicant.info?.idDocs ?? []).flatMap((document) => {
+    const rank = IDENTITY_DOCUMENTS.indexOf(document.idDocType as (typeof IDENTITY_DOCUMENTS)[number]);
+    const number = document.number?.trim();
+    return rank < 0 || number === undefined || number === '' ? [] : [{ rank, text: `${document.country?.trim() ?? ''}:${document.idDocType}:${number}` }];
+  });
+  return documents.sort((a, b) => a.rank - b.rank)[0]?.text ?? null;
+}
 const WebSdkLink = z.object({ url: z.url() });
 const SumsubError = z.object({ description: z.string() });
 
@@ -162,6 +202,12 @@ export class SumsubProvider implements KycProvider {
   async createApplicant({ traderId, email, name }: ApplicantRequest): Promise<NewApplicant> {
     const applicantId = await this.applicantFor(traderId, email, name);
     return { applicantId, verificationUrl: await this.verificationUrlFor(traderId) };
+  }
+
+  /** The approved applicant's identity document, as Sumsub recognized it; never logged (errors name fields, not values). */
+  async verifiedIdentity({ applicantId }: VerifiedApplicant): Promise<string | null> {
+    const response = await this.send('GET', `/resources/applicants/${encodeURIComponent(applicantId)}/one`);
+    return identityOf(await this.read(response, 'get applicant', ApplicantDocuments));
   }
 
   /** A trader's applicant is created once: a retried step finds the one created before. */

@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { FakeKycProvider, LOCAL_ONLY_FAKE_KYC_WEBHOOK_SECRET } from '../../../shared/adapters/kyc/fake-provider.js';
+import { fakePassportOf, FakeKycProvider, LOCAL_ONLY_FAKE_KYC_WEBHOOK_SECRET } from '../../../shared/adapters/kyc/fake-provider.js';
 import { sumsubDecisionOf, SumsubProvider, verifySumsubWebhook, type SumsubDigestAlgorithm } from '../../../shared/adapters/kyc/sumsub.js';
 import { applicantCreated, applyDecision, startCase, type KycDecision } from '../../../shared/workflows/kyc.js';
 
@@ -251,6 +251,56 @@ describe('SumsubProvider', () => {
     const { fetch } = fetchStub(json(201, { applicantId: 'app-1' }));
     await expect(provider(fetch).createApplicant(request)).rejects.toThrow(/create applicant answered 201 with an unexpected body: id: /);
   });
+
+  describe('verifiedIdentity', () => {
+    const applicant = { applicantId: '5cb56e8e0a975a35f333cb83', traderId: 'trader/1', name: 'Lena Hartmann' };
+    const getPath = '/resources/applicants/5cb56e8e0a975a35f333cb83/one';
+    /** The applicant as GET …/one answers, trimmed to what matters here. */
+    const withDocuments = (idDocs: unknown[]) => json(200, { id: applicant.applicantId, externalUserId: 'trader/1', review: { reviewStatus: 'completed' }, info: { firstName: 'Lena', idDocs } });
+
+    it('reads the applicant, signed, and answers the passport before another identity document', async () => {
+      const { fetch, calls } = fetchStub(
+        withDocuments([
+          { idDocType: 'ID_CARD', country: 'DEU', number: 'L01X00T47' },
+          { idDocType: 'UTILITY_BILL', country: 'DEU' },
+          { idDocType: 'PASSPORT', country: 'DEU', number: ' C01X00T47 ', firstName: 'Lena' },
+        ]),
+      );
+      await expect(provider(fetch).verifiedIdentity(applicant)).resolves.toBe('DEU:PASSPORT:C01X00T47');
+      expect(calls).toHaveLength(1);
+      expectSigned(calls[0], 'GET', getPath, '');
+      expect(calls[0]?.body).toBeUndefined();
+    });
+
+    it('answers another identity document without a passport', async () => {
+      const { fetch } = fetchStub(withDocuments([{ idDocType: 'DRIVERS', country: 'GBR', number: 'MORGA753116SM9IJ' }, { idDocType: 'RESIDENCE_PERMIT', country: 'GBR', number: 'ZR1234567' }]));
+      await expect(provider(fetch).verifiedIdentity(applicant)).resolves.toBe('GBR:RESIDENCE_PERMIT:ZR1234567');
+    });
+
+    it.each([
+      { case: 'no info', body: { id: 'x' } },
+      { case: 'no documents', body: { id: 'x', info: { firstName: 'Lena' } } },
+      { case: 'no recognized number', body: { id: 'x', info: { idDocs: [{ idDocType: 'PASSPORT', country: 'DEU', number: null }, { idDocType: 'SELFIE', number: '1' }] } } },
+    ])('is null with $case', async ({ body }) => {
+      const { fetch } = fetchStub(json(200, body));
+      await expect(provider(fetch).verifiedIdentity(applicant)).resolves.toBeNull();
+    });
+
+    it('fails naming the status and Sumsub’s message, so the step is retried', async () => {
+      const { fetch } = fetchStub(json(403, { description: 'Forbidden: the token has no permission', code: 403 }));
+      await expect(provider(fetch).verifiedIdentity(applicant)).rejects.toThrow('Sumsub get applicant answered 403: Forbidden: the token has no permission');
+    });
+
+    it('names the field, never the value, of a body it cannot read', async () => {
+      const { fetch } = fetchStub(json(200, { info: { idDocs: [{ idDocType: 'PASSPORT', number: 47110815 }] } }));
+      const error = await provider(fetch)
+        .verifiedIdentity(applicant)
+        .catch((caught: unknown) => caught as Error);
+      expect(error).toBeInstanceOf(Error);
+      expect((error as Error).message).toMatch(/get applicant answered 200 with an unexpected body: info\.idDocs\[0\]\.number: /);
+      expect((error as Error).message).not.toContain('47110815');
+    });
+  });
 });
 
 describe('FakeKycProvider', () => {
@@ -279,6 +329,20 @@ describe('FakeKycProvider', () => {
     const approval = sumsubDecisionOf(JSON.parse(fake.webhookFor('trader-1', 'approved', at + 60_000).rawBody));
     if (!approval.ok || approval.decision === null) throw new Error(JSON.stringify(approval));
     expect(applyDecision(retried.case, approval.decision).case.status).toBe('approved');
+  });
+
+  it('verifies one simulated passport per name: two traders of one name are one person', async () => {
+    const lena = await fake.verifiedIdentity({ applicantId: 'fake-applicant-trader-1', traderId: 'trader-1', name: 'Lena Hartmann' });
+    expect(lena).toMatch(/^FAKE:PASSPORT:[0-9A-F]{12}$/);
+    expect(await fake.verifiedIdentity({ applicantId: 'fake-applicant-trader-2', traderId: 'trader-2', name: '  lena   HARTMANN ' })).toBe(lena);
+    expect(await fake.verifiedIdentity({ applicantId: 'fake-applicant-trader-3', traderId: 'trader-3', name: 'Lena Hartman' })).not.toBe(lena);
+    expect(lena).toBe(fakePassportOf('Lena Hartmann', 'anyone'));
+  });
+
+  it('makes a trader without a name a person of their own', async () => {
+    const first = await fake.verifiedIdentity({ applicantId: 'fake-applicant-trader-1', traderId: 'trader-1', name: null });
+    expect(await fake.verifiedIdentity({ applicantId: 'fake-applicant-trader-1', traderId: 'trader-1', name: ' ' })).toBe(first);
+    expect(await fake.verifiedIdentity({ applicantId: 'fake-applicant-trader-2', traderId: 'trader-2', name: null })).not.toBe(first);
   });
 
   it('makes a rejection final', () => {
