@@ -1,7 +1,7 @@
 /**
  * What the local platform takes from the synthesized stack: it synthesizes the tenant's real stack (the one
  * `cdk deploy` would ship, minus the Lambda bundles) and reads the bus rules, the evaluator's stream
- * settings and the rollover schedules from the template JSON, so local routing and batching are exactly
+ * settings, the abuse detectors' queue settings and the rollover schedules from the template JSON, so local routing and batching are exactly
  * what CDK produced and cannot drift from it.
  */
 import { App, type CfnResource, type Stack } from 'aws-cdk-lib';
@@ -46,6 +46,17 @@ export interface KinesisEventSourceSettings {
   readonly onFailureQueueLogicalId: string;
 }
 
+/** The abuse detectors' SQS event-source mapping, with CloudFormation's property names and values. */
+export interface SqsEventSourceSettings {
+  readonly logicalId: string;
+  readonly queueLogicalId: string;
+  readonly BatchSize: number;
+  readonly MaximumBatchingWindowInSeconds: number;
+  readonly FunctionResponseTypes: readonly string[];
+  /** The queue's redrive policy: receives before a message goes to the dead-letter queue. */
+  readonly maxReceiveCount: number;
+}
+
 export interface LocalSchedule {
   readonly logicalId: string;
   /** For example `cron(0 17 * * ? *)`. */
@@ -72,6 +83,9 @@ export interface LocalQueues {
   readonly workflowDeliveryDeadLetter: string;
   readonly payoutCommands: string;
   readonly payoutCommandsDeadLetter: string;
+  /** What the abuse detectors consume: TradeClosed and IdentityObserved. */
+  readonly abuseDetection: string;
+  readonly abuseDetectionDeadLetter: string;
 }
 
 export interface LocalTemplate {
@@ -82,13 +96,14 @@ export interface LocalTemplate {
   readonly eventBus: { readonly logicalId: string; readonly name: string };
   readonly rules: readonly LocalBusRule[];
   readonly evaluatorEventSource: KinesisEventSourceSettings;
+  readonly detectorsEventSource: SqsEventSourceSettings;
   readonly schedules: readonly LocalSchedule[];
   readonly queues: LocalQueues;
   /** The workflows' settings (KYC policy and waits) the stack was synthesized with. */
   readonly workflowSettings: WorkflowSettings;
   readonly stateMachines: { readonly purchase: LocalStateMachineDefinition; readonly kyc: LocalStateMachineDefinition; readonly payout: LocalStateMachineDefinition };
   /** Logical ids of the functions the workflows and the bus invoke. */
-  readonly functions: { readonly purchaseSteps: string; readonly callbacks: string; readonly kycSteps: string; readonly payoutSteps: string };
+  readonly functions: { readonly purchaseSteps: string; readonly callbacks: string; readonly kycSteps: string; readonly payoutSteps: string; readonly detectors: string };
 }
 
 interface TemplateResource {
@@ -125,6 +140,8 @@ export function synthesizeLocal(tenantId: string, adjust?: (config: TenantConfig
       workflowDeliveryDeadLetter: idOf(stack.purchaseWorkflow.deliveryDeadLetterQueue),
       payoutCommands: idOf(stack.payoutWorkflow.processorCommandsQueue),
       payoutCommandsDeadLetter: idOf(stack.payoutWorkflow.processorCommandsDeadLetterQueue),
+      abuseDetection: idOf(stack.abuseDetection.queue),
+      abuseDetectionDeadLetter: idOf(stack.abuseDetection.deadLetterQueue),
     };
     for (const logicalId of Object.values(queues)) resources.get(logicalId, 'AWS::SQS::Queue');
     const eventBusLogicalId = idOf(pipeline.eventBus);
@@ -138,6 +155,7 @@ export function synthesizeLocal(tenantId: string, adjust?: (config: TenantConfig
       eventBus: { logicalId: eventBusLogicalId, name: stringProperty(eventBusProperties, 'Name', `event bus ${eventBusLogicalId}`) },
       rules: readRules(resources, eventBusLogicalId),
       evaluatorEventSource: readEvaluatorEventSource(resources, idOf(pipeline.evaluator)),
+      detectorsEventSource: readSqsEventSource(resources, idOf(stack.abuseDetection.detectors)),
       schedules: readSchedules(resources),
       queues,
       workflowSettings: stack.config.workflows,
@@ -151,6 +169,7 @@ export function synthesizeLocal(tenantId: string, adjust?: (config: TenantConfig
         callbacks: idOf(stack.purchaseWorkflow.callbacks),
         kycSteps: idOf(stack.kycWorkflow.steps),
         payoutSteps: idOf(stack.payoutWorkflow.steps),
+        detectors: idOf(stack.abuseDetection.detectors),
       },
     };
   } finally {
@@ -216,6 +235,29 @@ function readEvaluatorEventSource(resources: TemplateResources, evaluatorLogical
     StartingPosition: stringProperty(properties, 'StartingPosition', where),
     ParallelizationFactor: numberProperty(properties, 'ParallelizationFactor', where),
     onFailureQueueLogicalId: getAttTarget(destination, 'Arn', `${where} on-failure destination`),
+  };
+}
+
+function readSqsEventSource(resources: TemplateResources, functionLogicalId: string): SqsEventSourceSettings {
+  const mappings = resources
+    .ofType('AWS::Lambda::EventSourceMapping')
+    .filter(([, properties]) => isObject(properties['FunctionName']) && properties['FunctionName']['Ref'] === functionLogicalId);
+  const [mapping, ...others] = mappings;
+  if (mapping === undefined || others.length > 0) {
+    throw new Error(`template: expected exactly one event-source mapping for ${functionLogicalId}, found ${mappings.length}`);
+  }
+  const [logicalId, properties] = mapping;
+  const where = `event-source mapping ${logicalId}`;
+  const queueLogicalId = getAttTarget(properties['EventSourceArn'], 'Arn', `${where} EventSourceArn`);
+  const queue = resources.get(queueLogicalId, 'AWS::SQS::Queue').Properties ?? {};
+  const redrive = objectProperty(queue, 'RedrivePolicy', `queue ${queueLogicalId}`);
+  return {
+    logicalId,
+    queueLogicalId,
+    BatchSize: numberProperty(properties, 'BatchSize', where),
+    MaximumBatchingWindowInSeconds: numberProperty(properties, 'MaximumBatchingWindowInSeconds', where),
+    FunctionResponseTypes: arrayProperty(properties, 'FunctionResponseTypes', where).map((type) => String(type)),
+    maxReceiveCount: numberProperty(redrive, 'maxReceiveCount', `queue ${queueLogicalId} RedrivePolicy`),
   };
 }
 

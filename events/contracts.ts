@@ -1,8 +1,10 @@
 /**
  * The contracts Propdesk publishes as JSON Schema, rendered from the zod schemas that are their
- * single source. `npm run events:export` writes them to events/schemas/; a test checks they match.
+ * single source. `npm run events:export` writes them to events/schemas/ (a contract's `file` may name a
+ * subfolder: `abuse/…`); a test checks they match.
  */
 import { z } from 'zod';
+import { AbuseEvent, AbuseFlagRaised, AbuseFlagResolved, IdentityObserved, RiskAlertRaised, RiskScoreChanged } from '../shared/abuse/abuse-events.js';
 import { BalanceEvent, ClockEvent, DayCloseEvent, DealEvent, OrderEvent, OverrideEvent, SnapshotEvent, TradeEvent } from '../shared/domain/events.js';
 import { NewsCalendar } from '../shared/domain/news.js';
 import { Program } from '../shared/domain/program.js';
@@ -50,7 +52,25 @@ export const contracts: readonly Contract[] = [
     title: "A bridge's answer: no login (detail of detail-type TradingAccountRefused, source propdesk.bridge.<name>)",
     schema: bridgeAnswerDetails.TradingAccountRefused,
   },
+  ...abuseContracts(),
 ];
+
+/** Abuse detection's bus contract: what it publishes (source `propdesk.abuse`), and IdentityObserved, which it reads. */
+function abuseContracts(): Contract[] {
+  const published = "published on the firm's bus by abuse detection (detail of source propdesk.abuse)";
+  return [
+    { file: 'abuse/abuse-event.schema.json', title: `Propdesk abuse event, ${published}`, schema: AbuseEvent },
+    { file: 'abuse/abuse-flag-raised.schema.json', title: `AbuseFlagRaised: a detector's finding on an account, with its evidence, ${published}`, schema: AbuseFlagRaised },
+    { file: 'abuse/abuse-flag-resolved.schema.json', title: `AbuseFlagResolved: the risk desk's decision on a flag (published by the API under the same source)`, schema: AbuseFlagResolved },
+    { file: 'abuse/risk-score-changed.schema.json', title: `RiskScoreChanged: an account's or trader's risk score and what makes it up, ${published}`, schema: RiskScoreChanged },
+    { file: 'abuse/risk-alert-raised.schema.json', title: `RiskAlertRaised: a risk score reached its program's alert threshold, ${published}`, schema: RiskAlertRaised },
+    {
+      file: 'abuse/identity-observed.schema.json',
+      title: "IdentityObserved: what a bridge, payment processor, the KYC provider or a workflow saw of a trader (detail of detail-type IdentityObserved, source propdesk.<producer>); at least one signal is required",
+      schema: IdentityObserved,
+    },
+  ];
+}
 
 /** The JSON Schema of what a producer sends (io: 'input': defaults optional, times as strings). */
 export function jsonSchemaOf(contract: Contract): Record<string, unknown> {

@@ -10,4 +10,5 @@ export const METRICS = {
   ingest: ['EventsAccepted', 'RequestsRejected', 'RequestsFailed'],
   rollover: ['ClockEventsPut'],
   callbacks: ['AnswersResumed', 'AnswersLate', 'AnswersInvalid'],
+  detectors: ['TradesJudged', 'IdentitiesObserved', 'FlagsRaised', 'AlertsRaised', 'InvalidRecords', 'RecordsRetried'],
 } as const;

@@ -2,7 +2,8 @@
  * The whole trade pipeline on one machine, with the code that deploys: dynalite and kinesalite serve
  * the real DynamoDB and Kinesis APIs (on disk when given a data folder, so a restart resumes); the
  * ingest handler serves HTTP; a poller invokes the evaluator handler with the event-source settings
- * the synthesized stack holds; the domain events go through a bus built from the stack's rules; the
+ * the synthesized stack holds; the domain events go through a bus built from the stack's rules, which
+ * feed the abuse detectors' queue (micro-batches in Lambda's SQS event shape, local/lambda-queue.ts); the
  * rollover runs on the stack's schedules; the workflows run the stack's own state machine definitions
  * (local/workflows.ts), a simulated bridge answering their commands and an outbox folder taking their mail.
  * `npm start` (local/start.ts) adds the demo firm's traders.
@@ -23,6 +24,7 @@ import type { TenantConfig } from '../cdk/tenant-config.js';
 import { awsWorkflowAnswers, createCallbacksHandler } from '../functions/callbacks/handler.js';
 import { awsKycSteps, createKycHandler } from '../functions/kyc/handler.js';
 import { awsKycWebhook, createKycWebhookHandler } from '../functions/kyc-webhook/handler.js';
+import { awsAbuseDetection, createDetectorsHandler } from '../functions/detectors/handler.js';
 import { awsPayoutSteps, createPayoutHandler } from '../functions/payouts/handler.js';
 import { awsPurchaseSteps, createPurchaseHandler } from '../functions/purchase/handler.js';
 import { DynamoDbPayoutLedger } from '../shared/adapters/dynamodb/payout-ledger.js';
@@ -47,6 +49,7 @@ import { StreamEvaluator } from '../shared/stream/evaluator.js';
 import { FileCheckpointStore, InMemoryCheckpointStore, type CheckpointStore } from './checkpoints.js';
 import { LocalEventBus, type EventBridgeEvent } from './event-router.js';
 import { KinesisPoller, type BatchReport, type KinesisOnFailureRecord } from './kinesis-poller.js';
+import { LocalLambdaQueue, type LocalMessage } from './lambda-queue.js';
 import { localEventBridgeClient, localSqsClient } from './local-aws.js';
 import { OutboxMailer } from './outbox-mailer.js';
 import { type ApplicantPlan, SimulatedApplicants } from './simulated-applicants.js';
@@ -91,6 +94,16 @@ export interface PlatformOptions {
    */
   readonly applyBalance?: (operation: BalanceOperationRequested) => Promise<void>;
   readonly onExecutionEnd?: (execution: LocalExecution) => void;
+  /**
+   * A message of the abuse detection queue that failed its last receive (the dead-letter queue on AWS).
+   * @default logged on stderr with its event's id, source and detail-type
+   */
+  readonly onAbuseDeadLetter?: (message: LocalMessage, reason: string) => void;
+  /**
+   * The abuse detectors' micro-batch window locally: the stack's second is shortened so the demo and tests
+   * stay brisk. @default 200
+   */
+  readonly abuseBatchingWindowMs?: number;
 }
 
 export interface FaultInjection {
@@ -132,6 +145,8 @@ export interface Platform {
   readonly audit: DynamoDbAuditLog;
   /** Resolves once the evaluator has finished every record on the stream. */
   drained(): Promise<void>;
+  /** Resolves once the abuse detectors have handled every event queued for them (and any queued meanwhile). */
+  abuseDrained(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -261,6 +276,28 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     const event = TradeEvent.parse({ type: 'balance', schemaVersion: 1, tenant, accountId, platform: 'mt5', eventId: operationId, seq, time, operationId, kind: 'payout', amount });
     await tradeStream.put([event]);
   };
+  // The abuse detectors: the handler module that deploys, on the same adapters, fed by the stack's rules
+  // through a queue with the stack's event-source settings (the batching window shortened).
+  const detectors = createDetectorsHandler(
+    awsAbuseDetection({ tenant, dynamo, tableName, eventBridge, busName: template.eventBus.name, kinesis, streamName }),
+    tenant,
+  );
+  const detectorsSource = template.detectorsEventSource;
+  const abuseQueue = new LocalLambdaQueue({
+    queueArn: `arn:aws:sqs:${template.region}:${template.account}:${detectorsSource.queueLogicalId}`,
+    region: template.region,
+    handler: (event) => detectors(event, lambdaContext('detectors')),
+    batchSize: detectorsSource.BatchSize,
+    maxBatchingWindowMs: Math.min(options.abuseBatchingWindowMs ?? 200, detectorsSource.MaximumBatchingWindowInSeconds * 1000),
+    reportBatchItemFailures: detectorsSource.FunctionResponseTypes.includes('ReportBatchItemFailures'),
+    maxReceiveCount: detectorsSource.maxReceiveCount,
+    onDeadLetter:
+      options.onAbuseDeadLetter ??
+      ((message, reason) => {
+        const event = eventSummary(message.body);
+        console.error(`abuse detection gave up on ${event} (${reason}); on AWS it would be in the abuse detection dead-letter queue`);
+      }),
+  });
   const bridge = new SimulatedBridge(bus, options.bridge, options.applyBalance ?? balanceEvent);
   const payoutProcessor = new SimulatedPayoutProcessor(bus, options.payoutProcessor);
   for (const target of new Map(template.rules.flatMap((rule) => rule.targets).map((target) => [target.logicalId, target])).values()) {
@@ -271,11 +308,13 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
         ? (event) => void workflows.start(logicalId, event)
         : kind === 'function'
           ? (event) => workflows.invoke(logicalId, event)
-          : logicalId === template.queues.bridgeCommands
-            ? (event) => bridge.receive(event)
-            : logicalId === template.queues.payoutCommands
-              ? (event) => payoutProcessor.receive(event)
-              : (event) => options.onDomainEvent?.(logicalId, event),
+          : logicalId === template.queues.abuseDetection
+            ? (event) => abuseQueue.send(JSON.stringify(event))
+            : logicalId === template.queues.bridgeCommands
+              ? (event) => bridge.receive(event)
+              : logicalId === template.queues.payoutCommands
+                ? (event) => payoutProcessor.receive(event)
+                : (event) => options.onDomainEvent?.(logicalId, event),
     );
   }
 
@@ -328,17 +367,30 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     orders: new DynamoDbOrderBook(dynamo, tableName),
     audit: new DynamoDbAuditLog(dynamo, tableName),
     drained: () => drained(kinesis, streamName, checkpoints),
+    abuseDrained: () => abuseQueue.drain(),
     stop: async () => {
       for (const timer of timers) timer.cancel();
       await close(ingestServer);
       await workflows.idle();
       await poller.stop();
+      // After the evaluator: the closed trades of its last batch are judged too (their overrides wait on the stream).
+      await abuseQueue.drain();
       dynamo.destroy();
       kinesis.destroy();
       await kinesisServer.stop();
       await dynamoServer.stop();
     },
   };
+}
+
+/** An EventBridge event in a message body, as a log names it: id, source and detail-type, never the detail. */
+function eventSummary(body: string): string {
+  try {
+    const event = JSON.parse(body) as { id?: unknown; source?: unknown; 'detail-type'?: unknown };
+    return `event ${String(event.id)} (${String(event.source)} ${String(event['detail-type'])})`;
+  } catch {
+    return 'a message that is not JSON';
+  }
 }
 
 /** Every shard has nothing after its checkpoint. */

@@ -1,5 +1,5 @@
 /**
- * A firm's alarms and dashboard, built on the public members of the trade pipeline and the purchase, KYC and payout workflows. Every alarm notifies one
+ * A firm's alarms and dashboard, built on the public members of the trade pipeline, the purchase, KYC and payout workflows and abuse detection. Every alarm notifies one
  * KMS-encrypted SNS topic on ALARM and on OK, treats missing data as fine (an idle firm is not an incident)
  * and tells the on-call engineer what it means and what to look at first. The alarms are declared as data
  * (one list, one helper), so adding one is one entry.
@@ -31,6 +31,7 @@ import { tableDefinition } from '../../shared/adapters/dynamodb/table.js';
 import { METRICS, METRICS_NAMESPACE } from '../../functions/metrics.js';
 import type { PropdeskFunction } from './propdesk-function.js';
 import type { HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
+import type { AbuseDetection } from './abuse-detection.js';
 import type { ManagementApi } from './management-api.js';
 import type { KycWorkflow } from './kyc-workflow.js';
 import type { PayoutWorkflow } from './payout-workflow.js';
@@ -55,6 +56,12 @@ export interface AlarmThresholds {
 
 const ONE_MINUTE = Duration.minutes(1);
 const FIVE_MINUTES = Duration.minutes(5);
+/**
+ * The age of the oldest message on the abuse detection queue, seconds, before alarming (3 minutes in a row).
+ * Above the queue's visibility timeout (6 minutes), so one retried record alone does not alarm: two failed
+ * receives in a row, or a backlog the detectors do not catch up with, do.
+ */
+export const ABUSE_QUEUE_AGE_SECONDS = 900;
 
 export const DEFAULT_ALARM_THRESHOLDS: AlarmThresholds = {
   iteratorAgeSeconds: 60,
@@ -73,6 +80,7 @@ export interface MonitoringProps {
   readonly purchaseWorkflow: PurchaseWorkflow;
   readonly kycWorkflow: KycWorkflow;
   readonly payoutWorkflow: PayoutWorkflow;
+  readonly abuseDetection: AbuseDetection;
   readonly thresholds: AlarmThresholds;
   /** Addresses subscribed to the alarm topic by email (may be empty). */
   readonly alarmEmails: readonly string[];
@@ -140,7 +148,7 @@ export class Monitoring extends Construct {
     validateThresholds(props.thresholds);
     const emails = validateEmails(props.alarmEmails);
     super(scope, id);
-    const { tenantId, pipeline, managementApi, processorEvents, purchaseWorkflow, kycWorkflow, payoutWorkflow, thresholds } = props;
+    const { tenantId, pipeline, managementApi, processorEvents, purchaseWorkflow, kycWorkflow, payoutWorkflow, abuseDetection, thresholds } = props;
     const alarmNamePrefix = `propdesk-${tenantId}-`;
 
     this.alarmTopicKey = new Key(this, 'AlarmTopicKey', {
@@ -195,6 +203,7 @@ export class Monitoring extends Construct {
       ['KycSteps', kycWorkflow.steps, 'runs the KYC workflow\u2019s steps and the KYC gate of funded activations; the state machines retry its failures, then the verification or the activation fails'],
       ['KycWebhook', kycWorkflow.webhook, 'records the KYC provider\u2019s signed verdicts and resumes the waiting verification; the provider retries a failed delivery'],
       ['PayoutSteps', payoutWorkflow.steps, 'runs the payout workflow\u2019s steps; the state machine retries its failures, then records a payout whose instruction failed as failed, and fails the execution on a failure in any other step (in Settle: a paid payout left unbooked)'],
+      ['AbuseDetectors', abuseDetection.detectors, 'judges closed trades and identity observations for abuse; a failed invocation returns its whole batch to the abuse detection queue, retried after the visibility timeout, 5 receives, then the DLQ'],
     ];
     const deadLetterQueues: ReadonlyArray<readonly [string, string, IQueue, string]> = [
       [
@@ -213,7 +222,7 @@ export class Monitoring extends Construct {
         'RiskAlertsDlqDepth',
         'RiskAlerts DLQ',
         pipeline.riskAlertsDeadLetterQueue,
-        'Risk alerts (violations / warnings) were not delivered: the event bus could not put them on the queue, or the risk-desk consumer failed them 5 times. Check the RiskAlerts rule\u2019s FailedInvocations and the consumer, then redrive.',
+        'Risk alerts (violations / warnings, abuse RiskAlertRaised) were not delivered: the event bus could not put them on the queue, or the risk-desk consumer failed them 5 times. Check the FailedInvocations of the RiskAlerts rule and of abuse detection\u2019s AbuseAlerts rule, and the consumer, then redrive.',
       ],
       [
         'StreamFailureQueueDepth',
@@ -250,6 +259,12 @@ export class Monitoring extends Construct {
         'Commands to the payout processor (PayoutInstructed) were not delivered: the event bus could not put them on the processor commands queue, or the processor failed them 5 times. The processor has not paid them (unless it paid and then failed the message: ask it); each waiting payout fails when its settlement wait runs out (Record failure, PayoutFailed, nothing booked). Check the ProcessorCommands rule\u2019s FailedInvocations and the processor\u2019s consumer; redrive only commands whose payouts still wait (the processor pays a requestId once), otherwise let them fail and have the trader re-request.',
       ],
       [
+        'AbuseDetectionDlqDepth',
+        'AbuseDetection DLQ',
+        abuseDetection.deadLetterQueue,
+        'Closed trades or identity observations were NOT judged for abuse: the bus could not put them on the abuse detection queue (FailedInvocations of the TradesClosed / IdentitiesObserved rules), or the detectors failed them 5 times (a program version not stored, the table throttled: the detectors function\u2019s \u201crecords to retry\u201d warnings name the event ids and errors). Fix the cause, then redrive to the abuse detection queue; a trade judged before is not judged again.',
+      ],
+      [
         // The workflows' shared delivery DLQ (WorkflowShared); the alarm keeps its first name.
         'PurchaseDeliveryDlqDepth',
         'Workflow delivery DLQ',
@@ -277,6 +292,19 @@ export class Monitoring extends Construct {
         metric: propdeskMetric(tenantId, 'evaluator', 'RecordsQuarantined'),
         threshold: thresholds.quarantinedRecordsPer5Minutes,
         description: `The evaluator quarantined at least ${thresholds.quarantinedRecordsPer5Minutes} trade record(s) in 5 minutes (malformed, or for an account it does not know); they are not applied to account state. Read the messages on the quarantine queue and the evaluator logs to see why, usually a bridge sending a new or broken payload.`,
+      },
+      {
+        id: 'AbuseInvalidRecords',
+        metric: propdeskMetric(tenantId, 'detectors', 'InvalidRecords'),
+        threshold: 1,
+        description: 'The abuse detectors dropped at least 1 invalid record in 5 minutes: a TradeClosed or IdentityObserved breaking its contract (events/README.md, Abuse detection), or a trade of another tenant. It is not retried and nothing judged it. Find the warning \u201cbatch finished with invalid records\u201d in the detectors function\u2019s logs: each record\u2019s reason and event id (its source in the bus archive names the sender); have the sender fixed, then re-put corrected events.',
+      },
+      {
+        id: 'AbuseQueueAge',
+        metric: abuseDetection.queue.metricApproximateAgeOfOldestMessage({ statistic: Stats.MAXIMUM, period: ONE_MINUTE }),
+        threshold: ABUSE_QUEUE_AGE_SECONDS,
+        evaluationPeriods: 3,
+        description: `Abuse detection is late: the oldest message on its queue has been older than ${ABUSE_QUEUE_AGE_SECONDS / 60} minutes for 3 minutes, so flags and risk alerts are late (and a \u201cfail\u201d program\u2019s accounts trade on). Either records keep failing (the detectors function\u2019s \u201crecords to retry\u201d warnings, its errors and throttles, table throttling) or the detectors cannot keep up (two batches at a time; see the dashboard\u2019s abuse row).`,
       },
       {
         id: 'BridgeAnswersInvalid',
@@ -479,6 +507,15 @@ export class Monitoring extends Construct {
         ],
       ],
       [
+        'Abuse detection',
+        [
+          graph('Judged', [custom('detectors', 'TradesJudged'), custom('detectors', 'IdentitiesObserved'), custom('detectors', 'InvalidRecords'), custom('detectors', 'RecordsRetried')], 6),
+          graph('Flags, alerts', [custom('detectors', 'FlagsRaised'), custom('detectors', 'AlertsRaised')], 6),
+          graph('Queue age (s, max)', [abuseDetection.queue.metricApproximateAgeOfOldestMessage({ statistic: Stats.MAXIMUM, period: ONE_MINUTE, label: 'ApproximateAgeOfOldestMessage' })], 4),
+          ...functionHealth(abuseDetection.detectors, 4),
+        ],
+      ],
+      [
         'Table',
         [
           graph('Consumed capacity', [
@@ -497,6 +534,7 @@ export class Monitoring extends Construct {
             ['RiskAlerts', pipeline.riskAlertsQueue],
             ['BridgeCommands', purchaseWorkflow.bridgeCommandsQueue],
             ['PayoutCommands', payoutWorkflow.processorCommandsQueue],
+            ['AbuseDetection', abuseDetection.queue],
           ]), 12),
           graph('Dead-letter and failure queues', queueDepth(deadLetterQueues.map(([, label, queue]) => [label, queue] as const)), 12),
         ],

@@ -4,6 +4,7 @@
  */
 import { CfnOutput, Stack, type StackProps, Tags } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
+import { AbuseDetection } from '../constructs/abuse-detection.js';
 import { ManagementApi } from '../constructs/management-api.js';
 import { Monitoring } from '../constructs/monitoring.js';
 import { ProcessorEvents } from '../constructs/processor-events.js';
@@ -30,6 +31,7 @@ export class TenantStack extends Stack {
   readonly kycWorkflow: KycWorkflow;
   readonly purchaseWorkflow: PurchaseWorkflow;
   readonly payoutWorkflow: PayoutWorkflow;
+  readonly abuseDetection: AbuseDetection;
   readonly monitoring: Monitoring;
 
   constructor(scope: Construct, id: string, props: TenantStackProps) {
@@ -98,6 +100,14 @@ export class TenantStack extends Stack {
     // Payout requests go on the bus; analysts' decisions resume the payout's approval wait.
     this.managementApi.handler.bindBus(this.tradePipeline.eventBus, 'EVENT_BUS_NAME');
     this.payoutWorkflow.stateMachine.grantTaskResponse(this.managementApi.handler);
+    this.abuseDetection = new AbuseDetection(this, 'AbuseDetection', {
+      tenantId,
+      table: this.tradePipeline.table,
+      eventBus: this.tradePipeline.eventBus,
+      tradeStream: this.tradePipeline.tradeStream,
+      riskAlerts: { queue: this.tradePipeline.riskAlertsQueue, deadLetterQueue: this.tradePipeline.riskAlertsDeadLetterQueue },
+      functions,
+    });
     const { emails: alarmEmails, ...thresholds } = config.alarms;
     this.monitoring = new Monitoring(this, 'Monitoring', {
       tenantId,
@@ -107,6 +117,7 @@ export class TenantStack extends Stack {
       purchaseWorkflow: this.purchaseWorkflow,
       kycWorkflow: this.kycWorkflow,
       payoutWorkflow: this.payoutWorkflow,
+      abuseDetection: this.abuseDetection,
       thresholds,
       alarmEmails,
     });

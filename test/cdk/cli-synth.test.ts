@@ -17,9 +17,9 @@ describe('npx cdk synth', () => {
     const template = JSON.parse(readFileSync(join(outdir, 'Propdesk-demo.template.json'), 'utf8')) as { Resources: Record<string, { Type: string; Metadata?: Record<string, string> }> };
     const functions = Object.values(template.Resources).filter((resource) => resource.Type === 'AWS::Lambda::Function');
     // The pipeline's three (evaluator, ingest, rollover), the staff API's one, the purchase workflow's two
-    // (steps, callbacks), the KYC workflow's two (steps, webhook) and the payout workflow's one (steps): each
-    // with its own bundle.
-    expect(functions).toHaveLength(9);
+    // (steps, callbacks), the KYC workflow's two (steps, webhook), the payout workflow's one (steps) and abuse
+    // detection's one (detectors): each with its own bundle.
+    expect(functions).toHaveLength(10);
     for (const fn of functions) {
       const asset = fn.Metadata?.['aws:asset:path'];
       expect(asset && existsSync(join(outdir, asset, 'index.mjs')), `bundle of ${asset}`).toBe(true);

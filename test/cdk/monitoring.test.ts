@@ -45,6 +45,8 @@ function widgetsOf(body: unknown): Widget[] {
  * functions' errors and throttles. The payout workflow added 5: its processor commands' dead-letter queue,
  * failed and timed-out executions, and the steps function's errors and throttles (its processor answers go to
  * the purchase workflow's callbacks function, already watched; invalid ones count in bridge-answers-invalid).
+ * Abuse detection added 5: its queue's dead-letter queue and age, invalid records, and the detectors function's
+ * errors and throttles.
  */
 const EXPECTED_ALARMS = [
   'evaluator-iterator-age',
@@ -90,6 +92,12 @@ const EXPECTED_ALARMS = [
   'payout-executions-timed-out',
   'payout-steps-errors',
   'payout-steps-throttles',
+  // Abuse detection.
+  'abuse-detection-dlq-depth',
+  'abuse-queue-age',
+  'abuse-invalid-records',
+  'abuse-detectors-errors',
+  'abuse-detectors-throttles',
 ].map((what) => `propdesk-demo-${what}`);
 
 describe('the demo tenant monitoring', () => {
@@ -113,7 +121,7 @@ describe('the demo tenant monitoring', () => {
   });
 
   it('creates exactly the expected alarms, named after the tenant, and exposes them', () => {
-    expect(EXPECTED_ALARMS).toHaveLength(40);
+    expect(EXPECTED_ALARMS).toHaveLength(45);
     expect(Object.values(alarms).map((alarm) => alarm.Properties.AlarmName).sort()).toEqual([...EXPECTED_ALARMS].sort());
     expect(monitoring.alarms).toHaveLength(EXPECTED_ALARMS.length);
   });
@@ -162,6 +170,7 @@ describe('the demo tenant monitoring', () => {
       stack.processorEvents.deadLetterQueue!,
       stack.purchaseWorkflow.bridgeCommandsDeadLetterQueue,
       stack.payoutWorkflow.processorCommandsDeadLetterQueue,
+      stack.abuseDetection.deadLetterQueue,
       // Shared by the workflows' rules (KycNeeded, PayoutRequests and ProcessorAnswers included): one queue, one alarm.
       stack.workflowShared.deliveryDeadLetterQueue,
     ];
@@ -197,6 +206,7 @@ describe('the demo tenant monitoring', () => {
       ['kyc', stack.kycWorkflow.steps],
       ['kyc-webhook', stack.kycWorkflow.webhook],
       ['payouts', stack.payoutWorkflow.steps],
+      ['detectors', stack.abuseDetection.detectors],
     ] as const) {
       expect((functions[id(fn)]?.Properties.Environment as { Variables: Record<string, unknown> }).Variables).toMatchObject({
         POWERTOOLS_SERVICE_NAME: service,
@@ -218,6 +228,7 @@ describe('the demo tenant monitoring', () => {
       ['kyc-steps', stack.kycWorkflow.steps],
       ['kyc-webhook', stack.kycWorkflow.webhook],
       ['payout-steps', stack.payoutWorkflow.steps],
+      ['abuse-detectors', stack.abuseDetection.detectors],
     ] as const) {
       for (const metricName of ['Errors', 'Throttles']) {
         expect(alarmNamed(`propdesk-demo-${name}-${metricName.toLowerCase()}`).Properties).toMatchObject({
@@ -527,6 +538,7 @@ describe('alarm settings', () => {
         purchaseWorkflow: stack.purchaseWorkflow,
         kycWorkflow: stack.kycWorkflow,
         payoutWorkflow: stack.payoutWorkflow,
+        abuseDetection: stack.abuseDetection,
         thresholds: { ...DEFAULT_ALARM_THRESHOLDS, ...thresholds },
         alarmEmails,
       });

@@ -40,7 +40,8 @@ describe('the demo tenant stack', () => {
 
   it('maps the evaluator to the trade stream with exactly the specified settings', () => {
     const pipeline = stack.tradePipeline;
-    template.resourceCountIs('AWS::Lambda::EventSourceMapping', 1);
+    // This one and the abuse detectors' SQS mapping (test/cdk/abuse-detection.test.ts).
+    template.resourceCountIs('AWS::Lambda::EventSourceMapping', 2);
     template.hasResourceProperties(
       'AWS::Lambda::EventSourceMapping',
       Match.objectEquals({
@@ -64,8 +65,9 @@ describe('the demo tenant stack', () => {
     const pipeline = stack.tradePipeline;
     // These two, the payment processor's forwarding rule (test/cdk/processor-events.test.ts), the purchase
     // workflow's six (test/cdk/purchase-workflow.test.ts), the KYC workflow's KycNeeded (test/cdk/kyc-workflow.test.ts)
-    // and the payout workflow's three (PayoutRequests, ProcessorCommands, ProcessorAnswers: test/cdk/payout-workflow.test.ts).
-    template.resourceCountIs('AWS::Events::Rule', 13);
+    // the payout workflow's three (PayoutRequests, ProcessorCommands, ProcessorAnswers: test/cdk/payout-workflow.test.ts)
+    // and abuse detection's three (TradesClosed, IdentitiesObserved, AbuseAlerts: test/cdk/abuse-detection.test.ts).
+    template.resourceCountIs('AWS::Events::Rule', 16);
     template.hasResourceProperties('AWS::Events::Rule', {
       EventBusName: { Ref: id(pipeline.eventBus) },
       EventPattern: Match.objectEquals({ source: ['propdesk.evaluator'], 'detail-type': ['AccountFailed', 'PhasePassed'] }),
@@ -125,8 +127,9 @@ describe('the demo tenant stack', () => {
     const queues = template.findResources('AWS::SQS::Queue');
     // The pipeline's eight, the payment processor's dead-letter queue, the purchase workflow's two (bridge
     // commands and their dead-letter queue), the payout workflow's two (processor commands and their dead-letter
-    // queue) and the workflows' shared delivery dead-letter queue. The KYC workflow has none of its own.
-    expect(Object.keys(queues)).toHaveLength(14);
+    // queue), the workflows' shared delivery dead-letter queue and abuse detection's two (its queue and its
+    // dead-letter queue). The KYC workflow has none of its own.
+    expect(Object.keys(queues)).toHaveLength(16);
     expect(Object.keys(queues)).toContain(id(stack.workflowShared.deliveryDeadLetterQueue));
     expect(Object.keys(queues)).toEqual(expect.arrayContaining([id(stack.payoutWorkflow.processorCommandsQueue), id(stack.payoutWorkflow.processorCommandsDeadLetterQueue)]));
     for (const queue of Object.values(queues)) expect(queue.Properties).toMatchObject({ SqsManagedSseEnabled: true, MessageRetentionPeriod: 1_209_600 });
@@ -145,8 +148,8 @@ describe('the demo tenant stack', () => {
     const functions = template.findResources('AWS::Lambda::Function');
     // The pipeline's three, the staff API's one, the purchase workflow's two (steps, callbacks), the KYC
     // workflow's two (steps, webhook) and the payout workflow's one (steps; its processor answers reach the
-    // purchase workflow's callbacks function).
-    expect(Object.keys(functions)).toHaveLength(9);
+    // purchase workflow's callbacks function) and abuse detection's one (detectors).
+    expect(Object.keys(functions)).toHaveLength(10);
     for (const fn of Object.values(functions)) {
       expect(fn.Properties).toMatchObject({
         Runtime: 'nodejs22.x',
@@ -296,8 +299,8 @@ describe('tenant settings flow into the stack', () => {
   it('throttles ingest, keeps logs and traces as the firm chose', () => {
     template.hasResourceProperties('AWS::ApiGatewayV2::Stage', { DefaultRouteSettings: { ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 } });
     const functions = Object.values(template.findResources('AWS::Lambda::Function'));
-    // Every function of the stack, as in the demo tenant's test above (the payout steps function included).
-    expect(functions).toHaveLength(9);
+    // Every function of the stack, as in the demo tenant's test above (the payout steps and detectors functions included).
+    expect(functions).toHaveLength(10);
     for (const fn of functions) {
       expect(fn.Properties.TracingConfig).toBeUndefined();
       expect(fn.Properties.Environment.Variables.POWERTOOLS_TRACE_ENABLED).toBe('false');

@@ -36,6 +36,18 @@ describe('the demo tenant, synthesized for the local platform', () => {
     });
   });
 
+  it('reads the abuse detectors\u2019 queue settings from the template', () => {
+    expect(local.detectorsEventSource).toMatchObject({
+      queueLogicalId: local.queues.abuseDetection,
+      BatchSize: 100,
+      MaximumBatchingWindowInSeconds: 1,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      maxReceiveCount: 5,
+    });
+    expect(local.queues.abuseDetectionDeadLetter).not.toBe(local.queues.abuseDetection);
+    expect(local.functions.detectors).toMatch(/^AbuseDetectionDetectors/);
+  });
+
   it('reads the rollover schedules with their zones and input', () => {
     const schedules = local.schedules.map(({ expression, timezone, input }) => ({ expression, timezone, input }));
     expect(schedules).toEqual(
@@ -49,8 +61,8 @@ describe('the demo tenant, synthesized for the local platform', () => {
 
   it('reads the bus rules with their patterns and targets: queues, functions and state machines', () => {
     // The rules on the firm's bus (the processor's forwarding rule is on its partner bus): the pipeline's two,
-    // the purchase workflow's six, the KYC workflow's KycNeeded and the payout workflow's three.
-    expect(local.rules).toHaveLength(12);
+    // the purchase workflow's six, the KYC workflow's KycNeeded, the payout workflow's three and abuse detection's three.
+    expect(local.rules).toHaveLength(15);
     for (const rule of local.rules) expect(rule.eventBusLogicalId).toBe(local.eventBus.logicalId);
     const purchase = { kind: 'stateMachine', logicalId: local.stateMachines.purchase.logicalId };
     const kyc = { kind: 'stateMachine', logicalId: local.stateMachines.kyc.logicalId };
@@ -76,6 +88,10 @@ describe('the demo tenant, synthesized for the local platform', () => {
         [payout],
         [{ kind: 'queue', logicalId: local.queues.payoutCommands }],
         [callbacks],
+        // Abuse detection: closed trades and identity observations to its queue, its alerts to the risk desk's.
+        [{ kind: 'queue', logicalId: local.queues.abuseDetection }],
+        [{ kind: 'queue', logicalId: local.queues.abuseDetection }],
+        [{ kind: 'queue', logicalId: local.queues.riskAlerts }],
       ]
         .map(key)
         .sort(),
@@ -94,6 +110,10 @@ describe('the demo tenant, synthesized for the local platform', () => {
       ]),
     );
     expect(new Set([purchase, kyc, payout].map((machine) => machine.logicalId)).size).toBe(3);
+    expect(local.rules.filter((rule) => key(rule.targets) === key([{ kind: 'queue', logicalId: local.queues.abuseDetection }])).map((rule) => rule.eventPattern)).toEqual([
+      { source: ['propdesk.evaluator'], 'detail-type': ['TradeClosed'] },
+      { source: [{ prefix: 'propdesk.' }], 'detail-type': ['IdentityObserved'] },
+    ]);
   });
 
   describe('routed by a LocalEventBus built from those rules', () => {

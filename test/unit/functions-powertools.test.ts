@@ -334,6 +334,7 @@ describe('outside Lambda', () => {
       ingest: ['EventsAccepted', 'RequestsRejected', 'RequestsFailed'],
       rollover: ['ClockEventsPut'],
       callbacks: ['AnswersResumed', 'AnswersLate', 'AnswersInvalid'],
+      detectors: ['TradesJudged', 'IdentitiesObserved', 'FlagsRaised', 'AlertsRaised', 'InvalidRecords', 'RecordsRetried'],
     });
   });
 });
