@@ -52,7 +52,9 @@ export async function runScenario(scenario: Scenario, policy: AbusePolicy = DEFA
   const started = process.hrtime.bigint();
   for (let i = 0; i < scenario.trades.length; i++) {
     const before = process.hrtime.bigint();
-    const outcome = await engine.onTrade(scenario.trades[i]!, programOf, scenario.news);
+    const trade = scenario.trades[i]!;
+    const outcome = await engine.onTrade(trade, programOf, scenario.news);
+    await engine.markJudged(trade);
     micros[i] = Number(process.hrtime.bigint() - before) / 1_000;
     alerts += outcome.alerts.length;
   }

@@ -23,13 +23,15 @@ export class MemoryTradeMemory implements TradeMemory {
   /** Per kind and account: each peer account and the matches with it. */
   private readonly matches = new Map<string, Map<string, { traderId: string | null; keys: Set<string>; matches: AccountMatches['matches'][number][] }>>();
 
-  async keep(trade: AbuseTrade, windowMs: number): Promise<{ added: boolean; window: readonly AbuseTrade[] }> {
+  private readonly judged = new Set<string>();
+
+  async keep(trade: AbuseTrade, windowMs: number): Promise<{ judged: boolean; window: readonly AbuseTrade[] }> {
     let window = this.windows.get(trade.accountId);
     if (window === undefined) {
       window = { trades: [], positions: new Set() };
       this.windows.set(trade.accountId, window);
     }
-    if (window.positions.has(trade.positionId)) return { added: false, window: window.trades };
+    if (window.positions.has(trade.positionId)) return { judged: this.judged.has(`${trade.accountId}|${trade.positionId}`), window: window.trades };
     window.positions.add(trade.positionId);
     const trades = window.trades;
     let at = trades.length;
@@ -39,7 +41,11 @@ export class MemoryTradeMemory implements TradeMemory {
     let expired = 0;
     while (expired < trades.length && trades[expired]!.closedAt < newest - windowMs) window.positions.delete(trades[expired++]!.positionId);
     if (expired > 0) trades.splice(0, expired);
-    return { added: true, window: trades };
+    return { judged: false, window: trades };
+  }
+
+  async markJudged(trade: AbuseTrade): Promise<void> {
+    this.judged.add(`${trade.accountId}|${trade.positionId}`);
   }
 
   async windowSize(accountId: string): Promise<number> {
@@ -156,7 +162,8 @@ export class MemoryRiskLedger implements RiskLedger {
   readonly history = new Map<string, RiskScore[]>();
 
   async raise(flag: Flag): Promise<boolean> {
-    if (this.flags.has(flag.flagId)) return false;
+    const stored = this.flags.get(flag.flagId);
+    if (stored !== undefined) return stored.at === flag.at;
     this.flags.set(flag.flagId, flag);
     const list = this.flagsOfAccount.get(flag.accountId);
     if (list) list.push(flag);

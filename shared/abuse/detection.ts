@@ -6,8 +6,8 @@
  *
  * Each input succeeds or fails on its own: a failed one (a store throttled, a program not stored) is reported
  * with its error and the others go on. Everything published is deterministic (the ids of abuse-events.ts,
- * the override id of the flag), so a redelivered input, which the engine does not judge twice, publishes
- * nothing new, and whatever it does publish again is the same event.
+ * the override id of the flag). A trade is marked judged only once its outcome is delivered: a redelivery
+ * after that publishes nothing; a retry after a failure judges it again and publishes the same events.
  */
 import { createHash } from 'node:crypto';
 import type { z } from 'zod';
@@ -175,6 +175,7 @@ export class AbuseDetection {
       ...outcome.alerts.map((score) => alertRaised(tenant, score, thresholdOf(score))),
     ];
     if (events.length > 0) await this.ports.events.publish(events);
+    await engine.markJudged(trade);
     return { ok: true, kind: 'trade', flags: outcome.flags.length, scores: outcome.scores.length, alerts: outcome.alerts.length, accountsFailed: failing.size };
   }
 

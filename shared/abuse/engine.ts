@@ -65,6 +65,9 @@ const PER_ACCOUNT: readonly { readonly id: DetectorId; readonly detect: AccountD
   { id: 'gapTrading', detect: gapTrading as AccountDetector<never> },
 ];
 
+const byOpenThenPosition = (a: AbuseTrade, b: AbuseTrade): number =>
+  a.openedAt - b.openedAt || (a.accountId < b.accountId ? -1 : a.accountId > b.accountId ? 1 : 0) || (a.positionId < b.positionId ? -1 : a.positionId > b.positionId ? 1 : 0);
+
 const NOTHING: AbuseOutcome = { flags: [], scores: [], alerts: [] };
 
 export class AbuseEngine {
@@ -81,8 +84,8 @@ export class AbuseEngine {
   async onTrade(trade: AbuseTrade, programOf: ProgramOf, news: NewsIndex): Promise<AbuseOutcome> {
     const program = await programOf(trade);
     const policy = program.policy;
-    const { added, window } = await this.ports.trades.keep(trade, policy.windowDays * DAY_MS);
-    if (!added) return NOTHING;
+    const { judged, window } = await this.ports.trades.keep(trade, policy.windowDays * DAY_MS);
+    if (judged) return NOTHING;
     if (trade.traderId !== null) await this.ports.ledger.own(trade.traderId, trade.accountId);
 
     const findings: Judged[] = [];
@@ -97,6 +100,14 @@ export class AbuseEngine {
     return this.raise(findings);
   }
 
+  /**
+   * Records that the trade's outcome was delivered (flags published, accounts failed): a redelivery of the
+   * trade is then not judged again. Until it is, a retry judges it again and delivers the same outcome.
+   */
+  async markJudged(trade: AbuseTrade): Promise<void> {
+    await this.ports.trades.markJudged(trade);
+  }
+
   /** Hedging and copy trading against other accounts' trades opened around this one. */
   private async crossAccount(trade: AbuseTrade, tradesInWindow: number, program: AccountProgram, programOf: ProgramOf): Promise<Judged[]> {
     const policy = program.policy;
@@ -105,7 +116,8 @@ export class AbuseEngine {
     const reachMs = Math.max(hedge.enabled ? hedge.windowSeconds : 0, copy.enabled ? copy.openWithinSeconds : 0) * 1000;
     if (reachMs === 0) return [];
     const nearby = await this.ports.trades.openedBetween(trade.symbol, trade.openedAt - reachMs, trade.openedAt + reachMs);
-    const others = nearby.filter((other) => other.accountId !== trade.accountId);
+    // In a fixed order, so the flags do not depend on the order a store lists trades in.
+    const others = nearby.filter((other) => other.accountId !== trade.accountId).sort(byOpenThenPosition);
     if (others.length === 0) return [];
     const findings: Judged[] = [];
 
@@ -192,7 +204,8 @@ export class AbuseEngine {
       const seen = touched.get(finding.accountId);
       if (seen === undefined || seen.at < finding.at) touched.set(finding.accountId, { traderId: finding.traderId, program, at: finding.at });
     }
-    const changes = new ScoreChanges();
+    // A flag raised again by the same trade (its first delivery failed) leaves the scores as they are: announce them anyway.
+    const changes = new ScoreChanges(true);
     const traders = new Map<string, { program: AccountProgram; at: number }>();
     for (const [accountId, { traderId, program, at }] of touched) {
       await this.scorer.rescoreAccount(accountId, program.policy, at, changes);

@@ -7,10 +7,16 @@ import type { IdentityGraph, RiskLedger } from '../ports/abuse.js';
 import type { AbusePolicy } from './policy.js';
 import { accountScore, crossesAlert, traderScore, type RiskScore } from './score.js';
 
-/** The scores one change touched, and which of them raised an alert. */
+/**
+ * The scores one change touched, and which of them raised an alert. `announceUnchanged`: a score that did not
+ * change is announced all the same (a trade judged again after a failed delivery announces what the first
+ * attempt may not have).
+ */
 export class ScoreChanges {
   readonly scores: RiskScore[] = [];
   readonly alerts: RiskScore[] = [];
+
+  constructor(readonly announceUnchanged = false) {}
 }
 
 export class RiskScorer {
@@ -38,7 +44,10 @@ export class RiskScorer {
 
   private async keep(score: RiskScore, policy: AbusePolicy, changes: ScoreChanges): Promise<void> {
     const before = await this.ledger.score(score.subject, score.subjectId);
-    if (before !== null && before.score === score.score && sameParts(before, score)) return;
+    if (before !== null && before.score === score.score && sameParts(before, score)) {
+      if (changes.announceUnchanged) changes.scores.push(before);
+      return;
+    }
     await this.ledger.saveScore(score);
     changes.scores.push(score);
     if (crossesAlert(before?.score ?? 0, score.score, policy)) changes.alerts.push(score);

@@ -12,10 +12,14 @@ import type { Page, PageRequest } from './page.js';
 export interface TradeMemory {
   /**
    * Adds the trade to its account's window, drops trades that closed more than `windowMs` before it, and
-   * returns the window sorted by closedAt then positionId. `added` is false when the trade was already
+   * returns the window sorted by closedAt then positionId. `judged` is true when the trade was judged and
+   * its outcome delivered before (markJudged): a redelivered event, which must not be judged twice. A trade
+   * kept but not marked (its delivery failed) is judged again.
    * kept: a redelivered event, which the detectors must not judge twice.
    */
-  keep(trade: AbuseTrade, windowMs: number): Promise<{ readonly added: boolean; readonly window: readonly AbuseTrade[] }>;
+  keep(trade: AbuseTrade, windowMs: number): Promise<{ readonly judged: boolean; readonly window: readonly AbuseTrade[] }>;
+  /** Records that the trade's outcome (flags, events, fails) was delivered: keep() answers judged from now on. */
+  markJudged(trade: AbuseTrade): Promise<void>;
   /** How many trades the account's window holds now. */
   windowSize(accountId: string): Promise<number>;
   /** Trades of every account on `symbol` opened in [from, to]. */
@@ -91,7 +95,10 @@ export type FlagMoveOutcome =
   | { readonly moved: false; readonly reason: 'notAllowed'; readonly flag: StoredFlag };
 
 export interface RiskLedger {
-  /** Keeps the flag unless one with its id exists; true when it is new. */
+  /**
+   * Keeps the flag unless one with its id exists. True when it is new, or when the stored one was raised by
+   * the same trade (the same time): judging that trade again after a failed delivery must deliver it again.
+   */
   raise(flag: Flag): Promise<boolean>;
   /** The flags on these accounts that still count (not dismissed). */
   countingFlags(accountIds: readonly string[]): Promise<readonly ScoredFlag[]>;

@@ -89,15 +89,21 @@ describe('DynamoDbTradeMemory', () => {
     const expected = [['p1'], ['p1', 'p3'], ['p1', 'p2', 'p3'], ['p1', 'p0', 'p2', 'p3'], ['p2', 'p3', 'p4'], ['p2', 'p3', 'p4'], ['other']];
     for (const [i, trade] of sequence.entries()) {
       const kept = await stores.trades.keep(trade, window);
-      expect(kept.added, trade.positionId).toBe(true);
+      expect(kept.judged, trade.positionId).toBe(false);
       expect(ids(kept.window), trade.positionId).toEqual(expected[i]);
       expect(kept.window).toEqual((await memory.keep(trade, window)).window);
     }
-    // A redelivery (the same event) is not added, and the window is unchanged.
+    // Kept again before its outcome was delivered (a retry): still to judge, and the window is unchanged.
+    const retried = await stores.trades.keep(sequence[4]!, window);
+    expect(retried.judged).toBe(false);
+    expect(ids(retried.window)).toEqual(['p2', 'p3', 'p4']);
+    // Once delivered, a redelivery (the same event) is judged already; the window is unchanged.
+    await stores.trades.markJudged(sequence[4]!);
+    await memory.markJudged(sequence[4]!);
     const again = await stores.trades.keep(sequence[4]!, window);
-    expect(again.added).toBe(false);
+    expect(again.judged).toBe(true);
     expect(ids(again.window)).toEqual(['p2', 'p3', 'p4']);
-    expect((await memory.keep(sequence[4]!, window)).added).toBe(false);
+    expect((await memory.keep(sequence[4]!, window)).judged).toBe(true);
     expect(await stores.trades.windowSize('acc-1')).toBe(3);
     expect(await stores.trades.windowSize('acc-1')).toBe(await memory.windowSize('acc-1'));
     expect(await stores.trades.windowSize('acc-2')).toBe(1);
@@ -237,7 +243,10 @@ describe('DynamoDbFlagDesk', () => {
     const first = flag('hft', 'acc:with:colons', T0);
     expect(parseFlagId(first.flagId)).toEqual({ detector: 'hft', accountId: 'acc:with:colons', day: '2026-03-02' });
     expect(await stores.desk.raise(first)).toBe(true);
-    expect(await stores.desk.raise({ ...first, message: 'again' })).toBe(false);
+    // Raised again by the same trade (a retry after a failed delivery): reported, so it is delivered again; not stored twice.
+    expect(await stores.desk.raise({ ...first, message: 'again' })).toBe(true);
+    // Raised by a later trade the same day: the day's flag stands.
+    expect(await stores.desk.raise({ ...first, at: first.at + 60_000, message: 'later' })).toBe(false);
     expect(await stores.desk.getFlag(first.flagId)).toEqual({ flag: first, state: 'open', outcome: null, handledBy: null, handledAt: null, note: null, decisionId: null });
     for (const garbage of ['', 'hft', 'hft:acc-1', 'hft::2026-03-02', ':acc-1:2026-03-02', 'hft:acc-1:2026-3-2', 'hft:acc-1:2026-03-03']) {
       expect(await stores.desk.getFlag(garbage), garbage).toBeNull();
@@ -398,7 +407,10 @@ describe('the engine on the DynamoDB stores and on the memory stores', () => {
         const engine = new AbuseEngine(ports);
         const steps: unknown[] = [];
         for (const observation of scenario.observations) steps.push(await engine.onIdentity(observation, policy));
-        for (const trade of scenario.trades) steps.push(await engine.onTrade(trade, programOf, scenario.news));
+        for (const trade of scenario.trades) {
+          steps.push(await engine.onTrade(trade, programOf, scenario.news));
+          await engine.markJudged(trade);
+        }
         return steps;
       }),
     );

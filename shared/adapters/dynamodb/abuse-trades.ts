@@ -15,7 +15,7 @@
  * recordMatches() are not told the window, so their items live as long as the longest window a program may
  * set (windowDays at most 90), plus one day: they are small, and outliving the window costs only storage.
  */
-import { PutItemCommand, QueryCommand, type AttributeValue, type DynamoDBClient, type QueryCommandInput, type QueryCommandOutput, type WriteRequest } from '@aws-sdk/client-dynamodb';
+import { GetItemCommand, PutItemCommand, QueryCommand, UpdateItemCommand, type AttributeValue, type DynamoDBClient, type QueryCommandInput, type QueryCommandOutput, type WriteRequest } from '@aws-sdk/client-dynamodb';
 import type { AbuseTrade, TradeRef } from '../../abuse/findings.js';
 import { tradeRef } from '../../abuse/findings.js';
 import type { AccountMatches, MatchKind, TradeMemory } from '../../ports/abuse.js';
@@ -55,9 +55,9 @@ export class DynamoDbTradeMemory implements TradeMemory {
     private readonly pause: Pause = sleep,
   ) {}
 
-  async keep(trade: AbuseTrade, windowMs: number): Promise<{ readonly added: boolean; readonly window: readonly AbuseTrade[] }> {
+  async keep(trade: AbuseTrade, windowMs: number): Promise<{ readonly judged: boolean; readonly window: readonly AbuseTrade[] }> {
     const key = keys.abuseTrade(trade.accountId, trade.closedAt, trade.positionId);
-    let added = true;
+    let judged = false;
     try {
       await this.db.send(
         new PutItemCommand({
@@ -75,7 +75,8 @@ export class DynamoDbTradeMemory implements TradeMemory {
       );
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
-      added = false;
+      const { Item } = await this.db.send(new GetItemCommand({ TableName: this.tableName, Key: keyOf(key), ProjectionExpression: 'judged', ConsistentRead: true }));
+      judged = Item?.['judged']?.BOOL === true;
     }
     const items = await queryAll(this.db, this.tableName, {
       KeyConditionExpression: '#pk = :account AND #sk BETWEEN :from AND :to',
@@ -90,7 +91,19 @@ export class DynamoDbTradeMemory implements TradeMemory {
     // Sort keys order by close time then position already; sorting again costs nothing and does not rely on it.
     const trades = items.map(tradeOf).sort(byClose);
     const newest = trades.at(-1)?.closedAt ?? trade.closedAt;
-    return { added, window: trades.filter((kept) => kept.closedAt >= newest - windowMs) };
+    return { judged, window: trades.filter((kept) => kept.closedAt >= newest - windowMs) };
+  }
+
+  async markJudged(trade: AbuseTrade): Promise<void> {
+    await this.db.send(
+      new UpdateItemCommand({
+        TableName: this.tableName,
+        Key: keyOf(keys.abuseTrade(trade.accountId, trade.closedAt, trade.positionId)),
+        UpdateExpression: 'SET judged = :yes',
+        ConditionExpression: `attribute_exists(${PARTITION_KEY})`,
+        ExpressionAttributeValues: { ':yes': { BOOL: true } },
+      }),
+    );
   }
 
   /**

@@ -131,8 +131,9 @@ export class DynamoDbFlagDesk implements FlagDesk {
       );
       return true;
     } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
+      if (!isConditionFailure(error)) throw error;
+      const stored = await this.getFlag(flag.flagId);
+      return stored !== null && stored.flag.at === flag.at;
     }
   }
 

@@ -169,7 +169,10 @@ describe('AbuseDetection', () => {
       programId: program.id,
     });
     // An engine that finds two failing patterns on acc-1 and one on acc-2 in one trade.
-    const engine = { onTrade: async () => ({ flags: [flagOf('hft', 'acc-1'), flagOf('allIn', 'acc-1'), flagOf('hft', 'acc-2')], scores: [], alerts: [] }) } as unknown as AbuseEngine;
+    const engine = {
+      onTrade: async () => ({ flags: [flagOf('hft', 'acc-1'), flagOf('allIn', 'acc-1'), flagOf('hft', 'acc-2')], scores: [], alerts: [] }),
+      markJudged: async () => undefined,
+    } as unknown as AbuseEngine;
     const failed: Flag[] = [];
     const detection = new AbuseDetection({
       engine,
@@ -209,6 +212,20 @@ describe('AbuseDetection', () => {
     const results = await detection.process([trade(buy), trade(sell), trade(other), trade(peer)]);
     expect(results.map((result) => result.ok)).toEqual([true, false, true, true]);
     expect(results[1]!.ok === false && results[1]!.error.name).toBe('ThrottlingException');
+  });
+
+  it('judges a trade again when its events could not be published, and publishes them on the retry; then never again', async () => {
+    let calls = 0;
+    const { detection, published } = detectionWith([abuseProgram('p-strict', { hedging: { minHedges: 1 } })], { failPublish: () => ++calls === 1 });
+    const [buy, sell] = hedgePair({ accountId: 'acc-5', traderId: 'trd-5', programId: 'p-strict' }, { accountId: 'acc-6', traderId: 'trd-5', programId: 'p-strict' }, 12);
+    await detection.process([trade(buy)]);
+    expect((await detection.process([trade(sell)]))[0]!.ok).toBe(false);
+    const retried = await detection.process([trade(sell)]);
+    expect(retried[0]).toMatchObject({ ok: true, flags: 2 });
+    const types = published.flat().map((event) => event.type);
+    expect(types.filter((type) => type === 'AbuseFlagRaised')).toHaveLength(2);
+    expect(types).toContain('RiskScoreChanged');
+    expect(await detection.process([trade(sell)])).toEqual([{ ok: true, kind: 'trade', flags: 0, scores: 0, alerts: 0, accountsFailed: 0 }]);
   });
 
   it('records identity observations and publishes the traders\u2019 changed scores and alerts, by the default policy', async () => {

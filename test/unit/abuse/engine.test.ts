@@ -10,7 +10,13 @@ function engineWith(policy: AbusePolicyInput = {}) {
   const ledger = new MemoryRiskLedger();
   const engine = new AbuseEngine({ trades: new MemoryTradeMemory(), identities: new MemoryIdentityGraph(), ledger });
   const program: AccountProgram = { programId: 'two-step', initialBalance: 10_000_000, policy: AbusePolicy.parse(policy) };
-  return { engine, ledger, program, judge: (trade: AbuseTrade) => engine.onTrade(trade, async () => program, NO_NEWS) };
+  // Judged and delivered, as the detectors function does once it has published the outcome.
+  const judge = async (trade: AbuseTrade) => {
+    const outcome = await engine.onTrade(trade, async () => program, NO_NEWS);
+    await engine.markJudged(trade);
+    return outcome;
+  };
+  return { engine, ledger, program, judge };
 }
 
 const OPEN = at('2026-03-05T09:00:00Z');
@@ -58,11 +64,24 @@ describe('AbuseEngine', () => {
     expect(ledger.history.get('trader:trd-1')).toHaveLength(1);
   });
 
-  it('judges a redelivered trade once', async () => {
+  it('judges a redelivered trade once its outcome was delivered, and again (the same outcome) when it was not', async () => {
     const { judge, ledger } = engineWith();
     await hedgeTwice(judge, ['trd-1', 'trd-1']);
     expect(await judge(hedge(1, ['trd-1', 'trd-1'])[1])).toEqual({ flags: [], scores: [], alerts: [] });
     expect(ledger.flags.size).toBe(2);
+
+    // The next day's second hedge is judged, but its delivery fails before it is marked: a retry delivers it again.
+    const other = engineWith();
+    for (const trade of hedge(0, ['trd-1', 'trd-1'])) await other.judge(trade);
+    const [buy, sell] = hedge(1, ['trd-1', 'trd-1']);
+    await other.judge(buy);
+    const first = await other.engine.onTrade(sell, async () => other.program, NO_NEWS);
+    const retried = await other.engine.onTrade(sell, async () => other.program, NO_NEWS);
+    expect(first.flags.map((flag) => flag.flagId)).toEqual(['hedging:acc-2:2026-03-05', 'hedging:acc-1:2026-03-05']);
+    expect(retried.flags).toEqual(first.flags);
+    expect(retried.scores.map((score) => [score.subjectId, score.score])).toEqual(first.scores.map((score) => [score.subjectId, score.score]));
+    await other.engine.markJudged(sell);
+    expect(await other.engine.onTrade(sell, async () => other.program, NO_NEWS)).toEqual({ flags: [], scores: [], alerts: [] });
   });
 
   it('raises one flag per detector, account and day: a second hedge the same day adds nothing, the next day flags again', async () => {
