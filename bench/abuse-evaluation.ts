@@ -53,6 +53,7 @@ export async function runScenario(scenario: Scenario, policy: AbusePolicy = DEFA
   for (let i = 0; i < scenario.trades.length; i++) {
     const before = process.hrtime.bigint();
     const trade = scenario.trades[i]!;
+    await engine.index([trade]);
     const outcome = await engine.onTrade(trade, programOf, scenario.news);
     await engine.markJudged(trade);
     micros[i] = Number(process.hrtime.bigint() - before) / 1_000;

@@ -20,10 +20,13 @@
  *
  * Abuse: the detectors on a labelled population of 20,000 accounts (bench/abuse-scenarios.ts): precision and
  * recall per detector (target at least 0.95 each), the engine's throughput on one core and per-trade time,
- * and detection delay in stream time from an abuser's first abusive trade to the flag.
+ * and detection delay in stream time from an abuser's first abusive trade to the flag. Then the detectors
+ * Lambda handler itself on dynalite over the first 5,000 closed trades of that stream, in SQS batches of 100:
+ * trades/s, each batch's time (what a trade waits after the 1 s batching window) and DynamoDB requests per trade.
  */
 import { execFileSync } from 'node:child_process';
 import type { ScenarioRun } from './abuse-evaluation.js';
+import type { AbuseStreamResult } from './abuse-stream.js';
 import type { ApiReadResult } from './api.js';
 import type { EvaluatorResult } from './evaluator.js';
 import type { LatencyResult } from './latency.js';
@@ -124,4 +127,11 @@ for (const score of abuse.detectors) {
       `delay P50 ${score.delayMinutes.p50} min, P95 ${score.delayMinutes.p95} min`,
   );
 }
-console.log(JSON.stringify({ node: process.version, reducer: results, writes, evaluator, latency, api, abuse }, null, 2));
+const abuseStream = runIsolated('bench/abuse-stream.ts', ['20000', '5000', '100']) as AbuseStreamResult;
+console.log(
+  `abuse   the detectors handler on dynalite, ${abuseStream.trades} closed trades of the ${abuseStream.accounts}-account stream in batches of ${abuseStream.batchSize}: ` +
+    `${abuseStream.recordsPerSecond.toLocaleString('en-US')} trades/s (${abuseStream.recordsPerCpuSecond.toLocaleString('en-US')} per CPU second), ` +
+    `batch P50 ${abuseStream.batchMs.p50} ms, P99 ${abuseStream.batchMs.p99} ms (after the 1 s batching window), ` +
+    `${abuseStream.dynamoRequestsPerTrade} DynamoDB requests per trade, ${abuseStream.failedRecords} records failed`,
+);
+console.log(JSON.stringify({ node: process.version, reducer: results, writes, evaluator, latency, api, abuse, abuseStream }, null, 2));

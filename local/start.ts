@@ -47,9 +47,11 @@ function describe(event: EventBridgeEvent): string {
                 ? `: ${money(Number(detail['amount']))}, ${money(Number(detail['traderAmount']))} to the trader`
                 : what === 'PayoutRejected'
                   ? `: ${(detail['reasons'] as string[]).join(' ')}`
-                  : '';
-  // Verification events are about a trader, the rest about an account.
-  const subject = String(detail['accountId'] ?? detail['traderId']);
+                  : what === 'RiskAlertRaised'
+                    ? `: risk score ${String(detail['score'])} (alert at ${String(detail['alertAtScore'])}): ${(detail['parts'] as { explanation: string }[]).map((part) => part.explanation).join('; ')}`
+                    : '';
+  // Verification events are about a trader, risk alerts about an account or a trader, the rest about an account.
+  const subject = String(detail['accountId'] ?? detail['traderId'] ?? detail['subjectId']);
   return `${clock(String(detail['time']))}  ${subject.padEnd(20)} ${what}${rule}${extra}`;
 }
 

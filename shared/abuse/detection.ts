@@ -18,11 +18,10 @@ import type { EventPublisher } from '../ports/event-publisher.js';
 import type { ProgramStore } from '../ports/program-store.js';
 import type { TradeClosed } from '../stream/domain-events.js';
 import { alertRaised, flagRaised, scoreChanged, type AbuseEvent } from './abuse-events.js';
-import type { AbuseEngine, AbuseOutcome, AccountProgram } from './engine.js';
+import type { AbuseEngine, AccountProgram } from './engine.js';
 import type { AbuseTrade } from './findings.js';
 import type { IdentityObservation } from './identity.js';
 import { DEFAULT_ABUSE_POLICY, type AbusePolicy } from './policy.js';
-import type { RiskScore } from './score.js';
 
 /** The evaluator's TradeClosed domain event, as parsed (times ISO 8601). */
 export type TradeClosedEvent = z.output<typeof TradeClosed>;
@@ -95,9 +94,8 @@ export function failOverrideOf(tenant: string, flag: Flag): OverrideEvent {
 }
 
 /** What the detectors function hands the core: a parsed input, in arrival order. */
-export type DetectionInput =
-  | { readonly kind: 'trade'; readonly event: TradeClosedEvent }
-  | { readonly kind: 'identity'; readonly observation: IdentityObservation };
+export type DetectionInput = TradeInput | { readonly kind: 'identity'; readonly observation: IdentityObservation };
+type TradeInput = { readonly kind: 'trade'; readonly event: TradeClosedEvent };
 
 /** What one input did: counts for the metrics, or why it failed (the caller retries it). */
 export type DetectionResult =
@@ -121,6 +119,9 @@ export interface DetectionPorts {
   readonly identityPolicy?: AbusePolicy;
 }
 
+/** How many traders' trades one batch judges at once. */
+const TRADERS_AT_ONCE = 8;
+
 /** A trade names a program version that is not stored: nothing can judge it until it is. */
 export class UnknownProgramError extends Error {
   constructor(programId: string, version: number) {
@@ -136,54 +137,87 @@ export class AbuseDetection {
     this.identityPolicy = ports.identityPolicy ?? DEFAULT_ABUSE_POLICY;
   }
 
-  /** Runs the inputs one after the other, in the order given; one result per input, in the same order. */
+  /**
+   * Runs a batch; one result per input, in the same order. Identity observations first, in order: a link
+   * they create may decide whether a trade in the same batch hedges. Then the trades, each trader's (or, for
+   * an account without one, each account's) in order, TRADERS_AT_ONCE traders at a time: a trade waits on a
+   * dozen store round trips, and one trader's accounts share a score that must not be written by two at once.
+   */
   async process(inputs: readonly DetectionInput[]): Promise<DetectionResult[]> {
     const batch = new BatchContext(this.ports);
-    const results: DetectionResult[] = [];
-    for (const input of inputs) {
-      try {
-        results.push(input.kind === 'trade' ? await this.onTrade(input.event, batch) : await this.onIdentity(input.observation));
-      } catch (error) {
-        results.push({ ok: false, kind: input.kind, error: error instanceof Error ? error : new Error(String(error)) });
+    const results: DetectionResult[] = new Array(inputs.length);
+    const byTrader = new Map<string, number[]>();
+    for (const [index, input] of inputs.entries()) {
+      if (input.kind === 'identity') {
+        results[index] = await this.run(input, batch);
+        continue;
       }
+      const key = input.event.traderId ?? `account:${input.event.accountId}`;
+      const queue = byTrader.get(key);
+      if (queue) queue.push(index);
+      else byTrader.set(key, [index]);
     }
+    // Every trade visible to the others before any is judged; one whose indexing failed is retried unjudged.
+    const indexed = await Promise.allSettled([...byTrader.values()].flat().map((index) => this.ports.engine.index([tradeOf((inputs[index] as TradeInput).event)])));
+    const tradeIndexes = [...byTrader.values()].flat();
+    const unindexed = new Set<number>();
+    indexed.forEach((outcome, position) => {
+      if (outcome.status === 'rejected') {
+        const index = tradeIndexes[position]!;
+        unindexed.add(index);
+        results[index] = { ok: false, kind: 'trade', error: outcome.reason instanceof Error ? outcome.reason : new Error(String(outcome.reason)) };
+      }
+    });
+    const queues = [...byTrader.values()].map((queue) => queue.filter((index) => !unindexed.has(index))).filter((queue) => queue.length > 0);
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < queues.length) for (const index of queues[next++]!) results[index] = await this.run(inputs[index]!, batch);
+    };
+    await Promise.all(Array.from({ length: Math.min(TRADERS_AT_ONCE, queues.length) }, worker));
     return results;
+  }
+
+  private async run(input: DetectionInput, batch: BatchContext): Promise<DetectionResult> {
+    try {
+      return input.kind === 'trade' ? await this.onTrade(input.event, batch) : await this.onIdentity(input.observation);
+    } catch (error) {
+      return { ok: false, kind: input.kind, error: error instanceof Error ? error : new Error(String(error)) };
+    }
   }
 
   private async onTrade(event: TradeClosedEvent, batch: BatchContext): Promise<DetectionResult> {
     const { engine, tenant } = this.ports;
     const trade = tradeOf(event);
     // The program of every account the engine asks about while judging this trade (its own and its peers').
-    const judgedBy = new Map<string, AccountProgram>();
-    const programOf = async (of: AbuseTrade): Promise<AccountProgram> => {
-      const program = await batch.program(of.programId, of.programVersion);
-      judgedBy.set(of.accountId, program);
-      return program;
-    };
+    const programOf = (of: AbuseTrade): Promise<AccountProgram> => batch.program(of.programId, of.programVersion);
     const outcome = await engine.onTrade(trade, programOf, await batch.news());
-    const own = judgedBy.get(trade.accountId) ?? (await batch.program(trade.programId, trade.programVersion));
-    const thresholdOf = alertThresholds(outcome, judgedBy, own);
 
+    // A batch's trades see each other, so a hedge or a copy found by the first is found again by the second:
+    // what this batch delivered already is not delivered twice.
+    const flags = outcome.flags.filter((flag) => !batch.delivered.has(`flag:${flag.flagId}`));
     // The firm's rulebook first: a fail is the consequence with money at stake. One override per account.
     const failing = new Map<string, Flag>();
-    for (const flag of outcome.flags) if (flag.action === 'fail' && !failing.has(flag.accountId)) failing.set(flag.accountId, flag);
+    for (const flag of flags) if (flag.action === 'fail' && !failing.has(flag.accountId)) failing.set(flag.accountId, flag);
     for (const flag of failing.values()) await this.ports.failAccount(flag);
 
     const events: AbuseEvent[] = [
-      ...outcome.flags.map((flag) => flagRaised(tenant, flag)),
+      ...flags.map((flag) => flagRaised(tenant, flag)),
       ...outcome.scores.map((score) => scoreChanged(tenant, score)),
-      ...outcome.alerts.map((score) => alertRaised(tenant, score, thresholdOf(score))),
-    ];
+      ...outcome.alerts.map(({ score, alertAtScore }) => alertRaised(tenant, score, alertAtScore)),
+    ].filter((published) => !batch.delivered.has(`${published.type}:${published.id}`));
     if (events.length > 0) await this.ports.events.publish(events);
+    for (const flag of flags) batch.delivered.add(`flag:${flag.flagId}`);
+    for (const published of events) batch.delivered.add(`${published.type}:${published.id}`);
     await engine.markJudged(trade);
-    return { ok: true, kind: 'trade', flags: outcome.flags.length, scores: outcome.scores.length, alerts: outcome.alerts.length, accountsFailed: failing.size };
+    const count = (type: AbuseEvent['type']): number => events.filter((published) => published.type === type).length;
+    return { ok: true, kind: 'trade', flags: flags.length, scores: count('RiskScoreChanged'), alerts: count('RiskAlertRaised'), accountsFailed: failing.size };
   }
 
   private async onIdentity(observation: IdentityObservation): Promise<DetectionResult> {
     const { engine, tenant } = this.ports;
     const policy = this.identityPolicy;
     const { scores, alerts } = await engine.onIdentity(observation, policy);
-    const events: AbuseEvent[] = [...scores.map((score) => scoreChanged(tenant, score)), ...alerts.map((score) => alertRaised(tenant, score, policy.alertAtScore))];
+    const events: AbuseEvent[] = [...scores.map((score) => scoreChanged(tenant, score)), ...alerts.map(({ score, alertAtScore }) => alertRaised(tenant, score, alertAtScore))];
     if (events.length > 0) await this.ports.events.publish(events);
     return { ok: true, kind: 'identity', flags: 0, scores: scores.length, alerts: alerts.length, accountsFailed: 0 };
   }
@@ -191,6 +225,8 @@ export class AbuseDetection {
 
 /** What the inputs of one batch share: the programs they named and the news calendar, each read once. */
 class BatchContext {
+  /** `flag:<id>` of flags delivered (published, and failed where the program says so), `<type>:<id>` of events published. */
+  readonly delivered = new Set<string>();
   private readonly programs = new Map<string, Promise<AccountProgram>>();
   private newsIndex: Promise<NewsIndex> | undefined;
 
@@ -232,13 +268,3 @@ class BatchContext {
  * account's, its program's; a trader's, the program of their last account (in the order the outcome's flags
  * first name them) that the outcome flagged.
  */
-function alertThresholds(outcome: AbuseOutcome, judgedBy: ReadonlyMap<string, AccountProgram>, own: AccountProgram): (score: RiskScore) => number {
-  const ownerOf = new Map<string, string | null>();
-  for (const flag of outcome.flags) if (!ownerOf.has(flag.accountId)) ownerOf.set(flag.accountId, flag.traderId);
-  return (score) => {
-    if (score.subject === 'account') return (judgedBy.get(score.subjectId) ?? own).policy.alertAtScore;
-    let program = own;
-    for (const [accountId, traderId] of ownerOf) if (traderId === score.subjectId) program = judgedBy.get(accountId) ?? program;
-    return program.policy.alertAtScore;
-  };
-}

@@ -20,7 +20,7 @@ import { newsAbuse } from './detectors/news-abuse.js';
 import type { AbuseTrade, AccountContext, Finding, LinkEvidence } from './findings.js';
 import type { AbusePolicy, DetectorId } from './policy.js';
 import { flagIdOf, type RiskScore } from './score.js';
-import { RiskScorer, ScoreChanges } from './scorer.js';
+import { RiskScorer, ScoreChanges, type Alert } from './scorer.js';
 
 const DAY_MS = 86_400_000;
 
@@ -51,8 +51,8 @@ export interface AbuseOutcome {
   readonly flags: readonly Flag[];
   /** Scores that changed, accounts' and traders'. */
   readonly scores: readonly RiskScore[];
-  /** Scores that reached the program's alert threshold with this change. */
-  readonly alerts: readonly RiskScore[];
+  /** Scores that reached the alert threshold of the program that scored them, with this change. */
+  readonly alerts: readonly Alert[];
 }
 
 const PER_ACCOUNT: readonly { readonly id: DetectorId; readonly detect: AccountDetector<never> }[] = [
@@ -95,9 +95,17 @@ export class AbuseEngine {
       if (finding !== null) findings.push({ finding, program });
     }
     for (const found of await this.crossAccount(trade, window.length, program, programOf)) findings.push(found);
-    await this.ports.trades.index(trade);
     if (findings.length === 0) return NOTHING;
     return this.raise(findings);
+  }
+
+  /**
+   * Makes trades visible to the cross-account detectors: call it before judging them. A batch indexes all
+   * its trades first, so trades judged at the same time (two linked traders' hedge arriving together) still
+   * see each other; indexing again is harmless.
+   */
+  async index(trades: readonly AbuseTrade[]): Promise<void> {
+    await Promise.all(trades.map((trade) => this.ports.trades.index(trade)));
   }
 
   /**
@@ -209,7 +217,8 @@ export class AbuseEngine {
     const traders = new Map<string, { program: AccountProgram; at: number }>();
     for (const [accountId, { traderId, program, at }] of touched) {
       await this.scorer.rescoreAccount(accountId, program.policy, at, changes);
-      if (traderId !== null) traders.set(traderId, { program, at });
+      // The trader's score is as of their latest flagged trade, whatever order the accounts come in.
+      if (traderId !== null && (traders.get(traderId)?.at ?? -1) < at) traders.set(traderId, { program, at });
     }
     for (const [traderId, { program, at }] of traders) await this.scorer.rescoreTrader(traderId, program.policy, at, changes);
     const { scores, alerts } = changes;
@@ -220,7 +229,7 @@ export class AbuseEngine {
    * Records an identity observation; a new shared identity rescores the traders it links (their accounts'
    * flags are unchanged). `policy` is the firm's default program policy (links belong to traders, not programs).
    */
-  async onIdentity(observation: Parameters<IdentityGraph['observe']>[0], policy: AbusePolicy): Promise<{ links: readonly LinkEvidence[]; scores: readonly RiskScore[]; alerts: readonly RiskScore[] }> {
+  async onIdentity(observation: Parameters<IdentityGraph['observe']>[0], policy: AbusePolicy): Promise<{ links: readonly LinkEvidence[]; scores: readonly RiskScore[]; alerts: readonly Alert[] }> {
     const links = await this.ports.identities.observe(observation);
     const changes = new ScoreChanges();
     const traders = new Set<string>();

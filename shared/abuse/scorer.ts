@@ -7,6 +7,12 @@ import type { IdentityGraph, RiskLedger } from '../ports/abuse.js';
 import type { AbusePolicy } from './policy.js';
 import { accountScore, crossesAlert, traderScore, type RiskScore } from './score.js';
 
+/** A score that reached the alert threshold of the policy that scored it. */
+export interface Alert {
+  readonly score: RiskScore;
+  readonly alertAtScore: number;
+}
+
 /**
  * The scores one change touched, and which of them raised an alert. `announceUnchanged`: a score that did not
  * change is announced all the same (a trade judged again after a failed delivery announces what the first
@@ -14,7 +20,7 @@ import { accountScore, crossesAlert, traderScore, type RiskScore } from './score
  */
 export class ScoreChanges {
   readonly scores: RiskScore[] = [];
-  readonly alerts: RiskScore[] = [];
+  readonly alerts: Alert[] = [];
 
   constructor(readonly announceUnchanged = false) {}
 }
@@ -50,7 +56,7 @@ export class RiskScorer {
     }
     await this.ledger.saveScore(score);
     changes.scores.push(score);
-    if (crossesAlert(before?.score ?? 0, score.score, policy)) changes.alerts.push(score);
+    if (crossesAlert(before?.score ?? 0, score.score, policy)) changes.alerts.push({ score, alertAtScore: policy.alertAtScore });
   }
 }
 

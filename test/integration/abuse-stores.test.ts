@@ -113,25 +113,25 @@ describe('DynamoDbTradeMemory', () => {
     expect(Item?.['expiresAt']).toEqual({ N: String((base + window + DAY) / 1000) });
   });
 
-  it('finds the trades opened in a range across 5-minute buckets, and none outside it', async () => {
+  it('finds the trades opened in a range across 10-minute buckets, and none outside it', async () => {
     const t = (iso: string) => at(`2026-03-02T${iso}Z`);
     const opened = {
-      before: t('09:04:58.999'),
-      first: t('09:04:59'),
-      second: t('09:05:00'),
-      after: t('09:05:00.001'),
-      later: t('09:12:30'),
+      before: t('09:09:58.999'),
+      first: t('09:09:59'),
+      second: t('09:10:00'),
+      after: t('09:10:00.001'),
+      later: t('09:22:30'),
     };
     for (const [positionId, openedAt] of Object.entries(opened)) await stores.trades.index(closedTrade({ positionId, openedAt, accountId: `acc-${positionId}` }));
     await stores.trades.index(closedTrade({ positionId: 'gbp', openedAt: opened.first, symbol: 'GBPUSD' }));
     // Indexed again (a redelivery): found once.
     await stores.trades.index(closedTrade({ positionId: 'first', openedAt: opened.first, accountId: 'acc-first' }));
     expect(ids(await stores.trades.openedBetween('EURUSD', opened.first, opened.second))).toEqual(['first', 'second']);
-    expect(ids(await stores.trades.openedBetween('EURUSD', t('09:00:00'), t('09:10:00')))).toEqual(['before', 'first', 'second', 'after']);
+    expect(ids(await stores.trades.openedBetween('EURUSD', t('09:05:00'), t('09:15:00')))).toEqual(['before', 'first', 'second', 'after']);
     expect(ids(await stores.trades.openedBetween('EURUSD', opened.first - 1, opened.after))).toEqual(['before', 'first', 'second', 'after']);
-    expect(ids(await stores.trades.openedBetween('EURUSD', t('09:05:00.002'), t('09:12:29.999')))).toEqual([]);
+    expect(ids(await stores.trades.openedBetween('EURUSD', t('09:10:00.002'), t('09:22:29.999')))).toEqual([]);
     expect(ids(await stores.trades.openedBetween('EURUSD', t('08:00:00'), t('10:00:00')))).toEqual(['before', 'first', 'second', 'after', 'later']);
-    expect(ids(await stores.trades.openedBetween('GBPUSD', t('09:00:00'), t('09:10:00')))).toEqual(['gbp']);
+    expect(ids(await stores.trades.openedBetween('GBPUSD', t('09:05:00'), t('09:15:00')))).toEqual(['gbp']);
     expect(await stores.trades.openedBetween('EURUSD', opened.second, opened.first)).toEqual([]);
     const found = await stores.trades.openedBetween('EURUSD', opened.first, opened.first);
     expect(found).toEqual([closedTrade({ positionId: 'first', openedAt: opened.first, accountId: 'acc-first' })]);
@@ -408,6 +408,7 @@ describe('the engine on the DynamoDB stores and on the memory stores', () => {
         const steps: unknown[] = [];
         for (const observation of scenario.observations) steps.push(await engine.onIdentity(observation, policy));
         for (const trade of scenario.trades) {
+          await engine.index([trade]);
           steps.push(await engine.onTrade(trade, programOf, scenario.news));
           await engine.markJudged(trade);
         }

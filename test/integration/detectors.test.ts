@@ -57,8 +57,8 @@ function recordingEventBridge() {
 describe('the detectors handler on dynalite and kinesalite', () => {
   let dynamo: LocalDynamo;
   let kinesis: LocalKinesis;
-  /** GetItem calls to fail with a throttling error before they reach dynalite. */
-  let throttleGets = 0;
+  /** The account whose next window read fails with a throttling error before it reaches dynalite. */
+  let throttleWindowOf: string | null = null;
 
   beforeAll(async () => {
     [dynamo, kinesis] = await Promise.all([startDynamo('propdesk-detectors'), startKinesis('propdesk-detectors-trades', 1)]);
@@ -71,7 +71,7 @@ describe('the detectors handler on dynalite and kinesalite', () => {
     await Promise.all([dynamo.close(), kinesis.close()]);
   });
   beforeEach(() => {
-    throttleGets = 0;
+    throttleWindowOf = null;
   });
 
   /** A fresh handler (a new Lambda container) on the shared emulators. */
@@ -80,8 +80,9 @@ describe('the detectors handler on dynalite and kinesalite', () => {
     const recorded = recordingPowertools();
     const db = {
       send: (command: { constructor: { name: string } }) => {
-        if (command.constructor.name === 'GetItemCommand' && throttleGets > 0) {
-          throttleGets -= 1;
+        const values = (command as { input?: { ExpressionAttributeValues?: Record<string, { S?: string }> } }).input?.ExpressionAttributeValues;
+        if (command.constructor.name === 'QueryCommand' && throttleWindowOf !== null && values?.[':account']?.S === `ACCOUNT#${throttleWindowOf}`) {
+          throttleWindowOf = null;
           return Promise.reject(Object.assign(new Error('The level of configured provisioned throughput for the table was exceeded'), { name: 'ProvisionedThroughputExceededException' }));
         }
         return dynamo.client.send(command as never);
@@ -122,8 +123,11 @@ describe('the detectors handler on dynalite and kinesalite', () => {
       ['account', 'h-1', 40],
       ['trader', 'trd-h', 40],
     ]);
-    // h-2's program alerts at 40, h-1's at the default 50; the trader is judged by h-1's (its last account flagged).
-    expect(published.filter((event) => event.type === 'RiskAlertRaised').map((event) => event.type === 'RiskAlertRaised' && [event.subjectId, event.alertAtScore])).toEqual([['h-2', 40]]);
+    // h-2's program alerts at 40, h-1's at the default 50; the trader is judged by h-2's (the account of the later flag).
+    expect(published.filter((event) => event.type === 'RiskAlertRaised').map((event) => event.type === 'RiskAlertRaised' && [event.subjectId, event.alertAtScore])).toEqual([
+      ['h-2', 40],
+      ['trd-h', 40],
+    ]);
 
     // The strict program's account is failed through the trade stream, once; the other is for the risk desk.
     const overrides = await overridesOnStream();
@@ -137,7 +141,7 @@ describe('the detectors handler on dynalite and kinesalite', () => {
 
     expect(counts).toEqual([
       { TradesJudged: 1, IdentitiesObserved: 0, FlagsRaised: 0, AlertsRaised: 0, InvalidRecords: 0, RecordsRetried: 0 },
-      { TradesJudged: 1, IdentitiesObserved: 0, FlagsRaised: 2, AlertsRaised: 1, InvalidRecords: 0, RecordsRetried: 0 },
+      { TradesJudged: 1, IdentitiesObserved: 0, FlagsRaised: 2, AlertsRaised: 2, InvalidRecords: 0, RecordsRetried: 0 },
     ]);
     expect(logs.map((line) => [line.level, line.message])).toEqual([
       ['info', 'batch judged'],
@@ -193,20 +197,25 @@ describe('the detectors handler on dynalite and kinesalite', () => {
   it('reports a record whose processing failed for a retry, which then judges it; the others are not held back', async () => {
     const [buy, sell] = hedgePair({ accountId: 'r-1', traderId: 'trd-r', programId: 'p-review' }, { accountId: 'r-2', traderId: 'trd-r', programId: 'p-review' }, 14);
     const unknown = tradeClosed({ accountId: 'r-3', programId: 'p-gone', programVersion: 4, positionId: 'r-3-p1', side: 'buy', openedAt: '2026-03-05T14:00:00Z', closedAt: '2026-03-05T14:01:00Z' });
-    // The first table read (the news calendar, before anything is kept) is throttled: the buy fails.
-    throttleGets = 1;
+    // The buy's window read is throttled: the buy fails; the sell, which the batch indexed with it, finds the hedge.
+    throttleWindowOf = 'r-1';
     const first = handlerWith();
     const response = await first.invoke(sqsEvent(sqsRecord(tradeClosedEvent(buy), 'm-throttled'), sqsRecord(tradeClosedEvent(unknown), 'm-unknown'), sqsRecord(tradeClosedEvent(sell), 'm-sell')));
     expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: 'm-throttled' }, { itemIdentifier: 'm-unknown' }] });
-    expect(first.counts).toEqual([{ TradesJudged: 1, IdentitiesObserved: 0, FlagsRaised: 0, AlertsRaised: 0, InvalidRecords: 0, RecordsRetried: 2 }]);
+    expect(first.counts).toEqual([{ TradesJudged: 1, IdentitiesObserved: 0, FlagsRaised: 2, AlertsRaised: 0, InvalidRecords: 0, RecordsRetried: 2 }]);
     expect(first.logs[0]).toMatchObject({ level: 'warn', fields: { records: 3, invalid: [] } });
     const retried = first.logs[0]!.fields.retried as { messageId: string; eventId: string; error: string }[];
     expect(retried.map(({ messageId, error }) => [messageId, error])).toEqual([
       ['m-throttled', expect.stringMatching(/^ProvisionedThroughputExceededException: /)],
       ['m-unknown', 'UnknownProgramError: program p-gone version 4 is not stored, so its abuse policy is unknown'],
     ]);
-    expect(first.eventBridge.entries).toEqual([]);
-    // SQS delivers the failed one again: the buy is judged now, against the sell judged before, and both are flagged.
+    // The sell, indexed with the buy before either was judged, found the hedge: both flagged now.
+    expect(first.eventBridge.entries.filter((entry) => entry.DetailType === 'AbuseFlagRaised').map((entry) => (JSON.parse(entry.Detail!) as { flagId: string }).flagId)).toEqual([
+      'hedging:r-2:2026-03-05',
+      'hedging:r-1:2026-03-05',
+    ]);
+    // SQS delivers the failed one again: the buy is judged now; it finds the same hedge and delivers its flags again
+    // (the same ids: consumers deduplicate), as a retry after a failed delivery must.
     const second = handlerWith();
     expect(await second.invoke(sqsEvent(sqsRecord(tradeClosedEvent(buy), 'm-throttled', 2)))).toEqual({ batchItemFailures: [] });
     expect(second.counts).toEqual([{ TradesJudged: 1, IdentitiesObserved: 0, FlagsRaised: 2, AlertsRaised: 0, InvalidRecords: 0, RecordsRetried: 0 }]);
@@ -262,10 +271,11 @@ describe('the detectors on the local platform', () => {
     await platform.abuseDrained();
 
     const published = platform.bus.archive.filter((event) => event.source === 'propdesk.abuse');
-    expect(published.filter((event) => event['detail-type'] === 'AbuseFlagRaised').map((event) => event.detail['flagId'])).toEqual(['hedging:l-2:2026-03-05', 'hedging:l-1:2026-03-05']);
+    // One batch: both trades indexed first, the buy judged first finds the hedge.
+    expect(published.filter((event) => event['detail-type'] === 'AbuseFlagRaised').map((event) => event.detail['flagId'])).toEqual(['hedging:l-1:2026-03-05', 'hedging:l-2:2026-03-05']);
     expect(riskAlerts.map((event) => [event.source, event['detail-type'], event.detail['subjectId']])).toEqual([
-      ['propdesk.abuse', 'RiskAlertRaised', 'l-2'],
       ['propdesk.abuse', 'RiskAlertRaised', 'l-1'],
+      ['propdesk.abuse', 'RiskAlertRaised', 'l-2'],
       ['propdesk.abuse', 'RiskAlertRaised', 'trd-l'],
     ]);
     // The trade of a program nobody stored was retried (5 receives, as the stack's redrive policy says), then dead-lettered.

@@ -6,8 +6,8 @@
  *   (the same event: the same close time and position) from a new one. The window is read back with one
  *   query from the trade's close time minus the window, and cut at the newest trade's close minus the window,
  *   so that items past their window but not yet deleted by TTL (which runs late) never count.
- * - The symbol index: a partition per symbol and 5 minutes of open time (keys.symbolTrade), sorted by open time,
- *   so trades opened within ±5 minutes of one are three queries, made at once.
+ * - The symbol index: a partition per symbol and 10 minutes of open time (keys.symbolTrade), sorted by open time,
+ *   so trades opened within ±5 minutes of one are at most two queries, made at once.
  * - Matches: one item per matched pair of trades on each side's account, `MATCH#<kind>#<peer>#<mine>#<theirs>`
  *   (keys.abuseMatch); putting the same match again rewrites the same item.
  *

@@ -27,10 +27,22 @@ const isConditionFailure = (error: unknown): boolean => (error as Error).name ==
 /** Oldest sighting first, then by trader id: the order holders joined the key. */
 const bySighting = (a: TraderSighting, b: TraderSighting): number => a.firstSeen - b.firstSeen || (a.traderId < b.traderId ? -1 : a.traderId > b.traderId ? 1 : 0);
 
+/**
+ * A trader's links are read on nearly every closed trade (is the other side of a hedge linked?) and change
+ * only when an identity is observed: a warm container keeps them for `maxAgeMs`, forgets a trader's as soon
+ * as it observes an identity of theirs, and sees another container's new link within `maxAgeMs`.
+ */
+const LINKS_MAX_AGE_MS = 60_000;
+const MAX_CACHED_TRADERS = 50_000;
+
 export class DynamoDbIdentityGraph implements IdentityGraph {
+  private readonly cached = new Map<string, { readonly links: readonly LinkEvidence[]; readonly readAt: number }>();
+
   constructor(
     private readonly db: Sender,
     private readonly tableName: string,
+    private readonly maxAgeMs = LINKS_MAX_AGE_MS,
+    private readonly now: () => number = Date.now,
   ) {}
 
   async observe(observation: IdentityObservation): Promise<readonly LinkEvidence[]> {
@@ -49,14 +61,27 @@ export class DynamoDbIdentityGraph implements IdentityGraph {
         return others.map((other) => linkEvidence(key, { traderId, firstSeen: observedAt }, other));
       }),
     );
-    return perKey.flat();
+    const links = perKey.flat();
+    this.cached.delete(traderId);
+    for (const link of links) for (const linked of link.traderIds) this.cached.delete(linked);
+    return links;
+  }
+
+  async linksOf(traderId: string): Promise<readonly LinkEvidence[]> {
+    const now = this.now();
+    const hit = this.cached.get(traderId);
+    if (hit !== undefined && now - hit.readAt < this.maxAgeMs) return hit.links;
+    const links = await this.readLinks(traderId);
+    if (this.cached.size >= MAX_CACHED_TRADERS) this.cached.clear();
+    this.cached.set(traderId, { links, readAt: now });
+    return links;
   }
 
   /**
    * Every identity the trader shares, in the order the trader was first seen with them (then by kind, in
    * IDENTITY_KINDS order, and key); for each, the other holders in the order they were first seen with it.
    */
-  async linksOf(traderId: string): Promise<readonly LinkEvidence[]> {
+  private async readLinks(traderId: string): Promise<readonly LinkEvidence[]> {
     const held = await queryAll(this.db, this.tableName, {
       KeyConditionExpression: '#pk = :trader AND begins_with(#sk, :identity)',
       ExpressionAttributeNames: { '#pk': PARTITION_KEY, '#sk': SORT_KEY, '#kind': 'kind', '#shown': 'shown' },

@@ -65,7 +65,7 @@ export const keys = {
   }),
   /** A trade in its account's abuse window: a query on `ABUSE#` from a time lists the window in close order (TTL). */
   abuseTrade: (accountId: string, closedAt: number, positionId: string) => ({ [PARTITION_KEY]: `ACCOUNT#${accountId}`, [SORT_KEY]: `ABUSE#${epochMs(closedAt)}#${positionId}` }),
-  /** Every account's trades on a symbol, a partition per 5 minutes of open time, sorted by open time (TTL). */
+  /** Every account's trades on a symbol, a partition per 10 minutes of open time, sorted by open time (TTL). */
   symbolTrade: (symbol: string, openedAt: number, accountId: string, positionId: string) => ({
     [PARTITION_KEY]: symbolBucket(symbol, openedAt),
     [SORT_KEY]: `${epochMs(openedAt)}#${accountId}#${positionId}`,
@@ -99,8 +99,12 @@ export function epochMs(time: number): string {
   return String(time).padStart(13, '0');
 }
 
-/** The symbol index buckets open times by 5 minutes: a lookup of ±5 minutes reads three partitions. */
-export const SYMBOL_BUCKET_MS = 300_000;
+/**
+ * The symbol index buckets open times by 10 minutes: a lookup of ±5 minutes (hedging's window) reads two
+ * partitions. Each query costs a store round trip on every closed trade; a bucket of a busy symbol is still
+ * well under a query page.
+ */
+export const SYMBOL_BUCKET_MS = 600_000;
 
 /** The partition of the symbol index holding trades on `symbol` opened at `openedAt`. */
 export const symbolBucket = (symbol: string, openedAt: number): string => `SYMBOL#${symbol}#${epochMs(openedAt - (openedAt % SYMBOL_BUCKET_MS))}`;

@@ -137,7 +137,7 @@ async function rescore(flag: Flag, policy: AbusePolicy, at: number, finishing: b
     } = await flags.scoreHistory(subject, subjectId, { limit: 2 });
     if (latest === undefined || latest.at !== at) continue;
     changes.scores.push(latest);
-    if (crossesAlert(before?.score ?? 0, latest.score, policy)) changes.alerts.push(latest);
+    if (crossesAlert(before?.score ?? 0, latest.score, policy)) changes.alerts.push({ score: latest, alertAtScore: policy.alertAtScore });
   }
   return changes;
 }
@@ -225,7 +225,7 @@ export const abuseRoutes = [
             time: stored.handledAt ?? at,
           },
           ...changes.scores.map((score) => scoreChanged(tenant, score)),
-          ...changes.alerts.map((score) => alertRaised(tenant, score, policy.alertAtScore)),
+          ...changes.alerts.map(({ score, alertAtScore }) => alertRaised(tenant, score, alertAtScore)),
         ];
         await abuseEvents.publish(events);
       }

@@ -12,6 +12,7 @@ function engineWith(policy: AbusePolicyInput = {}) {
   const program: AccountProgram = { programId: 'two-step', initialBalance: 10_000_000, policy: AbusePolicy.parse(policy) };
   // Judged and delivered, as the detectors function does once it has published the outcome.
   const judge = async (trade: AbuseTrade) => {
+    await engine.index([trade]);
     const outcome = await engine.onTrade(trade, async () => program, NO_NEWS);
     await engine.markJudged(trade);
     return outcome;
@@ -115,7 +116,7 @@ describe('AbuseEngine', () => {
     const outcome = await hedgeTwice(judge, ['trd-1', 'trd-2']);
     expect(outcome.flags[0]!.evidence.peers[0]).toMatchObject({ accountId: 'acc-1', sameTrader: false, links: [expect.objectContaining({ kind: 'device' })] });
     // Each trader: the hedge (40) and the shared device (25) reach the alert threshold of 50.
-    expect(outcome.alerts.map((score) => [score.subjectId, score.score])).toEqual([
+    expect(outcome.alerts.map(({ score }) => [score.subjectId, score.score])).toEqual([
       ['trd-2', 65],
       ['trd-1', 65],
     ]);
