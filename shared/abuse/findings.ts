@@ -42,16 +42,7 @@ export interface AccountContext {
 export type Figure = number | string | boolean | null;
 
 /** A trade as evidence: enough to find it and see why it counts. */
-export interface TradeRef {
-  readonly accountId: string;
-  readonly positionId: string;
-  readonly symbol: string;
-  readonly side: 'buy' | 'sell';
-  readonly volume: number;
-  readonly openedAt: number;
-  readonly closedAt: number;
-  readonly netPnl: number;
-}
+export type TradeRef = Pick<AbuseTrade, 'accountId' | 'positionId' | 'symbol' | 'side' | 'volume' | 'openedAt' | 'closedAt' | 'netPnl'>;
 
 /** Why two traders are linked: one shared identity signal, with when each side was seen with it. */
 export interface LinkEvidence {

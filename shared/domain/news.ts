@@ -38,20 +38,7 @@ export class NewsIndex {
 
   /** The first item affecting `symbol` whose window [time - before, time + after] contains `at`. */
   find(at: number, symbol: string, beforeMs: number, afterMs: number): NewsItem | null {
-    const items = this.items;
-    let low = 0;
-    let high = items.length;
-    while (low < high) {
-      const middle = (low + high) >>> 1;
-      if (items[middle]!.time < at - afterMs) low = middle + 1;
-      else high = middle;
-    }
-    for (let i = low; i < items.length; i++) {
-      const item = items[i]!;
-      if (item.time - beforeMs > at) break;
-      if (item.symbols.includes(symbol) || item.symbols.includes('*')) return item;
-    }
-    return null;
+    return this.findAtLeast(at, symbol, beforeMs, afterMs, 'low');
   }
 
   /** As `find`, skipping items below `minImpact`: the abuse detectors judge by impact, the rules do not. */

@@ -8,7 +8,7 @@ import { AbuseEvent } from '../../shared/abuse/abuse-events.js';
 import type { LinkEvidence } from '../../shared/abuse/findings.js';
 import { AbusePolicy } from '../../shared/abuse/policy.js';
 import { RiskScorer } from '../../shared/abuse/scorer.js';
-import { ApiRouter, type ApiRequest } from '../../shared/api/router.js';
+import { ApiRouter } from '../../shared/api/router.js';
 import { API_ROUTES, type ApiDeps, describeApi } from '../../shared/api/routes.js';
 import type { Role } from '../../shared/auth/roles.js';
 import type { Program } from '../../shared/domain/program.js';
@@ -20,6 +20,7 @@ import { MemoryAccountReader } from '../support/account-reader.js';
 import { MemoryAuditLog } from '../support/audit-log.js';
 import { MemoryIdempotencyStore } from '../support/idempotency-store.js';
 import { MemoryProgramStore } from '../support/program-store.js';
+import { call, json } from '../support/api-calls.js';
 
 const preset = getPreset('two-step-static')!;
 /** The account's version: HFT weighs 30 (the default is 25). */
@@ -74,19 +75,6 @@ async function desk(deps: Partial<ApiDeps> = {}, raised: readonly Flag[] = [hedg
   return { router, flags, events: all.abuseEvents as MemoryAbuseEvents, audit: all.audit as MemoryAuditLog };
 }
 
-function call(method: string, path: string, { roles = ['risk'], body, key, query = {}, subject = 'anna' }: { roles?: Role[]; body?: unknown; key?: string; query?: Record<string, string>; subject?: string } = {}): ApiRequest {
-  return {
-    method,
-    path,
-    query,
-    headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...(key === undefined ? {} : { 'idempotency-key': key }) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-    isBase64Encoded: false,
-    claims: { sub: subject, roles: `[${roles.join(' ')}]` },
-  };
-}
-
-const json = (response: { body: string }) => JSON.parse(response.body) as Record<string, unknown>;
 const flagPath = (flag: Flag) => `/v1/risk/flags/${encodeURIComponent(flag.flagId)}`;
 const move = (flag: Flag, body: unknown, key: string, options: { subject?: string; roles?: Role[] } = {}) => call('POST', flagPath(flag), { body, key, ...options });
 const ids = (page: Record<string, unknown>) => (page.items as Array<{ flagId: string }>).map((item) => item.flagId);

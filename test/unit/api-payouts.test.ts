@@ -4,7 +4,7 @@
  * the payout workflow's parked task token and never moves the record itself.
  */
 import { describe, expect, it } from 'vitest';
-import { ApiRouter, type ApiRequest } from '../../shared/api/router.js';
+import { ApiRouter } from '../../shared/api/router.js';
 import { API_ROUTES, type ApiDeps, describeApi } from '../../shared/api/routes.js';
 import { payoutApprovalTokenId } from '../../shared/api/routes/payouts.js';
 import type { Role } from '../../shared/auth/roles.js';
@@ -21,6 +21,7 @@ import { MemoryIdempotencyStore } from '../support/idempotency-store.js';
 import { MemoryPayoutLedger } from '../support/payout-doubles.js';
 import { MemoryProgramStore } from '../support/program-store.js';
 import { MemoryTaskTokenStore, MemoryWorkflowEvents, RecordingTaskCallbacks } from '../support/workflow-doubles.js';
+import { call as apiCall, json, type CallOptions } from '../support/api-calls.js';
 
 /** In euros, so the payout's currency visibly comes from the program. */
 const program: Program = { ...getPreset('two-step-static')!, currency: 'EUR' };
@@ -70,27 +71,8 @@ function desk(deps: Partial<ApiDeps> = {}): Desk {
   };
 }
 
-interface CallOptions {
-  roles?: Role[];
-  subject?: string;
-  body?: unknown;
-  key?: string;
-  query?: Record<string, string>;
-}
-
-function call(method: string, path: string, { roles = ['trader'], subject = 'ada', body, key, query = {} }: CallOptions = {}): ApiRequest {
-  return {
-    method,
-    path,
-    query,
-    headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...(key === undefined ? {} : { 'idempotency-key': key }) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-    isBase64Encoded: false,
-    claims: { sub: subject, roles: `[${roles.join(' ')}]` },
-  };
-}
-
-const json = (response: { body: string }) => JSON.parse(response.body) as Record<string, unknown>;
+/** Ada, a trader, unless told otherwise. */
+const call = (method: string, path: string, { roles = ['trader'], subject = 'ada', ...rest }: CallOptions = {}) => apiCall(method, path, { roles, subject, ...rest });
 const ids = (response: { body: string }) => (json(response).items as Array<{ payoutId: string }>).map((item) => item.payoutId);
 
 const IBAN = 'DE89370400440532013000';

@@ -3,7 +3,7 @@
  * log, the program dry-run over stored histories, and the account views (objectives, risk, series).
  */
 import { describe, expect, it } from 'vitest';
-import { ApiRouter, type ApiRequest } from '../../shared/api/router.js';
+import { ApiRouter } from '../../shared/api/router.js';
 import { API_ROUTES, type ApiDeps } from '../../shared/api/routes.js';
 import type { Role } from '../../shared/auth/roles.js';
 import { toWire, type OverrideEvent } from '../../shared/domain/events.js';
@@ -21,6 +21,7 @@ import { events } from '../support/events.js';
 import { MemoryIdempotencyStore } from '../support/idempotency-store.js';
 import { MemoryProgramStore } from '../support/program-store.js';
 import { MemoryRiskQueue } from '../support/risk-queue.js';
+import { call, json } from '../support/api-calls.js';
 
 const current = getPreset('two-step-static')!;
 /** The same challenge with a daily loss of 3% instead of 5%. */
@@ -62,19 +63,6 @@ function desk(deps: Partial<ApiDeps> = {}): Desk {
   return { router, stream: all.tradeStream as MemoryTradeStream, audit: all.audit as MemoryAuditLog, riskQueue, history };
 }
 
-function call(method: string, path: string, { roles = ['risk'], body, key, query = {}, subject = 'anna' }: { roles?: Role[]; body?: unknown; key?: string; query?: Record<string, string>; subject?: string } = {}): ApiRequest {
-  return {
-    method,
-    path,
-    query,
-    headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...(key === undefined ? {} : { 'idempotency-key': key }) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-    isBase64Encoded: false,
-    claims: { sub: subject, roles: `[${roles.join(' ')}]` },
-  };
-}
-
-const json = (response: { body: string }) => JSON.parse(response.body) as Record<string, unknown>;
 
 describe('overrides', () => {
   const override = (body: unknown, key = 'k-1', roles: Role[] = ['risk']) => call('POST', '/v1/accounts/acc-1/overrides', { body, key, roles });

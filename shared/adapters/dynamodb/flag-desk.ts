@@ -31,9 +31,9 @@ import {
 import { InvalidCursorError, type Page, type PageRequest } from '../../ports/page.js';
 import { sleep, type Pause } from '../backoff.js';
 import { queryAll } from './abuse-trades.js';
-import { batchGet } from './batch.js';
 import { decodeCursor, pageFrom } from './cursor.js';
-import { keys, LISTING_INDEX, LISTING_KEY, LISTING_SORT_KEY, listings, PARTITION_KEY, SORT_KEY } from './table.js';
+import { listingPage } from './listing.js';
+import { keys, LISTING_KEY, LISTING_SORT_KEY, listings, PARTITION_KEY, SORT_KEY } from './table.js';
 
 type Sender = Pick<DynamoDBClient, 'send'>;
 
@@ -223,37 +223,16 @@ export class DynamoDbFlagDesk implements FlagDesk {
     return pageFrom((page.Items ?? []).map(scoreOf), page.LastEvaluatedKey);
   }
 
-  async listFlags(state: FlagState, { limit, cursor }: PageRequest): Promise<Page<StoredFlag>> {
-    checkLimit(limit);
-    const listing = listings.flags(state);
-    const start = cursor === undefined ? undefined : decodeCursor(cursor);
-    // A cursor of another state's queue, or of another listing, is refused rather than handed on.
-    if (start !== undefined && (start[LISTING_KEY]?.S !== listing || start[LISTING_SORT_KEY] === undefined || start[PARTITION_KEY] === undefined || start[SORT_KEY] === undefined)) {
-      throw new InvalidCursorError();
-    }
-    const page = await this.db.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        IndexName: LISTING_INDEX,
-        KeyConditionExpression: '#listing = :listing',
-        ExpressionAttributeNames: { '#listing': LISTING_KEY },
-        ExpressionAttributeValues: { ':listing': { S: listing } },
-        ScanIndexForward: false,
-        Limit: limit,
-        ...(start === undefined ? {} : { ExclusiveStartKey: start }),
-      }),
-    );
-    // The index holds keys only: the flags come from their items, put back in the index's order.
-    const listed = (page.Items ?? []).map((item) => ({ [PARTITION_KEY]: item[PARTITION_KEY]!, [SORT_KEY]: item[SORT_KEY]! }));
-    const itemKeyOf = (item: Record<string, AttributeValue>): string => `${item[PARTITION_KEY]!.S}\u0000${item[SORT_KEY]!.S}`;
-    const read = await batchGet(this.db, this.tableName, listed, FLAG_PROJECTION, this.pause);
-    const byKey = new Map(read.map((item) => [itemKeyOf(item), storedFlagOf(item)]));
-    // A flag moved between the query and the read is listed under its new state, not this one.
-    const items = listed.flatMap((key) => {
-      const flag = byKey.get(itemKeyOf(key));
-      return flag?.state === state ? [flag] : [];
+  async listFlags(state: FlagState, page: PageRequest): Promise<Page<StoredFlag>> {
+    return listingPage(this.db, this.tableName, listings.flags(state), page, {
+      newestFirst: true,
+      projection: FLAG_PROJECTION,
+      parse: (item) => {
+        const flag = storedFlagOf(item);
+        return flag.state === state ? flag : null;
+      },
+      pause: this.pause,
     });
-    return pageFrom(items, page.LastEvaluatedKey);
   }
 
   /** The account's flags by day, newest first, and within a day by detector id (descending). */

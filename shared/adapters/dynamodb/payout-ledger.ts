@@ -18,9 +18,9 @@ import {
   type PayoutState,
 } from '../../ports/payouts.js';
 import { sleep, type Pause } from '../backoff.js';
-import { batchGet } from './batch.js';
 import { decodeCursor, pageFrom } from './cursor.js';
-import { keys, LISTING_INDEX, LISTING_KEY, LISTING_SORT_KEY, listings, PARTITION_KEY, SORT_KEY } from './table.js';
+import { listingPage } from './listing.js';
+import { keys, LISTING_KEY, LISTING_SORT_KEY, listings, PARTITION_KEY, SORT_KEY } from './table.js';
 
 type Sender = Pick<DynamoDBClient, 'send'>;
 
@@ -128,42 +128,16 @@ export class DynamoDbPayoutLedger implements PayoutLedger {
     return pageFrom((page.Items ?? []).map(recordOf), page.LastEvaluatedKey);
   }
 
-  async listByState(state: PayoutState, { limit, cursor }: PageRequest): Promise<Page<PayoutRecord>> {
-    checkLimit(limit);
-    const listing = listings.payouts(state);
-    const start = cursor === undefined ? undefined : decodeCursor(cursor);
-    if (start !== undefined && (start[LISTING_KEY]?.S !== listing || start[LISTING_SORT_KEY] === undefined || start[PARTITION_KEY] === undefined || start[SORT_KEY] === undefined)) {
-      throw new InvalidCursorError();
-    }
-    const page = await this.db.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        IndexName: LISTING_INDEX,
-        KeyConditionExpression: '#listing = :listing',
-        ExpressionAttributeNames: { '#listing': LISTING_KEY },
-        ExpressionAttributeValues: { ':listing': { S: listing } },
-        ScanIndexForward: true,
-        Limit: limit,
-        ...(start === undefined ? {} : { ExclusiveStartKey: start }),
-      }),
-    );
-    // The index holds keys only: the records come from their items, put back in the index's order.
-    const listed = (page.Items ?? []).map((item) => ({ [PARTITION_KEY]: item[PARTITION_KEY]!, [SORT_KEY]: item[SORT_KEY]! }));
-    const itemKeyOf = (item: Record<string, AttributeValue>): string => `${item[PARTITION_KEY]!.S}\u0000${item[SORT_KEY]!.S}`;
-    const read = await batchGet(
-      this.db,
-      this.tableName,
-      listed,
-      { ProjectionExpression: '#pk, #sk, #record', ExpressionAttributeNames: { '#pk': PARTITION_KEY, '#sk': SORT_KEY, '#record': 'record' } },
-      this.pause,
-    );
-    const byKey = new Map(read.map((item) => [itemKeyOf(item), recordOf(item)]));
-    // A payout moved between the query and the read is listed under its new state, not this one.
-    const items = listed.flatMap((key) => {
-      const record = byKey.get(itemKeyOf(key));
-      return record?.state === state ? [record] : [];
+  async listByState(state: PayoutState, page: PageRequest): Promise<Page<PayoutRecord>> {
+    return listingPage(this.db, this.tableName, listings.payouts(state), page, {
+      newestFirst: false,
+      projection: { ProjectionExpression: '#pk, #sk, #record', ExpressionAttributeNames: { '#pk': PARTITION_KEY, '#sk': SORT_KEY, '#record': 'record' } },
+      parse: (item) => {
+        const record = recordOf(item);
+        return record.state === state ? record : null;
+      },
+      pause: this.pause,
     });
-    return pageFrom(items, page.LastEvaluatedKey);
   }
 
   async move(payoutId: string, from: PayoutState, to: PayoutState, change: PayoutChange, at: number): Promise<MoveResult> {

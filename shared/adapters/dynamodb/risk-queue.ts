@@ -3,15 +3,14 @@
  * queueEntry below): its listing `QUEUE#<state>` in the byListing index orders each state newest first,
  * and a move rewrites the listing on the condition that the state is still the one it moved from.
  */
-import { GetItemCommand, QueryCommand, UpdateItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { GetItemCommand, UpdateItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { z } from 'zod';
 import type { Page, PageRequest } from '../../ports/page.js';
 import { QUEUE_MOVES, type MoveOutcome, type QueueItem, type QueueMove, type QueueState, type RiskQueue } from '../../ports/risk-queue.js';
 import type { DomainEvent } from '../../stream/domain-events.js';
 import { sleep, type Pause } from '../backoff.js';
-import { batchGet } from './batch.js';
-import { pageFrom, startAfter } from './cursor.js';
-import { LISTING_INDEX, LISTING_KEY, LISTING_SORT_KEY, listings } from './table.js';
+import { listingPage } from './listing.js';
+import { LISTING_KEY, LISTING_SORT_KEY, listings } from './table.js';
 
 type Sender = Pick<DynamoDBClient, 'send'>;
 
@@ -55,25 +54,16 @@ export class DynamoDbRiskQueue implements RiskQueue {
     private readonly pause: Pause = sleep,
   ) {}
 
-  async list(state: QueueState, { limit, cursor }: PageRequest): Promise<Page<QueueItem>> {
-    const page = await this.db.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        IndexName: LISTING_INDEX,
-        KeyConditionExpression: '#listing = :listing',
-        ExpressionAttributeNames: { '#listing': LISTING_KEY },
-        ExpressionAttributeValues: { ':listing': { S: listings.riskQueue(state) } },
-        ScanIndexForward: false,
-        Limit: limit,
-        ...startAfter(cursor),
-      }),
-    );
-    // The index holds keys only: the items come from their records, put back in the index's order.
-    const order = (page.Items ?? []).map(itemIdOf);
-    const items = await batchGet(this.db, this.tableName, (page.Items ?? []).map((item) => ({ pk: item['pk']!, sk: item['sk']! })), ITEM_PROJECTION, this.pause);
-    const byId = new Map(items.map((item) => [itemIdOf(item), queueItemOf(item)]));
-    // An item moved between the query and the read is listed under its new state, not this one.
-    return pageFrom(order.flatMap((itemId) => (byId.get(itemId)?.state === state ? [byId.get(itemId)!] : [])), page.LastEvaluatedKey);
+  async list(state: QueueState, page: PageRequest): Promise<Page<QueueItem>> {
+    return listingPage(this.db, this.tableName, listings.riskQueue(state), page, {
+      newestFirst: true,
+      projection: ITEM_PROJECTION,
+      parse: (item) => {
+        const queued = queueItemOf(item);
+        return queued.state === state ? queued : null;
+      },
+      pause: this.pause,
+    });
   }
 
   async get(itemId: string): Promise<QueueItem | null> {
