@@ -4,6 +4,8 @@
  * versioned data a firm stores (shared/presets has eleven modelled on published ones).
  */
 import { parseProgram, type Program } from '../shared/domain/program.js';
+import type { TradingAccountRequested } from '../shared/workflows/workflow-events.js';
+import type { LoginSighting } from './simulated-bridge.js';
 import { PROFILES, type TraderProfile } from './simulated-traders.js';
 
 export const DEMO_PROGRAM: Program = parseProgram({
@@ -72,3 +74,16 @@ export const DEMO_PURCHASES: readonly DemoPurchase[] = [
   { orderId: 'cleo-reckless-1', email: 'cleo@demo.propdesk.example', name: 'Cleo Marsh', profile: PROFILES.reckless, seed: 31 },
   { orderId: 'cleo-reckless-2', email: 'cleo@demo.propdesk.example', name: 'Cleo Marsh', profile: PROFILES.reckless, seed: 32 },
 ];
+
+/**
+ * Where the demo traders' terminals log in from, as the simulated bridge reports it: Ben and Cleo share a flat
+ * (one IP address), so the identity graph links them and both traders' risk scores show it
+ * (`GET /v1/traders/<id>/risk`); Ada logs in from her own.
+ */
+const DEMO_LOGINS: Readonly<Record<string, LoginSighting>> = {
+  'ada@demo.propdesk.example': { ip: '198.51.100.23', deviceFingerprint: 'mt5-terminal-ada-7f3a91' },
+  'ben@demo.propdesk.example': { ip: '203.0.113.7', deviceFingerprint: 'mt5-terminal-ben-0c55e2' },
+  'cleo@demo.propdesk.example': { ip: '203.0.113.7', deviceFingerprint: 'mt5-terminal-cleo-b81d04' },
+};
+
+export const demoLogin = (request: TradingAccountRequested): LoginSighting | null => DEMO_LOGINS[request.trader.email] ?? null;

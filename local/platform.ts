@@ -53,7 +53,7 @@ import { LocalLambdaQueue, type LocalMessage } from './lambda-queue.js';
 import { localEventBridgeClient, localSqsClient } from './local-aws.js';
 import { OutboxMailer } from './outbox-mailer.js';
 import { type ApplicantPlan, SimulatedApplicants } from './simulated-applicants.js';
-import { type BridgeAnswerPlan, SimulatedBridge } from './simulated-bridge.js';
+import { type BridgeAnswerPlan, type LoginSighting, SimulatedBridge } from './simulated-bridge.js';
 import { type PayoutAnswerPlan, SimulatedPayoutProcessor } from './simulated-payout-processor.js';
 import { TaskTokens } from './state-machines.js';
 import { bearerToken, createLocalIssuer, type LocalIssuer, LOCAL_ROLES_CLAIM } from './token-issuer.js';
@@ -84,6 +84,8 @@ export interface PlatformOptions {
   readonly adjustTenant?: (config: TenantConfig) => TenantConfig;
   /** How the simulated bridge answers each request for a trading account. @default it creates every one */
   readonly bridge?: (request: TradingAccountRequested) => BridgeAnswerPlan;
+  /** Where the simulated bridge says each trader logs in from (IdentityObserved). @default it says nothing */
+  readonly logins?: (request: TradingAccountRequested) => LoginSighting | null;
   /** How each trader's identity verification ends. @default approved, a moment after the applicant is created */
   readonly applicants?: ApplicantPlan;
   /** How the simulated payout processor answers each instruction. @default it settles every one */
@@ -298,7 +300,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
         console.error(`abuse detection gave up on ${event} (${reason}); on AWS it would be in the abuse detection dead-letter queue`);
       }),
   });
-  const bridge = new SimulatedBridge(bus, options.bridge, options.applyBalance ?? balanceEvent);
+  const bridge = new SimulatedBridge(bus, options.bridge, options.applyBalance ?? balanceEvent, undefined, undefined, options.logins);
   const payoutProcessor = new SimulatedPayoutProcessor(bus, options.payoutProcessor);
   for (const target of new Map(template.rules.flatMap((rule) => rule.targets).map((target) => [target.logicalId, target])).values()) {
     const { kind, logicalId } = target;

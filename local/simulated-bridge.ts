@@ -2,11 +2,18 @@
  * A trading-platform bridge, simulated: it takes the commands the firm's bridge-commands queue receives and
  * answers as a real bridge would, a moment later. It creates every login it is asked for, unless told to
  * refuse or to stay silent (tests of refusals and timeouts); a balance operation it hands to `applyBalance`,
- * which puts the platform's balance event on the trade stream.
+ * which puts the platform's balance event on the trade stream. Where `sightingOf` knows where a trader logs
+ * in from, the first login of each account is published as IdentityObserved, as a real bridge reports logins.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { BalanceOperationRequested, TradingAccountRequested } from '../shared/workflows/workflow-events.js';
 import type { EventBridgeEvent, LocalEventBus } from './event-router.js';
+
+/** Where a trader's terminal logs in from: an IP address and a device fingerprint. */
+export interface LoginSighting {
+  readonly ip: string;
+  readonly deviceFingerprint: string;
+}
 
 export type BridgeAnswerPlan = { readonly answer: 'create' } | { readonly answer: 'refuse'; readonly reason: string } | { readonly answer: 'ignore' };
 
@@ -26,6 +33,7 @@ export class SimulatedBridge {
     private readonly applyBalance: (operation: BalanceOperationRequested) => Promise<void> = async () => undefined,
     private readonly delayMs = 20,
     private readonly onError: (error: unknown) => void = (error) => console.error('simulated bridge:', error),
+    private readonly sightingOf: (request: TradingAccountRequested) => LoginSighting | null = () => null,
   ) {}
 
   /** A message of the bridge-commands queue. */
@@ -51,6 +59,11 @@ export class SimulatedBridge {
         : { requestId, accountId, reason: plan.reason };
     const detailType = plan.answer === 'create' ? 'TradingAccountCreated' : 'TradingAccountRefused';
     await this.bus.putEvents([{ Source: LOCAL_BRIDGE_SOURCE, DetailType: detailType, Detail: JSON.stringify(detail) }]);
+    const sighting = plan.answer === 'create' ? this.sightingOf(request) : null;
+    if (sighting !== null) {
+      const login = { traderId: request.traderId, accountId, observedAt: new Date().toISOString(), source: 'bridge.local', ...sighting };
+      await this.bus.putEvents([{ Source: LOCAL_BRIDGE_SOURCE, DetailType: 'IdentityObserved', Detail: JSON.stringify(login) }]);
+    }
   }
 }
 

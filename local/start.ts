@@ -11,7 +11,7 @@ import type { AccountState } from '../shared/domain/state.js';
 import { randomUUID } from 'node:crypto';
 import { signPayload } from '../shared/ingest/signature.js';
 import { accountIdOf } from '../shared/workflows/purchase.js';
-import { DEMO_PROCESSOR, DEMO_PROGRAM, DEMO_PURCHASES } from './demo-firm.js';
+import { demoLogin, DEMO_PROCESSOR, DEMO_PROGRAM, DEMO_PURCHASES } from './demo-firm.js';
 import type { EventBridgeEvent } from './event-router.js';
 import { startPlatform } from './platform.js';
 import { SimulatedTrader } from './simulated-traders.js';
@@ -57,6 +57,7 @@ function describe(event: EventBridgeEvent): string {
 
 const activity = { records: 0, batches: 0 };
 const platform = await startPlatform({
+  logins: demoLogin,
   tenantId: TENANT,
   dataDir: DATA_DIR,
   ports: PORTS,
