@@ -105,3 +105,15 @@ export function tradeRefs(trades: readonly AbuseTrade[]): TradeRef[] {
 
 export const IDENTITY_KINDS = ['ipv4', 'ipv6', 'device', 'payment', 'kyc', 'email', 'phone', 'nameAddress'] as const;
 export type IdentityKind = (typeof IDENTITY_KINDS)[number];
+
+/** How each kind of identity reads in a sentence. */
+export const IDENTITY_LABELS: Readonly<Record<IdentityKind, string>> = {
+  ipv4: 'IP address',
+  ipv6: 'IPv6 network',
+  device: 'device',
+  payment: 'payment method',
+  kyc: 'KYC identity',
+  email: 'email',
+  phone: 'phone',
+  nameAddress: 'name and address',
+};

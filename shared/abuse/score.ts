@@ -4,7 +4,7 @@
  * signal, not many); for a trader, each kind of identity shared with another trader adds its weight once
  * too. The sum is capped at 100. A flag the risk desk dismissed no longer counts; a confirmed one does.
  */
-import type { Finding, IdentityKind, LinkEvidence } from './findings.js';
+import { IDENTITY_LABELS, type Finding, type IdentityKind, type LinkEvidence } from './findings.js';
 import type { AbusePolicy, DetectorId } from './policy.js';
 
 /** A flag as the score reads it. */
@@ -34,6 +34,9 @@ export interface RiskScore {
 }
 
 export const MAX_SCORE = 100;
+
+/** "an IP address", "a device", "name and address" as an object of "shares". */
+const an = (label: string): string => (label.includes(' and ') ? label : `${/^[aeiouAEIOU]/.test(label) ? 'an' : 'a'} ${label}`);
 
 function detectorParts(flags: readonly ScoredFlag[], policy: AbusePolicy): ScorePart[] {
   const byDetector = new Map<DetectorId, ScoredFlag[]>();
@@ -85,7 +88,7 @@ export function traderScore(
       signal: `link:${kind}`,
       weight: policy.identityWeights[kind],
       evidence: [...new Set(list.map((link) => link.shown))],
-      explanation: `shares ${kind === 'nameAddress' ? 'name and address' : kind} with ${[...others].sort().join(', ')}`,
+      explanation: `shares ${an(IDENTITY_LABELS[kind])} with ${[...others].sort().join(', ')}`,
     };
   });
   const parts = [...detectorParts(flags, policy), ...linkParts].sort(byWeight);

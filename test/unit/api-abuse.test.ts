@@ -329,7 +329,7 @@ describe('the risk views', () => {
         parts: [
           { signal: 'hedging', weight: 40, evidence: [hedging.flagId], explanation: expect.any(String) },
           { signal: 'hft', weight: 30, evidence: [hft.flagId], explanation: expect.any(String) },
-          { signal: 'link:device', weight: 25, evidence: ['device …3f9a'], explanation: 'shares device with trd-2' },
+          { signal: 'link:device', weight: 25, evidence: ['device …3f9a'], explanation: 'shares a device with trd-2' },
         ],
       },
       links: [{ kind: 'device', shown: 'device …3f9a', traderIds: ['trd-1', 'trd-2'], firstSeen: ['2026-02-20T08:00:00.000Z', '2026-02-21T08:00:00.000Z'] }],

@@ -4,20 +4,10 @@
  * account wins passes at no risk to the trader. Opposite positions on one account are not this detector.
  */
 import type { Linkage } from '../detector.js';
-import { tradeRefs, type AbuseTrade, type Finding, type IdentityKind, type PeerEvidence } from '../findings.js';
+import { IDENTITY_LABELS, tradeRefs, type AbuseTrade, type Finding, type PeerEvidence } from '../findings.js';
 import type { AbusePolicy } from '../policy.js';
 import { medianLotRatioBps } from './copy-trading.js';
 
-const IDENTITY_LABELS: Readonly<Record<IdentityKind, string>> = {
-  ipv4: 'IP address',
-  ipv6: 'IPv6 network',
-  device: 'device',
-  payment: 'payment method',
-  kyc: 'KYC identity',
-  email: 'email',
-  phone: 'phone',
-  nameAddress: 'name and address',
-};
 
 /**
  * The other accounts' trades that hedge `latest`: on its symbol, the opposite side, opened within the

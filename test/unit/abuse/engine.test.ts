@@ -110,8 +110,8 @@ describe('AbuseEngine', () => {
     const linked = await engine.onIdentity({ ...seen, traderId: 'trd-2', deviceFingerprint: 'device-abcdef123456' }, program.policy);
     expect(linked.links.map((link) => [link.kind, link.traderIds])).toEqual([['device', ['trd-1', 'trd-2']]]);
     expect(linked.scores.map((score) => [score.subjectId, score.score, score.parts[0]!.explanation])).toEqual([
-      ['trd-1', 25, 'shares device with trd-2'],
-      ['trd-2', 25, 'shares device with trd-1'],
+      ['trd-1', 25, 'shares a device with trd-2'],
+      ['trd-2', 25, 'shares a device with trd-1'],
     ]);
     const outcome = await hedgeTwice(judge, ['trd-1', 'trd-2']);
     expect(outcome.flags[0]!.evidence.peers[0]).toMatchObject({ accountId: 'acc-1', sameTrader: false, links: [expect.objectContaining({ kind: 'device' })] });
