@@ -5,10 +5,13 @@
  */
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import type { z } from 'zod';
+import { z } from 'zod';
 import type { Powertools } from './powertools.js';
 
 export type StepHandler = (input: unknown, context: Context) => Promise<unknown>;
+
+/** What a Catch hands the state after it (ResultPath's Error and Cause): the failure a record-failure step records. */
+export const CaughtFailure = z.object({ Error: z.string(), Cause: z.string().default('') });
 
 /** `run` does the parsed step; `logKeys` are appended to every log line of the invocation (the step's name always). */
 export function createStepHandler<S extends z.ZodType<{ readonly step: string }>>(

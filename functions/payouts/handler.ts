@@ -27,22 +27,21 @@ import { PayoutSteps } from '../../shared/workflows/payout-steps.js';
 import { WORKFLOW_EVENT_SOURCE } from '../../shared/workflows/workflow-events.js';
 import { parseEnvironment } from '../environment.js';
 import { createPowertools, type Powertools } from '../powertools.js';
-import { createStepHandler, type StepHandler } from '../workflow-step.js';
+import { CaughtFailure, createStepHandler, type StepHandler } from '../workflow-step.js';
 
 const payoutId = z.string().min(3);
 const token = z.string().min(1);
 const waitSeconds = z.int().positive();
-const failure = z.object({ Error: z.string(), Cause: z.string().default('') });
 
 /** What each Task state passes (its Payload), by step. */
 export const PayoutStep = z.discriminatedUnion('step', [
   z.object({ step: z.literal('evaluate'), payoutId, executionId: z.string().min(1) }),
   z.object({ step: z.literal('awaitApproval'), payoutId, taskToken: token, waitSeconds }),
   z.object({ step: z.literal('recordApproval'), payoutId, approval: z.object({ approvedBy: z.string().min(1), note: z.string() }) }),
-  z.object({ step: z.literal('recordRejection'), payoutId, failure }),
+  z.object({ step: z.literal('recordRejection'), payoutId, failure: CaughtFailure }),
   z.object({ step: z.literal('instruct'), payoutId, taskToken: token, waitSeconds }),
   z.object({ step: z.literal('settle'), payoutId, settlement: z.object({ reference: z.string().min(1) }) }),
-  z.object({ step: z.literal('recordFailure'), payoutId, failure }),
+  z.object({ step: z.literal('recordFailure'), payoutId, failure: CaughtFailure }),
 ]);
 export type PayoutStep = z.input<typeof PayoutStep>;
 

@@ -28,7 +28,7 @@ import { PlatformLogin, Provisioning, PurchaseSteps } from '../../shared/workflo
 import { WORKFLOW_EVENT_SOURCE } from '../../shared/workflows/workflow-events.js';
 import { parseEnvironment } from '../environment.js';
 import { createPowertools, type Powertools } from '../powertools.js';
-import { createStepHandler, type StepHandler } from '../workflow-step.js';
+import { CaughtFailure, createStepHandler, type StepHandler } from '../workflow-step.js';
 
 /** What each Task state passes (its Payload), by step. */
 export const PurchaseStep = z.discriminatedUnion('step', [
@@ -36,7 +36,7 @@ export const PurchaseStep = z.discriminatedUnion('step', [
   z.object({ step: z.literal('requestTradingAccount'), provisioning: Provisioning, taskToken: z.string().min(1), waitSeconds: z.int().positive() }),
   z.object({ step: z.literal('deliverCredentials'), provisioning: Provisioning, login: PlatformLogin }),
   z.object({ step: z.literal('activateAccount'), provisioning: Provisioning, login: PlatformLogin }),
-  z.object({ step: z.literal('recordFailure'), provisioning: Provisioning, failure: z.object({ Error: z.string(), Cause: z.string().default('') }) }),
+  z.object({ step: z.literal('recordFailure'), provisioning: Provisioning, failure: CaughtFailure }),
 ]);
 export type PurchaseStep = z.input<typeof PurchaseStep>;
 

@@ -94,8 +94,9 @@ export function failOverrideOf(tenant: string, flag: Flag): OverrideEvent {
 }
 
 /** What the detectors function hands the core: a parsed input, in arrival order. */
-export type DetectionInput = TradeInput | { readonly kind: 'identity'; readonly observation: IdentityObservation };
-type TradeInput = { readonly kind: 'trade'; readonly event: TradeClosedEvent };
+export type DetectionInput =
+  | { readonly kind: 'trade'; readonly event: TradeClosedEvent }
+  | { readonly kind: 'identity'; readonly observation: IdentityObservation };
 
 /** What one input did: counts for the metrics, or why it failed (the caller retries it). */
 export type DetectionResult =
@@ -130,6 +131,8 @@ export class UnknownProgramError extends Error {
   }
 }
 
+const failure = (kind: DetectionInput['kind'], error: unknown): DetectionResult => ({ ok: false, kind, error: error instanceof Error ? error : new Error(String(error)) });
+
 export class AbuseDetection {
   private readonly identityPolicy: AbusePolicy;
 
@@ -146,71 +149,66 @@ export class AbuseDetection {
   async process(inputs: readonly DetectionInput[]): Promise<DetectionResult[]> {
     const batch = new BatchContext(this.ports);
     const results: DetectionResult[] = new Array(inputs.length);
-    const byTrader = new Map<string, number[]>();
+    const byTrader = new Map<string, { readonly index: number; readonly trade: AbuseTrade }[]>();
     for (const [index, input] of inputs.entries()) {
       if (input.kind === 'identity') {
-        results[index] = await this.run(input, batch);
+        results[index] = await this.settle('identity', () => this.onIdentity(input.observation));
         continue;
       }
-      const key = input.event.traderId ?? `account:${input.event.accountId}`;
+      const trade = tradeOf(input.event);
+      const key = trade.traderId ?? `account:${trade.accountId}`;
       const queue = byTrader.get(key);
-      if (queue) queue.push(index);
-      else byTrader.set(key, [index]);
+      if (queue) queue.push({ index, trade });
+      else byTrader.set(key, [{ index, trade }]);
     }
     // Every trade visible to the others before any is judged; one whose indexing failed is retried unjudged.
-    const indexed = await Promise.allSettled([...byTrader.values()].flat().map((index) => this.ports.engine.index([tradeOf((inputs[index] as TradeInput).event)])));
-    const tradeIndexes = [...byTrader.values()].flat();
-    const unindexed = new Set<number>();
+    const trades = [...byTrader.values()].flat();
+    const indexed = await Promise.allSettled(trades.map(({ trade }) => this.ports.engine.index([trade])));
     indexed.forEach((outcome, position) => {
-      if (outcome.status === 'rejected') {
-        const index = tradeIndexes[position]!;
-        unindexed.add(index);
-        results[index] = { ok: false, kind: 'trade', error: outcome.reason instanceof Error ? outcome.reason : new Error(String(outcome.reason)) };
-      }
+      if (outcome.status === 'rejected') results[trades[position]!.index] = failure('trade', outcome.reason);
     });
-    const queues = [...byTrader.values()].map((queue) => queue.filter((index) => !unindexed.has(index))).filter((queue) => queue.length > 0);
+    const queues = [...byTrader.values()].map((queue) => queue.filter(({ index }) => results[index] === undefined)).filter((queue) => queue.length > 0);
     let next = 0;
     const worker = async (): Promise<void> => {
-      while (next < queues.length) for (const index of queues[next++]!) results[index] = await this.run(inputs[index]!, batch);
+      while (next < queues.length) for (const { index, trade } of queues[next++]!) results[index] = await this.settle('trade', () => this.onTrade(trade, batch));
     };
     await Promise.all(Array.from({ length: Math.min(TRADERS_AT_ONCE, queues.length) }, worker));
     return results;
   }
 
-  private async run(input: DetectionInput, batch: BatchContext): Promise<DetectionResult> {
+  private async settle(kind: DetectionInput['kind'], run: () => Promise<DetectionResult>): Promise<DetectionResult> {
     try {
-      return input.kind === 'trade' ? await this.onTrade(input.event, batch) : await this.onIdentity(input.observation);
+      return await run();
     } catch (error) {
-      return { ok: false, kind: input.kind, error: error instanceof Error ? error : new Error(String(error)) };
+      return failure(kind, error);
     }
   }
 
-  private async onTrade(event: TradeClosedEvent, batch: BatchContext): Promise<DetectionResult> {
+  private async onTrade(trade: AbuseTrade, batch: BatchContext): Promise<DetectionResult> {
     const { engine, tenant } = this.ports;
-    const trade = tradeOf(event);
     // The program of every account the engine asks about while judging this trade (its own and its peers').
     const programOf = (of: AbuseTrade): Promise<AccountProgram> => batch.program(of.programId, of.programVersion);
     const outcome = await engine.onTrade(trade, programOf, await batch.news());
 
     // A batch's trades see each other, so a hedge or a copy found by the first is found again by the second:
     // what this batch delivered already is not delivered twice.
-    const flags = outcome.flags.filter((flag) => !batch.delivered.has(`flag:${flag.flagId}`));
+    const fresh = (published: AbuseEvent): boolean => !batch.delivered.has(`${published.type}:${published.id}`);
+    const flagged = outcome.flags.map((flag) => ({ flag, raised: flagRaised(tenant, flag) })).filter(({ raised }) => fresh(raised));
     // The firm's rulebook first: a fail is the consequence with money at stake. One override per account.
     const failing = new Map<string, Flag>();
-    for (const flag of flags) if (flag.action === 'fail' && !failing.has(flag.accountId)) failing.set(flag.accountId, flag);
+    for (const { flag } of flagged) if (flag.action === 'fail' && !failing.has(flag.accountId)) failing.set(flag.accountId, flag);
     for (const flag of failing.values()) await this.ports.failAccount(flag);
 
     const events: AbuseEvent[] = [
-      ...flags.map((flag) => flagRaised(tenant, flag)),
-      ...outcome.scores.map((score) => scoreChanged(tenant, score)),
-      ...outcome.alerts.map(({ score, alertAtScore }) => alertRaised(tenant, score, alertAtScore)),
-    ].filter((published) => !batch.delivered.has(`${published.type}:${published.id}`));
+      ...flagged.map(({ raised }) => raised),
+      ...outcome.scores.map((score) => scoreChanged(tenant, score)).filter(fresh),
+      ...outcome.alerts.map(({ score, alertAtScore }) => alertRaised(tenant, score, alertAtScore)).filter(fresh),
+    ];
     if (events.length > 0) await this.ports.events.publish(events);
-    for (const flag of flags) batch.delivered.add(`flag:${flag.flagId}`);
     for (const published of events) batch.delivered.add(`${published.type}:${published.id}`);
     await engine.markJudged(trade);
     const count = (type: AbuseEvent['type']): number => events.filter((published) => published.type === type).length;
-    return { ok: true, kind: 'trade', flags: flags.length, scores: count('RiskScoreChanged'), alerts: count('RiskAlertRaised'), accountsFailed: failing.size };
+    return { ok: true, kind: 'trade', flags: flagged.length, scores: count('RiskScoreChanged'), alerts: count('RiskAlertRaised'), accountsFailed: failing.size };
   }
 
   private async onIdentity(observation: IdentityObservation): Promise<DetectionResult> {
@@ -225,7 +223,7 @@ export class AbuseDetection {
 
 /** What the inputs of one batch share: the programs they named and the news calendar, each read once. */
 class BatchContext {
-  /** `flag:<id>` of flags delivered (published, and failed where the program says so), `<type>:<id>` of events published. */
+  /** `<type>:<id>` of the events this batch published (a flag's, once its account was failed where the program says so). */
   readonly delivered = new Set<string>();
   private readonly programs = new Map<string, Promise<AccountProgram>>();
   private newsIndex: Promise<NewsIndex> | undefined;

@@ -9,7 +9,7 @@ import type { NewsIndex } from '../domain/news.js';
 import type { Flag, IdentityGraph, MatchKind, RiskLedger, TradeMemory } from '../ports/abuse.js';
 import type { AccountDetector, Linkage } from './detector.js';
 import { allIn } from './detectors/all-in.js';
-import { copyMatches, copyTrading, type CopyPair } from './detectors/copy-trading.js';
+import { copyMatches, copyTrading, matchedTrades, type CopyPair } from './detectors/copy-trading.js';
 import { gapTrading } from './detectors/gap-trading.js';
 import { grid } from './detectors/grid.js';
 import { hedgeMatches, hedging } from './detectors/hedging.js';
@@ -171,11 +171,11 @@ export class AbuseEngine {
     return stored.map((pair) => ({ accountId: pair.accountId, traderId: pair.traderId, matches: pair.matches, linkage: linkageWith(pair.traderId) }));
   }
 
-  /** How many of the account's trades matched each peer account (a trade matching two of theirs counts once). */
+  /** How many of the account's trades matched each peer account. */
   private async matchCounts(kind: MatchKind, accountId: string): Promise<Map<string, number>> {
     const counts = new Map<string, number>();
     for (const pair of await this.ports.trades.matchesOf(kind, accountId)) {
-      counts.set(pair.accountId, new Set(pair.matches.map((match) => match.mine.positionId)).size);
+      counts.set(pair.accountId, matchedTrades(pair.matches));
     }
     return counts;
   }

@@ -12,6 +12,20 @@ export const notFound = (what: string): RouteAnswer<never> => ({
   response: problem({ type: `${PROBLEM}not-found`, title: 'Not found', status: 404, detail: `${what} does not exist.` }),
 });
 
+/**
+ * 409 for a move a desk item's state does not allow (another analyst may have moved it): `kind` names the
+ * problem type (`<kind>-move-not-allowed`), `where` describes the item as it is ("The flag is resolved as
+ * confirmed (by anna)").
+ */
+export const moveNotAllowed = (kind: string, where: string, allowed: readonly string[]): RouteAnswer<never> => ({
+  response: problem({
+    type: `${PROBLEM}${kind}-move-not-allowed`,
+    title: 'Move not allowed',
+    status: 409,
+    detail: `${where}; from there it may go to ${allowed.length === 0 ? 'no other state' : allowed.join(' or ')}.`,
+  }),
+});
+
 /** `?limit=&cursor=` of every paged listing. */
 export const PageQuery = z.strictObject({ limit: z.coerce.number().int().min(1).max(100).default(50), cursor: z.string().max(4096).optional() });
 export type PageQuery = z.output<typeof PageQuery>;

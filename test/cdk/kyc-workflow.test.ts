@@ -5,7 +5,7 @@ import type { PropdeskFunction } from '../../cdk/constructs/propdesk-function.js
 import { TenantStack } from '../../cdk/stacks/tenant-stack.js';
 import { KycStep } from '../../functions/kyc/handler.js';
 import { KycPolicy } from '../../shared/workflows/kyc.js';
-import { actionsOf, arnOf, type Definition, definitionOf, demo, resolvedArn, type Resource, stateIn, type Statement, statementsOf, statesStatementsOf, tenantStack } from '../support/workflow-template.js';
+import { actionsOf, arnOf, type Definition, definitionOf, demo, logGroupsOf, payloadAsSent, resolvedArn, type Resource, stateIn, type Statement, statementsOf, statesStatementsOf, tenantStack } from '../support/workflow-template.js';
 
 const DAY_SECONDS = 86_400;
 
@@ -22,27 +22,15 @@ function environmentOf(template: Template, id: (construct: IConstruct) => string
   return (functions[id(fn)]?.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
 }
 
-/**
- * A Task's Payload as the function receives it: each `key.$` path replaced by a value of the shape the
- * state machine holds there, so the handler's own schema (KycStep) can judge it.
- */
-function payloadAsSent(payload: Record<string, unknown>): unknown {
-  const at: Record<string, unknown> = {
-    $: { traderId: 'trader-1', status: 'pending', handledDecisions: 0 },
-    '$.verdict': { outcome: 'resubmissionRequested', reasons: ['blurry document'] },
-    '$.detail.traderId': 'trader-1',
-    '$$.Task.Token': 'task-token',
-    '$.provisioning.traderId': 'trader-1',
-    '$.provisioning.accountId': 'account-1',
-  };
-  return Object.fromEntries(
-    Object.entries(payload).map(([key, value]) => {
-      if (!key.endsWith('.$')) return [key, value];
-      if (!(String(value) in at)) throw new Error(`no sample value for the path ${String(value)}`);
-      return [key.slice(0, -2), at[String(value)]];
-    }),
-  );
-}
+/** A value of the shape the state machine holds at each path a Task's Payload reads. */
+const SAMPLES: Readonly<Record<string, unknown>> = {
+  $: { traderId: 'trader-1', status: 'pending', handledDecisions: 0 },
+  '$.verdict': { outcome: 'resubmissionRequested', reasons: ['blurry document'] },
+  '$.detail.traderId': 'trader-1',
+  '$$.Task.Token': 'task-token',
+  '$.provisioning.traderId': 'trader-1',
+  '$.provisioning.accountId': 'account-1',
+};
 
 describe('the demo tenant KYC workflow', () => {
   let stack: TenantStack;
@@ -70,10 +58,9 @@ describe('the demo tenant KYC workflow', () => {
     expect(demo.workflows.kyc.expireAfterDays).toBe(30);
     expect(kyc.TimeoutSeconds).toBe((demo.workflows.kyc.expireAfterDays + 1) * DAY_SECONDS);
     // Its log group keeps the tenant's retention and outlives the stack, as the functions' do.
-    const destinations = (machine.Properties.LoggingConfiguration as { Destinations: Array<{ CloudWatchLogsLogGroup: { LogGroupArn: { 'Fn::GetAtt': [string, string] } } }> })
-      .Destinations;
-    expect(destinations).toHaveLength(1);
-    const logGroup = template.findResources('AWS::Logs::LogGroup')[destinations[0]!.CloudWatchLogsLogGroup.LogGroupArn['Fn::GetAtt'][0]] as Resource;
+    const logGroups = logGroupsOf(template, machine);
+    expect(logGroups).toHaveLength(1);
+    const logGroup = logGroups[0]!;
     expect(logGroup.Properties.RetentionInDays).toBe(demo.logRetentionDays);
     expect(logGroup.DeletionPolicy).toBe('Retain');
   });
@@ -149,7 +136,7 @@ describe('the demo tenant KYC workflow', () => {
     for (const [name, task] of tasks) {
       expect(task.Resource, name).toMatch(/^arn:aws:states:::lambda:invoke(\.waitForTaskToken)?$/);
       expect(task.Parameters?.FunctionName, name).toBe(resolvedArn(id(stack.kycWorkflow.steps)));
-      const parsed = KycStep.safeParse(payloadAsSent(task.Parameters!.Payload));
+      const parsed = KycStep.safeParse(payloadAsSent(task.Parameters!.Payload, SAMPLES));
       expect(parsed.success, `${name}: ${parsed.error?.message ?? ''}`).toBe(true);
       const retries = task.Retry ?? [];
       const permanent = retries.findIndex((retry) => retry.ErrorEquals.includes('InvalidStepInput') && retry.ErrorEquals.includes('UnknownTrader'));
@@ -300,7 +287,7 @@ describe('the demo tenant KYC workflow', () => {
         Payload: { step: 'awaitApproval', 'traderId.$': '$.provisioning.traderId', 'accountId.$': '$.provisioning.accountId', 'taskToken.$': '$$.Task.Token', waitSeconds },
       },
     });
-    const parsed = KycStep.safeParse(payloadAsSent(gate.Parameters!.Payload));
+    const parsed = KycStep.safeParse(payloadAsSent(gate.Parameters!.Payload, SAMPLES));
     expect(parsed.success, parsed.error?.message).toBe(true);
     // A verdict is an answer, not a glitch: never asked again; anything else left is recorded as the order's failure.
     const retries = gate.Retry ?? [];

@@ -12,7 +12,7 @@ import { type TenantConfig } from '../../cdk/tenant-config.js';
 import { PayoutStep } from '../../functions/payouts/handler.js';
 import { payoutSettlementTokenId } from '../../shared/ports/payouts.js';
 import { ProcessorAnswer } from '../../shared/workflows/workflow-events.js';
-import { actionsOf, arnOf, type Definition, definitionOf, demo, resolvedArn, type Resource, stateIn, type Statement, statementsOf, statementsOfRole, statesStatementsOf, tenantStack } from '../support/workflow-template.js';
+import { actionsOf, arnOf, type Definition, definitionOf, demo, logGroupsOf, payloadAsSent, resolvedArn, type Resource, stateIn, type Statement, statementsOf, statementsOfRole, statesStatementsOf, tenantStack } from '../support/workflow-template.js';
 
 const HOUR_SECONDS = 3_600;
 
@@ -23,32 +23,20 @@ function environmentOf(template: Template, id: (construct: IConstruct) => string
 
 const PAYOUT_ID = 'acc-5c1f0e2a9b7d4c36:1';
 
-/**
- * A Task's Payload as the function receives it: each `key.$` path replaced by a value of the shape the
- * state machine holds there, so the handler's own schema (PayoutStep) can judge it.
- */
-function payloadAsSent(payload: Record<string, unknown>): unknown {
-  const at: Record<string, unknown> = {
-    // The execution's input is the PayoutRequested event; after Evaluate the state is its Payload.
-    '$.detail.payoutId': PAYOUT_ID,
-    '$.payoutId': PAYOUT_ID,
-    '$$.Task.Token': 'task-token',
-    '$$.Execution.Id': 'arn:aws:states:eu-central-1:111111111111:execution:propdesk-demo-payout:run-1',
-    // What the API's decision route resumes the approval wait with (SendTaskSuccess).
-    '$.approval': { approvedBy: 'analyst-7f3c', note: 'consistent trading, documents on file' },
-    // What a Catch puts at its ResultPath.
-    '$.failure': { Error: 'PayoutDeclined', Cause: 'the destination account is not in the trader\u2019s name' },
-    // What the callbacks function resumes the settlement wait with (the processor's reference).
-    '$.settlement': { reference: 'PO-20260319-004187' },
-  };
-  return Object.fromEntries(
-    Object.entries(payload).map(([key, value]) => {
-      if (!key.endsWith('.$')) return [key, value];
-      if (!(String(value) in at)) throw new Error(`no sample value for the path ${String(value)}`);
-      return [key.slice(0, -2), at[String(value)]];
-    }),
-  );
-}
+/** A value of the shape the state machine holds at each path a Task's Payload reads. */
+const SAMPLES: Readonly<Record<string, unknown>> = {
+  // The execution's input is the PayoutRequested event; after Evaluate the state is its Payload.
+  '$.detail.payoutId': PAYOUT_ID,
+  '$.payoutId': PAYOUT_ID,
+  '$$.Task.Token': 'task-token',
+  '$$.Execution.Id': 'arn:aws:states:eu-central-1:111111111111:execution:propdesk-demo-payout:run-1',
+  // What the API's decision route resumes the approval wait with (SendTaskSuccess).
+  '$.approval': { approvedBy: 'analyst-7f3c', note: 'consistent trading, documents on file' },
+  // What a Catch puts at its ResultPath.
+  '$.failure': { Error: 'PayoutDeclined', Cause: 'the destination account is not in the trader\u2019s name' },
+  // What the callbacks function resumes the settlement wait with (the processor's reference).
+  '$.settlement': { reference: 'PO-20260319-004187' },
+};
 
 describe('the demo tenant payout workflow', () => {
   let stack: TenantStack;
@@ -78,10 +66,9 @@ describe('the demo tenant payout workflow', () => {
     expect([approvalWaitSeconds, settlementWaitSeconds]).toEqual([7 * 86_400, 5 * 86_400]);
     expect(payout.TimeoutSeconds).toBe(approvalWaitSeconds + settlementWaitSeconds + HOUR_SECONDS);
     // Its log group keeps the tenant's retention and outlives the stack, as the functions' do.
-    const destinations = (machine.Properties.LoggingConfiguration as { Destinations: Array<{ CloudWatchLogsLogGroup: { LogGroupArn: { 'Fn::GetAtt': [string, string] } } }> })
-      .Destinations;
-    expect(destinations).toHaveLength(1);
-    const logGroup = template.findResources('AWS::Logs::LogGroup')[destinations[0]!.CloudWatchLogsLogGroup.LogGroupArn['Fn::GetAtt'][0]] as Resource;
+    const logGroups = logGroupsOf(template, machine);
+    expect(logGroups).toHaveLength(1);
+    const logGroup = logGroups[0]!;
     expect(logGroup.Properties.RetentionInDays).toBe(demo.logRetentionDays);
     expect(logGroup.DeletionPolicy).toBe('Retain');
   });
@@ -202,7 +189,7 @@ describe('the demo tenant payout workflow', () => {
     for (const [name, task] of tasks) {
       expect(task.Resource, name).toMatch(/^arn:aws:states:::lambda:invoke(\.waitForTaskToken)?$/);
       expect(task.Parameters?.FunctionName, name).toBe(resolvedArn(id(stack.payoutWorkflow.steps)));
-      const parsed = PayoutStep.safeParse(payloadAsSent(task.Parameters!.Payload));
+      const parsed = PayoutStep.safeParse(payloadAsSent(task.Parameters!.Payload, SAMPLES));
       expect(parsed.success, `${name}: ${parsed.error?.message ?? ''}`).toBe(true);
       steps.add(parsed.data!.step);
       const retries = task.Retry ?? [];

@@ -2,7 +2,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { TenantStack } from '../../cdk/stacks/tenant-stack.js';
-import { actionsOf, arnOf, definitionOf, demo, resolvedArn, type Resource, type State, type Statement, statementsOf, tenantStack } from '../support/workflow-template.js';
+import { actionsOf, arnOf, definitionOf, demo, logGroupsOf, resolvedArn, type Resource, type State, type Statement, statementsOf, tenantStack } from '../support/workflow-template.js';
 
 describe('the demo tenant purchase workflow', () => {
   let stack: TenantStack;
@@ -40,10 +40,9 @@ describe('the demo tenant purchase workflow', () => {
       TracingConfiguration: { Enabled: true },
     });
     // Its log group keeps the tenant's retention and outlives the stack, as the functions' do.
-    const destinations = (machine.Properties.LoggingConfiguration as { Destinations: Array<{ CloudWatchLogsLogGroup: { LogGroupArn: { 'Fn::GetAtt': [string, string] } } }> })
-      .Destinations;
-    expect(destinations).toHaveLength(1);
-    const logGroup = template.findResources('AWS::Logs::LogGroup')[destinations[0]!.CloudWatchLogsLogGroup.LogGroupArn['Fn::GetAtt'][0]] as Resource;
+    const logGroups = logGroupsOf(template, machine);
+    expect(logGroups).toHaveLength(1);
+    const logGroup = logGroups[0]!;
     expect(logGroup.Properties.RetentionInDays).toBe(demo.logRetentionDays);
     expect(logGroup.DeletionPolicy).toBe('Retain');
   });

@@ -77,3 +77,24 @@ export function statementsOf(template: Template, id: (construct: IConstruct) => 
 
 export const actionsOf = (statement: Statement): string[] => (Array.isArray(statement.Action) ? statement.Action : [statement.Action]);
 export const statesStatementsOf = (statements: Statement[]) => statements.filter((statement) => actionsOf(statement).some((action) => action.startsWith('states:')));
+
+/**
+ * A Task's Payload as the function receives it: each `key.$` path replaced by the sample value `at` gives for
+ * that path (of the shape the state machine holds there), so the handler's own schema can judge it.
+ */
+export function payloadAsSent(payload: Record<string, unknown>, at: Readonly<Record<string, unknown>>): unknown {
+  return Object.fromEntries(
+    Object.entries(payload).map(([key, value]) => {
+      if (!key.endsWith('.$')) return [key, value];
+      if (!(String(value) in at)) throw new Error(`no sample value for the path ${String(value)}`);
+      return [key.slice(0, -2), at[String(value)]];
+    }),
+  );
+}
+
+/** The log groups a state machine logs to (its LoggingConfiguration's destinations). */
+export function logGroupsOf(template: Template, machine: Resource): Resource[] {
+  const { Destinations } = machine.Properties.LoggingConfiguration as { Destinations: Array<{ CloudWatchLogsLogGroup: { LogGroupArn: { 'Fn::GetAtt': [string, string] } } }> };
+  const groups = template.findResources('AWS::Logs::LogGroup');
+  return Destinations.map((destination) => groups[destination.CloudWatchLogsLogGroup.LogGroupArn['Fn::GetAtt'][0]] as Resource);
+}

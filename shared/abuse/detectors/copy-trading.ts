@@ -48,7 +48,7 @@ export function copyTrading(latest: AbuseTrade, pairs: readonly CopyPair[], poli
   // Re-checked here because matches recorded before the program allowed own-account copying stay stored.
   const flagged = pairs.filter((pair) => {
     if (isAllowedOwnCopy(latest.traderId, pair.traderId, policy)) return false;
-    const matched = matchedTradesOf(pair);
+    const matched = matchedTrades(pair.matches);
     return matched >= policy.minMatchedTrades && matched * 10_000 >= policy.minMatchedShareBps * tradesInWindow;
   });
   if (!flagged.some((pair) => pair.matches.some((match) => match.mine.positionId === latest.positionId))) return null;
@@ -102,16 +102,16 @@ function isAllowedOwnCopy(traderId: string | null, otherTraderId: string | null,
   return policy.ownAccountsAllowed && traderId !== null && traderId === otherTraderId;
 }
 
-/** The account's trades that matched the peer: one trade may match two of the peer's, it counts once. */
-function matchedTradesOf(pair: CopyPair): number {
-  return new Set(pair.matches.map((match) => match.mine.positionId)).size;
+/** The account's trades among `matches` with one peer: one trade may match two of the peer's, it counts once. */
+export function matchedTrades(matches: readonly { readonly mine: { readonly positionId: string } }[]): number {
+  return new Set(matches.map((match) => match.mine.positionId)).size;
 }
 
 function peerOf(pair: CopyPair): PeerEvidence & { readonly lotRatioBps: number } {
   return {
     accountId: pair.accountId,
     traderId: pair.traderId,
-    matchedTrades: matchedTradesOf(pair),
+    matchedTrades: matchedTrades(pair.matches),
     lotRatioBps: medianLotRatioBps(pair.matches),
     sameTrader: pair.linkage?.sameTrader ?? false,
     links: pair.linkage?.links ?? [],

@@ -11,9 +11,8 @@ import { IDENTITY_KINDS, type LinkEvidence } from '../../abuse/findings.js';
 import { DEFAULT_ABUSE_POLICY, type AbusePolicy } from '../../abuse/policy.js';
 import { crossesAlert, type RiskScore } from '../../abuse/score.js';
 import { RiskScorer, type ScoreChanges } from '../../abuse/scorer.js';
-import { PROBLEM, problem } from '../../http/problem.js';
 import { FLAG_MOVES, FLAG_OUTCOMES, FLAG_STATES, type Flag, type FlagMove, type FlagState, type StoredFlag } from '../../ports/abuse.js';
-import { notFound, type PageBody, pageAnswer, pageOf, PageQuery } from '../answers.js';
+import { moveNotAllowed, notFound, type PageBody, pageAnswer, pageOf, PageQuery } from '../answers.js';
 import { route } from '../route.js';
 import type { ApiDeps } from '../routes.js';
 import { auditEntry } from './audit.js';
@@ -190,15 +189,8 @@ export const abuseRoutes = [
       const stored = outcome.moved || outcome.flag.decisionId === decision!.id ? outcome.flag : null;
       if (stored === null) {
         const current = outcome.flag;
-        const allowed = FLAG_MOVES[current.state];
-        return {
-          response: problem({
-            type: `${PROBLEM}flag-move-not-allowed`,
-            title: 'Move not allowed',
-            status: 409,
-            detail: `The flag is ${current.state}${current.outcome === null ? '' : ` as ${current.outcome}`}${current.handledBy === null ? '' : ` (by ${current.handledBy})`}; from there it may go to ${allowed.length === 0 ? 'no other state' : allowed.join(' or ')}.`,
-          }),
-        };
+        const where = `The flag is ${current.state}${current.outcome === null ? '' : ` as ${current.outcome}`}${current.handledBy === null ? '' : ` (by ${current.handledBy})`}`;
+        return moveNotAllowed('flag', where, FLAG_MOVES[current.state]);
       }
       const { flag } = stored;
       await audit.append(

@@ -3,10 +3,9 @@
  * handled it and why, in the item and in the audit log; it never changes an account (that is an override).
  */
 import { z } from 'zod';
-import { PROBLEM, problem } from '../../http/problem.js';
 import { QUEUE_MOVES, QUEUE_STATES, type QueueItem as StoredQueueItem, type QueueState } from '../../ports/risk-queue.js';
 import { DomainEvent } from '../../stream/domain-events.js';
-import { notFound, type PageBody, pageAnswer, pageOf, PageQuery } from '../answers.js';
+import { moveNotAllowed, notFound, type PageBody, pageAnswer, pageOf, PageQuery } from '../answers.js';
 import { route } from '../route.js';
 import type { ApiDeps } from '../routes.js';
 import { auditEntry } from './audit.js';
@@ -72,15 +71,7 @@ export const riskDeskRoutes = [
       // A resend whose first attempt moved the item but failed before answering: finish it (the audit entry).
       const item = outcome.moved || outcome.item.decisionId === decision!.id ? outcome.item : null;
       if (item === null) {
-        const allowed = QUEUE_MOVES[outcome.item.state];
-        return {
-          response: problem({
-            type: `${PROBLEM}queue-move-not-allowed`,
-            title: 'Move not allowed',
-            status: 409,
-            detail: `The item is ${outcome.item.state}${outcome.item.handledBy === null ? '' : ` (by ${outcome.item.handledBy})`}; from there it may go to ${allowed.length === 0 ? 'no other state' : allowed.join(' or ')}.`,
-          }),
-        };
+        return moveNotAllowed('queue', `The item is ${outcome.item.state}${outcome.item.handledBy === null ? '' : ` (by ${outcome.item.handledBy})`}`, QUEUE_MOVES[outcome.item.state]);
       }
       const { verdict } = item;
       await audit.append(
