@@ -6,7 +6,7 @@
  * of this process's CPU and of wall time, each batch's time (what a trade waits after the batching window), and
  * DynamoDB requests per trade. Usage: tsx bench/abuse-stream.ts <accounts> <trades> <batchSize>; one JSON line.
  */
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { fork } from 'node:child_process';
@@ -14,11 +14,11 @@ import { fileURLToPath } from 'node:url';
 import { awsAbuseDetection, createDetectorsHandler } from '../functions/detectors/handler.js';
 import type { AbuseTrade } from '../shared/abuse/findings.js';
 import { DynamoDbProgramStore } from '../shared/adapters/dynamodb/program-store.js';
-import { tableDefinition } from '../shared/adapters/dynamodb/table.js';
 import { DOMAIN_EVENT_SOURCE, type TradeClosed } from '../shared/stream/domain-events.js';
 import type { z } from 'zod';
 import { generateScenario } from './abuse-scenarios.js';
 import { benchProgram } from './workload.js';
+import { ensureTable } from '../local/emulator-resources.js';
 
 export interface AbuseStreamResult {
   readonly accounts: number;
@@ -49,7 +49,7 @@ dynamo.middlewareStack.add(
   { step: 'initialize', name: 'countRequests' },
 );
 const table = 'bench-abuse';
-await dynamo.send(new CreateTableCommand(tableDefinition(table)));
+await ensureTable(dynamo, table);
 const program = { ...benchProgram, id: 'scenario', version: 1 };
 await new DynamoDbProgramStore(dynamo, table).put(program);
 

@@ -11,7 +11,7 @@
  * core target is about.
  * Prints one JSON line.
  */
-import { CreateTableCommand, DynamoDBClient, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { Context, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -21,7 +21,6 @@ import { localEventBridgeClient, localSqsClient } from '../local/local-aws.js';
 import { encode } from '../shared/adapters/dynamodb/account-history.js';
 import { DynamoDbAccountStore } from '../shared/adapters/dynamodb/account-store.js';
 import { DynamoDbProgramStore } from '../shared/adapters/dynamodb/program-store.js';
-import { tableDefinition } from '../shared/adapters/dynamodb/table.js';
 import { toWire } from '../shared/domain/events.js';
 import { openAccount } from '../shared/domain/state.js';
 import { seededRandom } from '../shared/seeded-random.js';
@@ -30,6 +29,7 @@ import type { AccountStore, StoredAccount } from '../shared/ports/account-store.
 import type { DomainEvent } from '../shared/stream/domain-events.js';
 import { StreamEvaluator } from '../shared/stream/evaluator.js';
 import { accountCursors, benchNews, benchProgram, dayOfEvents, FIRST_DAY, type TradingMix } from './workload.js';
+import { ensureTable } from '../local/emulator-resources.js';
 
 export interface EvaluatorResult {
   accounts: number;
@@ -131,7 +131,7 @@ dynamo.middlewareStack.add(
   { step: 'initialize', name: 'countWrites' },
 );
 const table = 'bench-evaluator';
-await dynamo.send(new CreateTableCommand(tableDefinition(table)));
+await ensureTable(dynamo, table);
 const accountStore: AccountStore = storage === 'memory' ? new JsonAccountStore(writes) : new DynamoDbAccountStore(dynamo, table);
 const programs = new DynamoDbProgramStore(dynamo, table);
 await programs.put(benchProgram);

@@ -8,8 +8,8 @@
  * (local/workflows.ts), a simulated bridge answering their commands and an outbox folder taking their mail.
  * `npm start` (local/start.ts) adds the demo firm's traders.
  */
-import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { CreateStreamCommand, DescribeStreamSummaryCommand, GetRecordsCommand, GetShardIteratorCommand, KinesisClient, ListShardsCommand } from '@aws-sdk/client-kinesis';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { GetRecordsCommand, GetShardIteratorCommand, KinesisClient, ListShardsCommand } from '@aws-sdk/client-kinesis';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context, KinesisStreamRecord } from 'aws-lambda';
 import { DateTime } from 'luxon';
@@ -39,13 +39,13 @@ import { createIngestHandler } from '../functions/ingest/handler.js';
 import { createRolloverHandler } from '../functions/rollover/handler.js';
 import { DynamoDbAccountStore } from '../shared/adapters/dynamodb/account-store.js';
 import { DynamoDbProgramStore } from '../shared/adapters/dynamodb/program-store.js';
-import { tableDefinition } from '../shared/adapters/dynamodb/table.js';
 import { KinesisTradeStream } from '../shared/adapters/kinesis/trade-stream.js';
 import { ApiRouter } from '../shared/api/router.js';
 import type { ApiDeps } from '../shared/api/routes.js';
 import type { AccountStore } from '../shared/ports/account-store.js';
 import type { EventPublisher } from '../shared/ports/event-publisher.js';
 import { StreamEvaluator } from '../shared/stream/evaluator.js';
+import { ensureStream, ensureTable } from './emulator-resources.js';
 import { FileCheckpointStore, InMemoryCheckpointStore, type CheckpointStore } from './checkpoints.js';
 import { LocalEventBus, type EventBridgeEvent } from './event-router.js';
 import { KinesisPoller, type BatchReport, type KinesisOnFailureRecord } from './kinesis-poller.js';
@@ -439,24 +439,6 @@ function startEmulator(kind: 'dynalite' | 'kinesalite', port: number, path: stri
       });
     });
   });
-}
-
-async function ensureTable(dynamo: DynamoDBClient, tableName: string): Promise<void> {
-  try {
-    await dynamo.send(new DescribeTableCommand({ TableName: tableName }));
-  } catch (error) {
-    if ((error as Error).name !== 'ResourceNotFoundException') throw error;
-    await dynamo.send(new CreateTableCommand(tableDefinition(tableName)));
-  }
-}
-
-async function ensureStream(kinesis: KinesisClient, streamName: string, shards: number): Promise<void> {
-  try {
-    await kinesis.send(new DescribeStreamSummaryCommand({ StreamName: streamName }));
-  } catch (error) {
-    if ((error as Error).name !== 'ResourceNotFoundException') throw error;
-    await kinesis.send(new CreateStreamCommand({ StreamName: streamName, ShardCount: shards }));
-  }
 }
 
 function readBody(request: IncomingMessage): Promise<string> {

@@ -1,4 +1,4 @@
-import { CreateTableCommand, GetItemCommand, PutItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { GetItemCommand, PutItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { MemoryIdentityGraph, MemoryRiskLedger, MemoryTradeMemory } from '../../bench/abuse-memory.js';
 import { generateScenario, INITIAL_BALANCE } from '../../bench/abuse-scenarios.js';
@@ -11,11 +11,12 @@ import { DynamoDbTradeMemory } from '../../shared/adapters/dynamodb/abuse-trades
 import { DynamoDbAccountStore } from '../../shared/adapters/dynamodb/account-store.js';
 import { DynamoDbFlagDesk, parseFlagId } from '../../shared/adapters/dynamodb/flag-desk.js';
 import { DynamoDbIdentityGraph } from '../../shared/adapters/dynamodb/identity-graph.js';
-import { keys, tableDefinition } from '../../shared/adapters/dynamodb/table.js';
+import { keys } from '../../shared/adapters/dynamodb/table.js';
 import type { Flag, FlagMove, FlagState } from '../../shared/ports/abuse.js';
 import { InvalidCursorError, type Page, type PageRequest } from '../../shared/ports/page.js';
 import { at, closedTrade } from '../support/abuse.js';
 import { startDynamo, type LocalDynamo } from '../support/dynalite.js';
+import { ensureTable } from '../../local/emulator-resources.js';
 
 let dynamo: LocalDynamo;
 let tables = 0;
@@ -38,7 +39,7 @@ interface Stores {
 /** A table of its own: the flag queue is firm-wide, so each test starts from an empty one. */
 async function fresh(): Promise<Stores> {
   const tableName = `abuse-${++tables}`;
-  await dynamo.client.send(new CreateTableCommand(tableDefinition(tableName)));
+  await ensureTable(dynamo.client, tableName);
   return {
     tableName,
     trades: new DynamoDbTradeMemory(dynamo.client, tableName),

@@ -1,11 +1,12 @@
-import { CreateTableCommand, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DynamoDbPayoutLedger } from '../../shared/adapters/dynamodb/payout-ledger.js';
-import { keys, tableDefinition } from '../../shared/adapters/dynamodb/table.js';
+import { keys } from '../../shared/adapters/dynamodb/table.js';
 import { InvalidCursorError, type PageRequest } from '../../shared/ports/page.js';
 import { parsePayoutId, payoutIdOf, type PayoutLedger, type PayoutRecord, type PayoutState } from '../../shared/ports/payouts.js';
 import { startDynamo, type LocalDynamo } from '../support/dynalite.js';
 import { MemoryPayoutLedger } from '../support/payout-doubles.js';
+import { ensureTable } from '../../local/emulator-resources.js';
 
 let dynamo: LocalDynamo;
 let tables = 0;
@@ -30,7 +31,7 @@ const subjects: Subject[] = [
     name: 'the DynamoDB ledger on dynalite',
     fresh: async () => {
       const tableName = `payouts-${++tables}`;
-      await dynamo.client.send(new CreateTableCommand(tableDefinition(tableName)));
+      await ensureTable(dynamo.client, tableName);
       return { ledger: new DynamoDbPayoutLedger(dynamo.client, tableName, async () => {}), tableName };
     },
   },

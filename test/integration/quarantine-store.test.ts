@@ -1,10 +1,9 @@
-import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CompositeQuarantine, DynamoDbQuarantineStore, MAX_STORED_PAYLOAD_BYTES, type QuarantineEntry } from '../../shared/adapters/dynamodb/quarantine-store.js';
-import { tableDefinition } from '../../shared/adapters/dynamodb/table.js';
 import type { QuarantineSink } from '../../shared/ports/quarantine.js';
 import type { Quarantined } from '../../shared/stream/decode-record.js';
 import { startDynamo, type LocalDynamo } from '../support/dynalite.js';
+import { ensureTable } from '../../local/emulator-resources.js';
 
 const START = Date.parse('2026-03-02T09:00:00Z');
 
@@ -41,7 +40,7 @@ describe('DynamoDbQuarantineStore on dynalite', () => {
   /** Each test gets a table of its own, so listings do not see other tests' entries. */
   async function freshStore(): Promise<DynamoDbQuarantineStore> {
     const tableName = `quarantine-${Math.random().toString(36).slice(2)}`;
-    await dynamo.client.send(new CreateTableCommand(tableDefinition(tableName)));
+    await ensureTable(dynamo.client, tableName);
     return new DynamoDbQuarantineStore(dynamo.client, tableName);
   }
 

@@ -1,15 +1,14 @@
 import { readFileSync } from 'node:fs';
-import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDbAccountStore } from '../../shared/adapters/dynamodb/account-store.js';
 import { DynamoDbRiskQueue } from '../../shared/adapters/dynamodb/risk-queue.js';
-import { tableDefinition } from '../../shared/adapters/dynamodb/table.js';
 import { InvalidCursorError } from '../../shared/ports/page.js';
 import type { QueueItem, QueueMove, QueueState, RiskQueue } from '../../shared/ports/risk-queue.js';
 import type { DomainEvent } from '../../shared/stream/domain-events.js';
 import { domainEventSample } from '../support/domain-events.js';
 import { startDynamo, type LocalDynamo } from '../support/dynalite.js';
 import { MemoryRiskQueue } from '../support/risk-queue.js';
+import { ensureTable } from '../../local/emulator-resources.js';
 
 const sample = (type: DomainEvent['type'], accountId: string, time: string, id: string): DomainEvent => {
   const event = domainEventSample(type, accountId, time, id);
@@ -40,7 +39,7 @@ const subjects: Subject[] = [
         // A table of its own per test, on the one server, so that each test sees only its own verdicts.
         async fresh() {
           const tableName = `risk-queue-${++tables}`;
-          await dynamo.client.send(new CreateTableCommand(tableDefinition(tableName)));
+          await ensureTable(dynamo.client, tableName);
           const store = new DynamoDbAccountStore(dynamo.client, tableName);
           return { queue: new DynamoDbRiskQueue(dynamo.client, tableName), record: (events) => store.writeRecords(events) };
         },

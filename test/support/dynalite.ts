@@ -3,9 +3,9 @@
  * spoken to through the real AWS SDK, with the tenant table created from the shared definition.
  */
 import type { AddressInfo } from 'node:net';
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
-import { tableDefinition } from '../../shared/adapters/dynamodb/table.js';
+import { ensureTable } from '../../local/emulator-resources.js';
 
 export interface LocalDynamo {
   readonly client: DynamoDBClient;
@@ -22,7 +22,7 @@ export async function startDynamo(tableName = 'propdesk-test'): Promise<LocalDyn
     region: 'local',
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
   });
-  await client.send(new CreateTableCommand(tableDefinition(tableName)));
+  await ensureTable(client, tableName);
   return {
     client,
     tableName,

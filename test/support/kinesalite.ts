@@ -3,9 +3,10 @@
  * The SDK must use an HTTP/1.1 handler with it (its default HTTP/2 fails against kinesalite).
  */
 import type { AddressInfo } from 'node:net';
-import { CreateStreamCommand, DescribeStreamCommand, GetRecordsCommand, GetShardIteratorCommand, KinesisClient } from '@aws-sdk/client-kinesis';
+import { DescribeStreamCommand, GetRecordsCommand, GetShardIteratorCommand, KinesisClient } from '@aws-sdk/client-kinesis';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import kinesalite from 'kinesalite';
+import { ensureStream } from '../../local/emulator-resources.js';
 import type { StreamRecord } from '../../shared/stream/decode-record.js';
 
 export interface LocalKinesis {
@@ -26,7 +27,7 @@ export async function startKinesis(streamName = 'propdesk-trades', shards = 2): 
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
     requestHandler: new NodeHttpHandler(),
   });
-  await client.send(new CreateStreamCommand({ StreamName: streamName, ShardCount: shards }));
+  await ensureStream(client, streamName, shards);
   return {
     client,
     streamName,
