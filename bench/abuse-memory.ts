@@ -121,15 +121,16 @@ export class MemoryIdentityGraph implements IdentityGraph {
         holders = new Map();
         this.holders.set(key.key, holders);
       }
+      // As the DynamoDB graph: links for a new holder, and again for the observation that first recorded it.
       const seen = holders.get(observation.traderId);
-      if (seen !== undefined) {
+      if (seen !== undefined && seen !== observation.observedAt) {
         if (observation.observedAt < seen) holders.set(observation.traderId, observation.observedAt);
         continue;
       }
-      for (const [other, firstSeen] of holders) {
-        created.push(linkEvidence(key, { traderId: observation.traderId, firstSeen: observation.observedAt }, { traderId: other, firstSeen }));
-      }
       holders.set(observation.traderId, observation.observedAt);
+      for (const [other, firstSeen] of holders) {
+        if (other !== observation.traderId) created.push(linkEvidence(key, { traderId: observation.traderId, firstSeen: observation.observedAt }, { traderId: other, firstSeen }));
+      }
       let keys = this.keysOfTrader.get(observation.traderId);
       if (keys === undefined) {
         keys = new Set();

@@ -190,22 +190,33 @@ export class AbuseDetection {
     const programOf = (of: AbuseTrade): Promise<AccountProgram> => batch.program(of.programId, of.programVersion);
     const outcome = await engine.onTrade(trade, programOf, await batch.news());
 
-    // A batch's trades see each other, so a hedge or a copy found by the first is found again by the second:
-    // what this batch delivered already is not delivered twice.
-    const fresh = (published: AbuseEvent): boolean => !batch.delivered.has(`${published.type}:${published.id}`);
+    // A batch's trades see each other, so a hedge or a copy found by the first is found again by the second,
+    // perhaps while the first delivers it: what this batch delivers or is delivering is not delivered twice.
+    const claimed: string[] = [];
+    const fresh = (published: AbuseEvent): boolean => {
+      const key = `${published.type}:${published.id}`;
+      if (batch.delivered.has(key)) return false;
+      batch.delivered.add(key);
+      claimed.push(key);
+      return true;
+    };
     const flagged = outcome.flags.map((flag) => ({ flag, raised: flagRaised(tenant, flag) })).filter(({ raised }) => fresh(raised));
-    // The firm's rulebook first: a fail is the consequence with money at stake. One override per account.
-    const failing = new Map<string, Flag>();
-    for (const { flag } of flagged) if (flag.action === 'fail' && !failing.has(flag.accountId)) failing.set(flag.accountId, flag);
-    for (const flag of failing.values()) await this.ports.failAccount(flag);
-
     const events: AbuseEvent[] = [
       ...flagged.map(({ raised }) => raised),
       ...outcome.scores.map((score) => scoreChanged(tenant, score)).filter(fresh),
       ...outcome.alerts.map(({ score, alertAtScore }) => alertRaised(tenant, score, alertAtScore)).filter(fresh),
     ];
-    if (events.length > 0) await this.ports.events.publish(events);
-    for (const published of events) batch.delivered.add(`${published.type}:${published.id}`);
+    // The firm's rulebook first: a fail is the consequence with money at stake. One override per account.
+    const failing = new Map<string, Flag>();
+    for (const { flag } of flagged) if (flag.action === 'fail' && !failing.has(flag.accountId)) failing.set(flag.accountId, flag);
+    try {
+      for (const flag of failing.values()) await this.ports.failAccount(flag);
+      if (events.length > 0) await this.ports.events.publish(events);
+    } catch (error) {
+      // Not delivered: this trade is judged again and delivers them; so may another trade of the batch.
+      for (const key of claimed) batch.delivered.delete(key);
+      throw error;
+    }
     await engine.markJudged(trade);
     const count = (type: AbuseEvent['type']): number => events.filter((published) => published.type === type).length;
     return { ok: true, kind: 'trade', flags: flagged.length, scores: count('RiskScoreChanged'), alerts: count('RiskAlertRaised'), accountsFailed: failing.size };
@@ -223,7 +234,7 @@ export class AbuseDetection {
 
 /** What the inputs of one batch share: the programs they named and the news calendar, each read once. */
 class BatchContext {
-  /** `<type>:<id>` of the events this batch published (a flag's, once its account was failed where the program says so). */
+  /** `<type>:<id>` of the events this batch published or is publishing (a flag's, with its account failed where the program says so). */
   readonly delivered = new Set<string>();
   private readonly programs = new Map<string, Promise<AccountProgram>>();
   private newsIndex: Promise<NewsIndex> | undefined;
@@ -260,9 +271,3 @@ class BatchContext {
     return this.newsIndex;
   }
 }
-
-/**
- * The alert threshold each alert of a trade's outcome was judged by, as the engine chose the policy: an
- * account's, its program's; a trader's, the program of their last account (in the order the outcome's flags
- * first name them) that the outcome flagged.
- */

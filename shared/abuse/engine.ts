@@ -212,7 +212,7 @@ export class AbuseEngine {
       const seen = touched.get(finding.accountId);
       if (seen === undefined || seen.at < finding.at) touched.set(finding.accountId, { traderId: finding.traderId, program, at: finding.at });
     }
-    // A flag raised again by the same trade (its first delivery failed) leaves the scores as they are: announce them anyway.
+    // A trade is judged again when its outcome was not delivered: the scores it saved then are announced again.
     const changes = new ScoreChanges(true);
     const traders = new Map<string, { program: AccountProgram; at: number }>();
     for (const [accountId, { traderId, program, at }] of touched) {
@@ -231,7 +231,8 @@ export class AbuseEngine {
    */
   async onIdentity(observation: Parameters<IdentityGraph['observe']>[0], policy: AbusePolicy): Promise<{ links: readonly LinkEvidence[]; scores: readonly RiskScore[]; alerts: readonly Alert[] }> {
     const links = await this.ports.identities.observe(observation);
-    const changes = new ScoreChanges();
+    // An observation is received again when its outcome was not delivered: the scores it saved then are announced again.
+    const changes = new ScoreChanges(true);
     const traders = new Set<string>();
     for (const link of links) for (const traderId of link.traderIds) traders.add(traderId);
     for (const traderId of traders) await this.scorer.rescoreTrader(traderId, policy, observation.observedAt, changes);

@@ -31,6 +31,11 @@ export interface RiskScore {
   readonly parts: readonly ScorePart[];
   /** Event time of the change that produced it. */
   readonly at: number;
+  /**
+   * Set when this score reached the alert threshold (this value) as it was saved: an attempt of the same
+   * change that finds it saved already raises the same alert again.
+   */
+  readonly alertAtScore?: number;
 }
 
 export const MAX_SCORE = 100;

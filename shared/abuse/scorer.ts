@@ -14,15 +14,15 @@ export interface Alert {
 }
 
 /**
- * The scores one change touched, and which of them raised an alert. `announceUnchanged`: a score that did not
- * change is announced all the same (a trade judged again after a failed delivery announces what the first
- * attempt may not have).
+ * The scores one change touched, and which of them raised an alert. `retrying`: this change may have been
+ * attempted before, saved its scores and failed to announce them. A score saved at this change's time is then
+ * found unchanged, and is announced again, with its alert if saving it raised one.
  */
 export class ScoreChanges {
   readonly scores: RiskScore[] = [];
   readonly alerts: Alert[] = [];
 
-  constructor(readonly announceUnchanged = false) {}
+  constructor(readonly retrying = false) {}
 }
 
 export class RiskScorer {
@@ -41,23 +41,28 @@ export class RiskScorer {
   }
 
   /** The account and its owner, after a decision on one of its flags (a dismissed flag stops counting). */
-  async afterDecision(accountId: string, traderId: string | null, policy: AbusePolicy, at: number): Promise<ScoreChanges> {
-    const changes = new ScoreChanges();
+  async afterDecision(accountId: string, traderId: string | null, policy: AbusePolicy, at: number, retrying: boolean): Promise<ScoreChanges> {
+    const changes = new ScoreChanges(retrying);
     await this.rescoreAccount(accountId, policy, at, changes);
     if (traderId !== null) await this.rescoreTrader(traderId, policy, at, changes);
     return changes;
   }
 
-  private async keep(score: RiskScore, policy: AbusePolicy, changes: ScoreChanges): Promise<void> {
-    const before = await this.ledger.score(score.subject, score.subjectId);
-    if (before !== null && before.score === score.score && sameParts(before, score)) {
-      if (changes.announceUnchanged) changes.scores.push(before);
+  private async keep(computed: RiskScore, policy: AbusePolicy, changes: ScoreChanges): Promise<void> {
+    const before = await this.ledger.score(computed.subject, computed.subjectId);
+    if (before !== null && before.score === computed.score && sameParts(before, computed)) {
+      if (changes.retrying && before.at === computed.at) announce(before, changes);
       return;
     }
+    const score = crossesAlert(before?.score ?? 0, computed.score, policy) ? { ...computed, alertAtScore: policy.alertAtScore } : computed;
     await this.ledger.saveScore(score);
-    changes.scores.push(score);
-    if (crossesAlert(before?.score ?? 0, score.score, policy)) changes.alerts.push({ score, alertAtScore: policy.alertAtScore });
+    announce(score, changes);
   }
+}
+
+function announce(score: RiskScore, changes: ScoreChanges): void {
+  changes.scores.push(score);
+  if (score.alertAtScore !== undefined) changes.alerts.push({ score, alertAtScore: score.alertAtScore });
 }
 
 function sameParts(a: RiskScore, b: RiskScore): boolean {

@@ -45,7 +45,10 @@ export interface AccountMatches {
 }
 
 export interface IdentityGraph {
-  /** Records what was seen of a trader; returns the links to other traders it created (new shared identities). */
+  /**
+   * Records what was seen of a trader; returns the links to other traders it created (new shared identities),
+   * or, for an observation received again (the same time), those links as they stand.
+   */
   observe(observation: IdentityObservation): Promise<readonly LinkEvidence[]>;
   /** Every identity the trader shares with another trader. */
   linksOf(traderId: string): Promise<readonly LinkEvidence[]>;

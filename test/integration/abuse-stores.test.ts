@@ -180,13 +180,15 @@ describe('DynamoDbIdentityGraph', () => {
   const seen = (traderId: string, iso: string, signals: Record<string, string>) =>
     IdentityObservation.parse({ traderId, observedAt: iso, source: 'bridge.mt5', ...signals });
 
-  it('links two traders sharing a device once, both ways, and moves firstSeen earlier for an older sighting', async () => {
+  it('links two traders sharing a device once, both ways (again for the same observation received again), and moves firstSeen earlier for an older sighting', async () => {
     const memory = new MemoryIdentityGraph();
     const device = { deviceFingerprint: 'fp-0123456789' };
     const steps = [
       seen('trd-1', '2026-03-02T09:00:00Z', { ...device, ip: '203.0.113.7' }),
       seen('trd-2', '2026-03-02T10:00:00Z', device),
-      // The same again: no new link.
+      // The same observation received again (its outcome was not delivered): its link again, to rescore.
+      seen('trd-2', '2026-03-02T10:00:00Z', device),
+      // The same identity seen later: no new link.
       seen('trd-2', '2026-03-02T11:00:00Z', device),
       // Seen with it earlier than first recorded (a late event): no new link, an earlier firstSeen.
       seen('trd-2', '2026-03-02T08:00:00Z', device),
@@ -198,7 +200,7 @@ describe('DynamoDbIdentityGraph', () => {
       expect(links).toEqual(await memory.observe(observation));
       created.push(links.length);
     }
-    expect(created).toEqual([0, 1, 0, 0, 1]);
+    expect(created).toEqual([0, 1, 1, 0, 0, 1]);
     const T = (iso: string) => at(`2026-03-02T${iso}Z`);
     const deviceLink = { kind: 'device', shown: 'fp-01234…', traderIds: ['trd-1', 'trd-2'], firstSeen: [T('09:00:00'), T('08:00:00')] };
     const ipLink = { kind: 'ipv4', shown: '203.0.113.7', traderIds: ['trd-1', 'trd-3'], firstSeen: [T('09:00:00'), T('12:00:00')] };

@@ -61,8 +61,8 @@ async function desk(deps: Partial<ApiDeps> = {}, raised: readonly Flag[] = [hedg
   await flags.own('trd-1', 'acc-1');
   await flags.own('trd-3', 'acc-3');
   const scorer = new RiskScorer(flags, identities);
-  await scorer.afterDecision('acc-1', 'trd-1', v1.abuse, SCORED);
-  await scorer.afterDecision('acc-3', 'trd-3', v1.abuse, SCORED);
+  await scorer.afterDecision('acc-1', 'trd-1', v1.abuse, SCORED, false);
+  await scorer.afterDecision('acc-3', 'trd-3', v1.abuse, SCORED, false);
   const events = new MemoryAbuseEvents();
   published.push(events);
   const audit = new MemoryAuditLog();

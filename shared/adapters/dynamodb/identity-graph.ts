@@ -110,7 +110,8 @@ export class DynamoDbIdentityGraph implements IdentityGraph {
 
   /**
    * Records that the trader holds the key, first seen at `observedAt` unless seen earlier: true when the
-   * trader did not hold it before. An older observation arriving late moves firstSeen earlier.
+   * trader did not hold it before, or when this is the observation that first recorded it, received again
+   * (its links are then rescored again). An older observation arriving late moves firstSeen earlier.
    */
   private async hold(key: IdentityKey, traderId: string, observedAt: number): Promise<boolean> {
     try {
@@ -119,16 +120,16 @@ export class DynamoDbIdentityGraph implements IdentityGraph {
           TableName: this.tableName,
           Key: keyOf(keys.identityHolder(key.key, traderId)),
           UpdateExpression: 'SET #kind = :kind, #shown = :shown, #firstSeen = :seen',
-          ConditionExpression: 'attribute_not_exists(#pk) OR #firstSeen > :seen',
+          ConditionExpression: 'attribute_not_exists(#pk) OR #firstSeen >= :seen',
           ExpressionAttributeNames: { '#pk': PARTITION_KEY, '#kind': 'kind', '#shown': 'shown', '#firstSeen': 'firstSeen' },
           ExpressionAttributeValues: { ':kind': { S: key.kind }, ':shown': { S: key.shown }, ':seen': { N: String(observedAt) } },
           ReturnValues: 'ALL_OLD',
         }),
       );
-      // Old attributes mean it was held, and was first seen later than this.
-      return Attributes === undefined || Object.keys(Attributes).length === 0;
+      // No old attributes: a new holder. Old ones: first seen later than this, or by this same observation.
+      return Attributes?.['firstSeen'] === undefined || Number(Attributes['firstSeen'].N) === observedAt;
     } catch (error) {
-      // Held, and first seen no later than this: nothing changes.
+      // Held, and first seen earlier than this: nothing changes.
       if (isConditionFailure(error)) return false;
       throw error;
     }

@@ -9,8 +9,8 @@ import { z } from 'zod';
 import { AbuseFlagRaised, type AbuseEvent, alertRaised, flagRaised, RiskScoreChanged, scoreChanged } from '../../abuse/abuse-events.js';
 import { IDENTITY_KINDS, type LinkEvidence } from '../../abuse/findings.js';
 import { DEFAULT_ABUSE_POLICY, type AbusePolicy } from '../../abuse/policy.js';
-import { crossesAlert, type RiskScore } from '../../abuse/score.js';
-import { RiskScorer, type ScoreChanges } from '../../abuse/scorer.js';
+import type { RiskScore } from '../../abuse/score.js';
+import { RiskScorer } from '../../abuse/scorer.js';
 import { FLAG_MOVES, FLAG_OUTCOMES, FLAG_STATES, type Flag, type FlagMove, type FlagState, type StoredFlag } from '../../ports/abuse.js';
 import { moveNotAllowed, notFound, type PageBody, pageAnswer, pageOf, PageQuery } from '../answers.js';
 import { route } from '../route.js';
@@ -119,28 +119,6 @@ async function policyOf(flag: Flag, { accounts, programs }: ApiDeps): Promise<Ab
   return program?.abuse ?? DEFAULT_ABUSE_POLICY;
 }
 
-/**
- * Rescores the flag's account and owner at the decision's time. When this request finishes an earlier
- * attempt of the same decision, that attempt may have saved the new scores and failed before announcing
- * them: the scorer then sees no change, so the scores saved at the decision's time are read back.
- */
-async function rescore(flag: Flag, policy: AbusePolicy, at: number, finishing: boolean, { flags, identities }: ApiDeps): Promise<ScoreChanges> {
-  const changes = await new RiskScorer(flags, identities).afterDecision(flag.accountId, flag.traderId, policy, at);
-  if (!finishing) return changes;
-  const subjects: [RiskScore['subject'], string][] = [['account', flag.accountId]];
-  if (flag.traderId !== null) subjects.push(['trader', flag.traderId]);
-  for (const [subject, subjectId] of subjects) {
-    if (changes.scores.some((score) => score.subject === subject && score.subjectId === subjectId)) continue;
-    const {
-      items: [latest, before],
-    } = await flags.scoreHistory(subject, subjectId, { limit: 2 });
-    if (latest === undefined || latest.at !== at) continue;
-    changes.scores.push(latest);
-    if (crossesAlert(before?.score ?? 0, latest.score, policy)) changes.alerts.push({ score: latest, alertAtScore: policy.alertAtScore });
-  }
-  return changes;
-}
-
 export const abuseRoutes = [
   route<ApiDeps, undefined, PageQuery & { state: FlagState }, undefined, PageBody<FlagView>>({
     method: 'GET',
@@ -203,7 +181,8 @@ export const abuseRoutes = [
       );
       if (stored.state === 'resolved') {
         const policy = await policyOf(flag, deps);
-        const changes = await rescore(flag, policy, decision!.at, !outcome.moved, deps);
+        // A request finishing an earlier attempt of this decision announces what that attempt may have saved and not announced.
+        const changes = await new RiskScorer(deps.flags, deps.identities).afterDecision(flag.accountId, flag.traderId, policy, decision!.at, !outcome.moved);
         const events: AbuseEvent[] = [
           {
             type: 'AbuseFlagResolved',

@@ -235,6 +235,45 @@ describe('AbuseDetection', () => {
     expect(await detection.process([trade(sell)])).toEqual([{ ok: true, kind: 'trade', flags: 0, scores: 0, alerts: 0, accountsFailed: 0 }]);
   });
 
+  it('raises on the retry the alerts of the scores its failed attempt saved, with the same ids', async () => {
+    let calls = 0;
+    const { detection, published } = detectionWith([abuseProgram('p-strict', { hedging: { minHedges: 1 }, alertAtScore: 40 })], { failPublish: () => ++calls === 1 });
+    const [buy, sell] = hedgePair({ accountId: 'acc-5', traderId: 'trd-5', programId: 'p-strict' }, { accountId: 'acc-6', traderId: 'trd-5', programId: 'p-strict' }, 12);
+    await detection.process([trade(buy)]);
+    expect((await detection.process([trade(sell)]))[0]!.ok).toBe(false);
+    const retried = await detection.process([trade(sell)]);
+    expect(retried[0]).toMatchObject({ ok: true, flags: 2, scores: 3, alerts: 3 });
+    const events = published.flat();
+    const alerts = events.filter((event) => event.type === 'RiskAlertRaised');
+    expect(alerts.map((event) => event.type === 'RiskAlertRaised' && [event.subjectId, event.score, event.alertAtScore]).sort()).toEqual([
+      ['acc-5', 40, 40],
+      ['acc-6', 40, 40],
+      ['trd-5', 40, 40],
+    ]);
+    // Each alert is the event of the score it announces: a consumer that saw the first attempt's sees the same id.
+    expect(alerts.map((event) => event.id)).toEqual(events.filter((event) => event.type === 'RiskScoreChanged').map((event) => event.id));
+  });
+
+  it('announces on the retry of an identity observation the scores and alerts its failed attempt saved', async () => {
+    let calls = 0;
+    const { detection, published } = detectionWith([], { identityPolicy: { alertAtScore: 25 }, failPublish: () => ++calls === 1 });
+    const seen = { accountId: null, observedAt: '2026-03-04T09:00:00Z', source: 'processor.stripe', paymentFingerprint: 'fp_1Nq9Xk2eZvKYlo2C' };
+    const second = { kind: 'identity', observation: IdentityObservation.parse({ ...seen, traderId: 'trd-2' }) } as const;
+    await detection.process([{ kind: 'identity', observation: IdentityObservation.parse({ ...seen, traderId: 'trd-1' }) }]);
+    expect((await detection.process([second]))[0]!.ok).toBe(false);
+    expect(await detection.process([second])).toEqual([{ ok: true, kind: 'identity', flags: 0, scores: 2, alerts: 2, accountsFailed: 0 }]);
+    expect(published.flat().map((event) => [event.type, event.type === 'RiskAlertRaised' || event.type === 'RiskScoreChanged' ? event.subjectId : null])).toEqual([
+      ['RiskScoreChanged', 'trd-1'],
+      ['RiskScoreChanged', 'trd-2'],
+      ['RiskAlertRaised', 'trd-1'],
+      ['RiskAlertRaised', 'trd-2'],
+    ]);
+    // The same trader seen with it later links nothing new.
+    expect(await detection.process([{ kind: 'identity', observation: IdentityObservation.parse({ ...seen, traderId: 'trd-2', observedAt: '2026-03-05T09:00:00Z' }) }])).toEqual([
+      { ok: true, kind: 'identity', flags: 0, scores: 0, alerts: 0, accountsFailed: 0 },
+    ]);
+  });
+
   it('records identity observations and publishes the traders\u2019 changed scores and alerts, by the default policy', async () => {
     const { detection, published } = detectionWith([]);
     const seen = { accountId: 'acc-1', observedAt: '2026-03-04T09:00:00Z', source: 'kyc', kycIdentity: 'DE-PASS-C01X00T47' };
