@@ -1,6 +1,6 @@
 /**
- * The local platform's demo firm: one fast program, so a newcomer sees warnings, a failure and a pass
- * within minutes rather than weeks, and six simulated traders on it. Demo only: real programs are
+ * The local platform's demo firm: one fast program, so a newcomer sees warnings, a failure, a pass and an
+ * abuse flag within minutes rather than weeks, and six simulated traders on it. Demo only: real programs are
  * versioned data a firm stores (shared/presets has eleven modelled on published ones).
  */
 import { parseProgram, type Program } from '../shared/domain/program.js';
@@ -15,6 +15,8 @@ export const DEMO_PROGRAM: Program = parseProgram({
   currency: 'USD',
   initialBalance: 10_000_000,
   dayBoundary: { timeZone: 'Europe/Prague', time: '00:00' },
+  // Low enough to watch: Cleo's scalping (HFT, 25 points) and the IP address she shares with Ben (10) alert.
+  abuse: { alertAtScore: 30 },
   phases: [
     {
       id: 'phase-1',
@@ -72,7 +74,7 @@ export const DEMO_PURCHASES: readonly DemoPurchase[] = [
   { orderId: 'ada-winner', email: 'ada@demo.propdesk.example', name: 'Ada Lovelace', profile: PROFILES.winner, seed: 21 },
   { orderId: 'ben-winner', email: 'ben@demo.propdesk.example', name: 'Ben Okafor', profile: PROFILES.winner, seed: 22 },
   { orderId: 'cleo-reckless-1', email: 'cleo@demo.propdesk.example', name: 'Cleo Marsh', profile: PROFILES.reckless, seed: 31 },
-  { orderId: 'cleo-reckless-2', email: 'cleo@demo.propdesk.example', name: 'Cleo Marsh', profile: PROFILES.reckless, seed: 32 },
+  { orderId: 'cleo-scalper', email: 'cleo@demo.propdesk.example', name: 'Cleo Marsh', profile: PROFILES.scalper, seed: 32 },
 ];
 
 /**

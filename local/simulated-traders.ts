@@ -21,11 +21,15 @@ export interface TraderProfile {
   readonly volume: number;
 }
 
-/** The demo firm's traders: a steady one, a winner who reaches the target, a reckless one who breaches. */
+/**
+ * The demo firm's traders: a steady one, a winner who reaches the target, a reckless one who breaches, and a
+ * scalper whose holds of a few seconds the HFT detector flags after twenty trades.
+ */
 export const PROFILES = {
   steady: { name: 'steady', driftPerSecond: 0, volatilityPerSecond: 400, holdSeconds: [60, 600], pauseSeconds: [30, 300], volume: 10_000 },
   winner: { name: 'winner', driftPerSecond: 100, volatilityPerSecond: 500, holdSeconds: [120, 600], pauseSeconds: [20, 120], volume: 20_000 },
   reckless: { name: 'reckless', driftPerSecond: -150, volatilityPerSecond: 3_000, holdSeconds: [120, 1_200], pauseSeconds: [10, 60], volume: 50_000 },
+  scalper: { name: 'scalper', driftPerSecond: 0, volatilityPerSecond: 150, holdSeconds: [3, 12], pauseSeconds: [3, 10], volume: 2_000 },
 } as const satisfies Record<string, TraderProfile>;
 
 const SYMBOLS = ['EURUSD', 'GBPUSD', 'XAUUSD', 'US30'] as const;
