@@ -1,6 +1,6 @@
 /**
  * The risk score: 0 (nothing seen) to 100, per account and per trader, with its explanation. Each
- * detector that has an open flag adds its weight once, however often it fired (a standing pattern is one
+ * detector with a flag that counts adds its weight once, however often it fired (a standing pattern is one
  * signal, not many); for a trader, each kind of identity shared with another trader adds its weight once
  * too. The sum is capped at 100. A flag the risk desk dismissed no longer counts; a confirmed one does.
  */
@@ -54,7 +54,7 @@ function detectorParts(flags: readonly ScoredFlag[], policy: AbusePolicy): Score
     signal: detector,
     weight: policy[detector].weight,
     evidence: list.map((flag) => flag.flagId),
-    explanation: `${list.length === 1 ? '1 open flag' : `${list.length} open flags`}: ${list.at(-1)!.message}`,
+    explanation: `${list.length === 1 ? '1 flag' : `${list.length} flags`}: ${list.at(-1)!.message}`,
   }));
 }
 
@@ -73,7 +73,7 @@ export function accountScore(accountId: string, flags: readonly ScoredFlag[], po
   return { subject: 'account', subjectId: accountId, score: total(parts), parts, at };
 }
 
-/** A trader's score: the open flags on all their accounts, and the identities they share with other traders. */
+/** A trader's score: the flags that count on all their accounts, and the identities they share with other traders. */
 export function traderScore(
   traderId: string,
   flags: readonly ScoredFlag[],

@@ -345,7 +345,7 @@ describe('DynamoDbFlagDesk', () => {
       subject,
       subjectId,
       score: value,
-      parts: value === 0 ? [] : [{ signal: 'hft', weight: value, evidence: [`hft:${subjectId}:2026-03-02`], explanation: '1 open flag: fast' }],
+      parts: value === 0 ? [] : [{ signal: 'hft', weight: value, evidence: [`hft:${subjectId}:2026-03-02`], explanation: '1 flag: fast' }],
       at: time,
     });
     expect(await stores.desk.score('account', 'acc-1')).toBeNull();

@@ -306,8 +306,8 @@ describe('the risk views', () => {
       score: 70,
       time: '2026-03-02T10:00:00.000Z',
       parts: [
-        { signal: 'hedging', weight: 40, evidence: [hedging.flagId], explanation: `1 open flag: ${hedging.message}` },
-        { signal: 'hft', weight: 30, evidence: [hft.flagId], explanation: `1 open flag: ${hft.message}` },
+        { signal: 'hedging', weight: 40, evidence: [hedging.flagId], explanation: `1 flag: ${hedging.message}` },
+        { signal: 'hft', weight: 30, evidence: [hft.flagId], explanation: `1 flag: ${hft.message}` },
       ],
     });
     const flags = risk.flags as { items: Array<{ flagId: string }>; cursor: string };

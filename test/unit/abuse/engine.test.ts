@@ -59,7 +59,7 @@ describe('AbuseEngine', () => {
       ['trader', 'trd-1', 40],
     ]);
     expect(outcome.scores[2]!.parts).toEqual([
-      { signal: 'hedging', weight: 40, evidence: ['hedging:acc-1:2026-03-05', 'hedging:acc-2:2026-03-05'], explanation: expect.stringMatching(/^2 open flags: /) },
+      { signal: 'hedging', weight: 40, evidence: ['hedging:acc-1:2026-03-05', 'hedging:acc-2:2026-03-05'], explanation: expect.stringMatching(/^2 flags: /) },
     ]);
     expect(outcome.alerts).toEqual([]);
     expect(ledger.history.get('trader:trd-1')).toHaveLength(1);
