@@ -16,10 +16,8 @@ import type { Flag, FlagMove, FlagState } from '../../shared/ports/abuse.js';
 import { InvalidCursorError, type Page, type PageRequest } from '../../shared/ports/page.js';
 import { at, closedTrade } from '../support/abuse.js';
 import { startDynamo, type LocalDynamo } from '../support/dynalite.js';
-import { ensureTable } from '../../local/emulator-resources.js';
 
 let dynamo: LocalDynamo;
-let tables = 0;
 
 beforeAll(async () => {
   dynamo = await startDynamo();
@@ -38,8 +36,7 @@ interface Stores {
 
 /** A table of its own: the flag queue is firm-wide, so each test starts from an empty one. */
 async function fresh(): Promise<Stores> {
-  const tableName = `abuse-${++tables}`;
-  await ensureTable(dynamo.client, tableName);
+  const tableName = await dynamo.freshTable('abuse');
   return {
     tableName,
     trades: new DynamoDbTradeMemory(dynamo.client, tableName),

@@ -6,10 +6,8 @@ import { InvalidCursorError, type PageRequest } from '../../shared/ports/page.js
 import { parsePayoutId, payoutIdOf, type PayoutLedger, type PayoutRecord, type PayoutState } from '../../shared/ports/payouts.js';
 import { startDynamo, type LocalDynamo } from '../support/dynalite.js';
 import { MemoryPayoutLedger } from '../support/payout-doubles.js';
-import { ensureTable } from '../../local/emulator-resources.js';
 
 let dynamo: LocalDynamo;
-let tables = 0;
 
 beforeAll(async () => {
   dynamo = await startDynamo();
@@ -30,8 +28,7 @@ const subjects: Subject[] = [
   {
     name: 'the DynamoDB ledger on dynalite',
     fresh: async () => {
-      const tableName = `payouts-${++tables}`;
-      await ensureTable(dynamo.client, tableName);
+      const tableName = await dynamo.freshTable('payouts');
       return { ledger: new DynamoDbPayoutLedger(dynamo.client, tableName, async () => {}), tableName };
     },
   },

@@ -3,7 +3,6 @@ import { CompositeQuarantine, DynamoDbQuarantineStore, MAX_STORED_PAYLOAD_BYTES,
 import type { QuarantineSink } from '../../shared/ports/quarantine.js';
 import type { Quarantined } from '../../shared/stream/decode-record.js';
 import { startDynamo, type LocalDynamo } from '../support/dynalite.js';
-import { ensureTable } from '../../local/emulator-resources.js';
 
 const START = Date.parse('2026-03-02T09:00:00Z');
 
@@ -39,8 +38,7 @@ describe('DynamoDbQuarantineStore on dynalite', () => {
 
   /** Each test gets a table of its own, so listings do not see other tests' entries. */
   async function freshStore(): Promise<DynamoDbQuarantineStore> {
-    const tableName = `quarantine-${Math.random().toString(36).slice(2)}`;
-    await ensureTable(dynamo.client, tableName);
+    const tableName = await dynamo.freshTable('quarantine');
     return new DynamoDbQuarantineStore(dynamo.client, tableName);
   }
 

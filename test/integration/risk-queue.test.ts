@@ -8,7 +8,6 @@ import type { DomainEvent } from '../../shared/stream/domain-events.js';
 import { domainEventSample } from '../support/domain-events.js';
 import { startDynamo, type LocalDynamo } from '../support/dynalite.js';
 import { MemoryRiskQueue } from '../support/risk-queue.js';
-import { ensureTable } from '../../local/emulator-resources.js';
 
 const sample = (type: DomainEvent['type'], accountId: string, time: string, id: string): DomainEvent => {
   const event = domainEventSample(type, accountId, time, id);
@@ -34,12 +33,10 @@ const subjects: Subject[] = [
     concurrent: true,
     async start() {
       const dynamo: LocalDynamo = await startDynamo();
-      let tables = 0;
       return {
         // A table of its own per test, on the one server, so that each test sees only its own verdicts.
         async fresh() {
-          const tableName = `risk-queue-${++tables}`;
-          await ensureTable(dynamo.client, tableName);
+          const tableName = await dynamo.freshTable('risk-queue');
           const store = new DynamoDbAccountStore(dynamo.client, tableName);
           return { queue: new DynamoDbRiskQueue(dynamo.client, tableName), record: (events) => store.writeRecords(events) };
         },

@@ -10,6 +10,8 @@ import { ensureTable } from '../../local/emulator-resources.js';
 export interface LocalDynamo {
   readonly client: DynamoDBClient;
   readonly tableName: string;
+  /** Another empty tenant table on the same server, named `<prefix>-<n>`: for a test whose listings must see only its own items. */
+  freshTable(prefix: string): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -23,9 +25,15 @@ export async function startDynamo(tableName = 'propdesk-test'): Promise<LocalDyn
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
   });
   await ensureTable(client, tableName);
+  let tables = 0;
   return {
     client,
     tableName,
+    freshTable: async (prefix) => {
+      const name = `${prefix}-${++tables}`;
+      await ensureTable(client, name);
+      return name;
+    },
     close: async () => {
       client.destroy();
       await new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
