@@ -4,31 +4,18 @@
  * what was measured, the thresholds it was compared with, the trades that make the pattern and, for
  * cross-account patterns, the other accounts and what links them. Time comes only from the trades.
  */
+import type { ClosedTrade } from '../domain/effects.js';
 import type { NewsIndex } from '../domain/news.js';
 import type { DetectorId } from './policy.js';
 
-export interface AbuseTrade {
+/** A closed trade as the reducer reports it (without the rule engine's stop-loss and exclusion marks), and whose it is. */
+export interface AbuseTrade extends Omit<ClosedTrade, 'hadStopLoss' | 'excludedFromProfit'> {
   readonly accountId: string;
   /** The account's owner; null for an account opened outside the purchase workflow. */
   readonly traderId: string | null;
   /** The account's program, whose abuse policy judges it. */
   readonly programId: string;
   readonly programVersion: number;
-  readonly positionId: string;
-  readonly symbol: string;
-  readonly side: 'buy' | 'sell';
-  /** The largest size the position reached, 1/10,000 lot. */
-  readonly volume: number;
-  readonly openedAt: number;
-  readonly closedAt: number;
-  /** The first entry's fill price and the closing deal's fill price. */
-  readonly openPrice: number;
-  readonly closePrice: number;
-  /** Net P&L in minor units, fees included. */
-  readonly netPnl: number;
-  /** The reference feed's price at the entry and at the close, where the bridge provides one. */
-  readonly openReferencePrice: number | null;
-  readonly closeReferencePrice: number | null;
 }
 
 /** What a per-account detector knows besides the account's trades. */

@@ -97,6 +97,7 @@ export interface ClosedTrade {
   readonly positionId: string;
   readonly symbol: string;
   readonly side: 'buy' | 'sell';
+  /** The largest size the position reached, 1/10,000 lot. */
   readonly volume: number;
   readonly openedAt: number;
   readonly closedAt: number;
@@ -106,6 +107,7 @@ export interface ClosedTrade {
   /** The reference feed's price at those two deals, where the bridge sent one. */
   readonly openReferencePrice: number | null;
   readonly closeReferencePrice: number | null;
+  /** Net P&L in minor units, fees included. */
   readonly netPnl: number;
   readonly hadStopLoss: boolean;
   readonly excludedFromProfit: boolean;
