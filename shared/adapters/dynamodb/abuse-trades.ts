@@ -15,11 +15,12 @@
  * recordMatches() are not told the window, so their items live as long as the longest window a program may
  * set (windowDays at most 90), plus one day: they are small, and outliving the window costs only storage.
  */
-import { GetItemCommand, PutItemCommand, QueryCommand, UpdateItemCommand, type AttributeValue, type DynamoDBClient, type QueryCommandInput, type QueryCommandOutput, type WriteRequest } from '@aws-sdk/client-dynamodb';
+import { GetItemCommand, PutItemCommand, QueryCommand, UpdateItemCommand, type AttributeValue, type DynamoDBClient, type QueryCommandOutput, type WriteRequest } from '@aws-sdk/client-dynamodb';
 import type { AbuseTrade, TradeRef } from '../../abuse/findings.js';
 import { tradeRef } from '../../abuse/findings.js';
 import type { AccountMatches, MatchKind, TradeMemory } from '../../ports/abuse.js';
 import { sleep, type Pause } from '../backoff.js';
+import { queryAll } from './query.js';
 import { batchWrite } from './batch.js';
 import { epochMs, EXPIRES_AT, keys, PARTITION_KEY, SORT_KEY, SYMBOL_BUCKET_MS, symbolBucket } from './table.js';
 
@@ -225,20 +226,4 @@ export class DynamoDbTradeMemory implements TradeMemory {
       .map(([peer, { traderId, matches }]) => ({ accountId: peer, traderId, matches: matches.sort(byMatchTime) }))
       .sort((a, b) => matchedAt(a.matches[0]!) - matchedAt(b.matches[0]!) || (a.accountId < b.accountId ? -1 : 1));
   }
-}
-
-/** Every item a query finds, page after page, strongly consistent: the abuse engine reads what it just wrote. */
-export async function queryAll(
-  db: Sender,
-  tableName: string,
-  input: Omit<QueryCommandInput, 'TableName' | 'ConsistentRead' | 'ExclusiveStartKey'>,
-): Promise<Record<string, AttributeValue>[]> {
-  const items: Record<string, AttributeValue>[] = [];
-  let start: Record<string, AttributeValue> | undefined;
-  do {
-    const page: QueryCommandOutput = await db.send(new QueryCommand({ TableName: tableName, ...input, ConsistentRead: true, ...(start === undefined ? {} : { ExclusiveStartKey: start }) }));
-    items.push(...(page.Items ?? []));
-    start = page.LastEvaluatedKey;
-  } while (start !== undefined);
-  return items;
 }

@@ -30,7 +30,7 @@ import {
 } from '../../ports/abuse.js';
 import { InvalidCursorError, type Page, type PageRequest } from '../../ports/page.js';
 import { sleep, type Pause } from '../backoff.js';
-import { queryAll } from './abuse-trades.js';
+import { queryAll } from './query.js';
 import { decodeCursor, pageFrom } from './cursor.js';
 import { listingPage } from './listing.js';
 import { keys, LISTING_KEY, LISTING_SORT_KEY, listings, PARTITION_KEY, SORT_KEY } from './table.js';

@@ -13,7 +13,7 @@ import { PutItemCommand, UpdateItemCommand, type AttributeValue, type DynamoDBCl
 import { IDENTITY_KINDS, type IdentityKind, type LinkEvidence } from '../../abuse/findings.js';
 import { identityKeys, linkEvidence, type IdentityKey, type IdentityObservation, type TraderSighting } from '../../abuse/identity.js';
 import type { IdentityGraph } from '../../ports/abuse.js';
-import { queryAll } from './abuse-trades.js';
+import { queryAll } from './query.js';
 import { keys, PARTITION_KEY, SORT_KEY } from './table.js';
 
 type Sender = Pick<DynamoDBClient, 'send'>;
