@@ -9,7 +9,7 @@ import { z } from 'zod';
 import type { Flag } from '../ports/abuse.js';
 import { DETECTORS } from './policy.js';
 import { IDENTITY_KINDS, type TradeRef } from './findings.js';
-import type { RiskScore } from './score.js';
+import type { Alert, RiskScore } from './score.js';
 
 export const ABUSE_EVENT_SOURCE = 'propdesk.abuse';
 export { IdentityObservation as IdentityObserved } from './identity.js';
@@ -142,6 +142,6 @@ export function scoreChanged(tenant: string, score: RiskScore): z.infer<typeof R
   return { type: 'RiskScoreChanged', id: `${subject}:${subjectId}:${score.at}:${score.score}`, tenant, subject, subjectId, score: score.score, parts: parts.map((part) => ({ ...part, evidence: [...part.evidence] })), time: iso(score.at) };
 }
 
-export function alertRaised(tenant: string, score: RiskScore, alertAtScore: number): z.infer<typeof RiskAlertRaised> {
-  return { ...scoreChanged(tenant, score), type: 'RiskAlertRaised', alertAtScore };
+export function alertRaised(tenant: string, alert: Alert): z.infer<typeof RiskAlertRaised> {
+  return { ...scoreChanged(tenant, alert), type: 'RiskAlertRaised', alertAtScore: alert.alertAtScore };
 }

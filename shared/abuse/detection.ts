@@ -204,7 +204,7 @@ export class AbuseDetection {
     const events: AbuseEvent[] = [
       ...flagged.map(({ raised }) => raised),
       ...outcome.scores.map((score) => scoreChanged(tenant, score)).filter(fresh),
-      ...outcome.alerts.map(({ score, alertAtScore }) => alertRaised(tenant, score, alertAtScore)).filter(fresh),
+      ...outcome.alerts.map((alert) => alertRaised(tenant, alert)).filter(fresh),
     ];
     // The firm's rulebook first: a fail is the consequence with money at stake. One override per account.
     const failing = new Map<string, Flag>();
@@ -226,7 +226,7 @@ export class AbuseDetection {
     const { engine, tenant } = this.ports;
     const policy = this.identityPolicy;
     const { scores, alerts } = await engine.onIdentity(observation, policy);
-    const events: AbuseEvent[] = [...scores.map((score) => scoreChanged(tenant, score)), ...alerts.map(({ score, alertAtScore }) => alertRaised(tenant, score, alertAtScore))];
+    const events: AbuseEvent[] = [...scores.map((score) => scoreChanged(tenant, score)), ...alerts.map((alert) => alertRaised(tenant, alert))];
     if (events.length > 0) await this.ports.events.publish(events);
     return { ok: true, kind: 'identity', flags: 0, scores: scores.length, alerts: alerts.length, accountsFailed: 0 };
   }

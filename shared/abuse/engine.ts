@@ -19,8 +19,8 @@ import { martingale } from './detectors/martingale.js';
 import { newsAbuse } from './detectors/news-abuse.js';
 import type { AbuseTrade, AccountContext, Finding, LinkEvidence } from './findings.js';
 import type { AbusePolicy, DetectorId } from './policy.js';
-import { flagIdOf, type RiskScore } from './score.js';
-import { RiskScorer, ScoreChanges, type Alert } from './scorer.js';
+import { flagIdOf, type Alert, type RiskScore } from './score.js';
+import { RiskScorer, ScoreChanges } from './scorer.js';
 
 const DAY_MS = 86_400_000;
 

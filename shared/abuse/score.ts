@@ -38,6 +38,9 @@ export interface RiskScore {
   readonly alertAtScore?: number;
 }
 
+/** A score that reached the alert threshold (its `alertAtScore`) of the policy that scored it. */
+export type Alert = RiskScore & { readonly alertAtScore: number };
+
 export const MAX_SCORE = 100;
 
 /** "an IP address", "a device", "name and address" as an object of "shares". */

@@ -5,13 +5,9 @@
  */
 import type { IdentityGraph, RiskLedger } from '../ports/abuse.js';
 import type { AbusePolicy } from './policy.js';
-import { accountScore, crossesAlert, traderScore, type RiskScore } from './score.js';
+import { accountScore, crossesAlert, traderScore, type Alert, type RiskScore } from './score.js';
 
-/** A score that reached the alert threshold of the policy that scored it. */
-export interface Alert {
-  readonly score: RiskScore;
-  readonly alertAtScore: number;
-}
+const isAlert = (score: RiskScore): score is Alert => score.alertAtScore !== undefined;
 
 /**
  * The scores one change touched, and which of them raised an alert. `retrying`: this change may have been
@@ -62,7 +58,7 @@ export class RiskScorer {
 
 function announce(score: RiskScore, changes: ScoreChanges): void {
   changes.scores.push(score);
-  if (score.alertAtScore !== undefined) changes.alerts.push({ score, alertAtScore: score.alertAtScore });
+  if (isAlert(score)) changes.alerts.push(score);
 }
 
 function sameParts(a: RiskScore, b: RiskScore): boolean {

@@ -196,7 +196,7 @@ export const abuseRoutes = [
             time: stored.handledAt ?? at,
           },
           ...changes.scores.map((score) => scoreChanged(tenant, score)),
-          ...changes.alerts.map(({ score, alertAtScore }) => alertRaised(tenant, score, alertAtScore)),
+          ...changes.alerts.map((alert) => alertRaised(tenant, alert)),
         ];
         await abuseEvents.publish(events);
       }

@@ -116,7 +116,7 @@ describe('AbuseEngine', () => {
     const outcome = await hedgeTwice(judge, ['trd-1', 'trd-2']);
     expect(outcome.flags[0]!.evidence.peers[0]).toMatchObject({ accountId: 'acc-1', sameTrader: false, links: [expect.objectContaining({ kind: 'device' })] });
     // Each trader: the hedge (40) and the shared device (25) reach the alert threshold of 50.
-    expect(outcome.alerts.map(({ score }) => [score.subjectId, score.score])).toEqual([
+    expect(outcome.alerts.map((alert) => [alert.subjectId, alert.score])).toEqual([
       ['trd-2', 65],
       ['trd-1', 65],
     ]);
